@@ -1,0 +1,424 @@
+import type { ChangeListener, Entry, RegisterOptions, RegistryChange, RegistryJSON, RegistryState } from './entry.js';
+import {
+  DuplicateRegistrationError,
+  FrozenRegistryError,
+  NilRegistrationError,
+  PlugboardAggregateError,
+  UnknownNameError,
+} from './errors.js';
+import { closestName, validateName } from './names.js';
+import { captureSite } from './site.js';
+
+/** Options accepted by every registry constructor. */
+export interface RegistryOptions<R = unknown> {
+  /** A registry of the same kind whose entries this one falls back to on reads (child scopes). */
+  parent?: R;
+  /** Name of the owning scope, for diagnostics. */
+  scope?: string;
+  /** Record registration sites from stack traces (default `true`). */
+  captureSites?: boolean;
+}
+
+/** What a kind's `prepare` step turns a registration into before it is committed. */
+export interface Prepared<V> {
+  key: string;
+  name: string;
+  value: V;
+  meta: Record<PropertyKey, unknown>;
+}
+
+/** A batch item for `registerAll` / `replaceAll`. */
+export type BatchItem<V, O> = readonly [name: string, value: V, opts?: O];
+
+/** Input accepted by `registerAll` / `replaceAll`: a `Map`, a plain record, or `[name, value, opts?]` tuples. */
+export type BatchInput<V, O> = ReadonlyMap<string, V> | Readonly<Record<string, V>> | Iterable<BatchItem<V, O>>;
+
+function toItems<V, O>(input: BatchInput<V, O>): Array<BatchItem<V, O>> {
+  if (input instanceof Map) return [...(input as ReadonlyMap<string, V>)].map(([k, v]) => [k, v] as const);
+  if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return [...(input as Iterable<BatchItem<V, O>>)];
+  // A plain record: own enumerable string keys only, so a `__proto__` key is data, not a prototype.
+  return Object.keys(input).map((k) => [k, (input as Record<string, V>)[k]!] as const);
+}
+
+/**
+ * The storage and invariants shared by every registry kind: no duplicates, no nil, validated
+ * keys, validate-then-commit, sorted copies for listings, a terminal freeze, a version that
+ * moves on every mutation, change listeners, and whole-snapshot swaps for hot reload.
+ *
+ * Storage is a private `Map` that is never handed out: `__proto__` and `constructor` are
+ * ordinary keys.
+ */
+export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOptions> {
+  /** Kind name, e.g. `implementation`; used by scopes to type-check registry ids. */
+  static readonly kind: string = 'base';
+
+  /** Stable id of this registry, e.g. `sql.drivers`. */
+  readonly id: string;
+  /** Name of the scope that owns the registry, if any. */
+  readonly scopeName: string | undefined;
+  /** The registry this one falls back to on reads. */
+  protected readonly parent: this | undefined;
+
+  #store = new Map<string, Entry<V>>();
+  #frozen = false;
+  #version = 0;
+  #seq = 0;
+  #listeners = new Set<ChangeListener<V>>();
+  readonly #captureSites: boolean;
+
+  constructor(id: string, options: RegistryOptions = {}) {
+    validateName('registry id', id);
+    this.id = id;
+    this.scopeName = options.scope;
+    this.parent = options.parent as this | undefined;
+    this.#captureSites = options.captureSites ?? true;
+  }
+
+  /** The kind name of this registry (`implementation`, `factory`, …). */
+  get kind(): string {
+    return (this.constructor as typeof BaseRegistry).kind;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The value registered under `key` here or in a parent, or `undefined`. Never throws. */
+  get(key: string): V | undefined {
+    const e = this.#store.get(key);
+    if (e !== undefined) return e.value;
+    return this.parent === undefined ? undefined : this.parent.get(key);
+  }
+
+  /** Whether `key` is registered here or in a parent. */
+  has(key: string): boolean {
+    return this.#store.has(key) || (this.parent !== undefined && this.parent.has(key));
+  }
+
+  /** Like {@link get}, but a miss throws `UnknownNameError` listing the known names and the closest one. */
+  mustGet(key: string): V {
+    const v = this.get(key);
+    if (v === undefined) throw this.unknown(key);
+    return v;
+  }
+
+  /** The entry (value plus site, owner and metadata) under `key`, or `undefined`. */
+  entry(key: string): Entry<V> | undefined {
+    return this.#store.get(key) ?? this.parent?.entry(key);
+  }
+
+  /** Sorted copy of every key, parents' included. */
+  names(): string[] {
+    return [...(this.parent === undefined ? this.#store.keys() : this.merged().keys())].sort();
+  }
+
+  /** Number of entries, parents' included (a local entry hides a parent's of the same key). */
+  get size(): number {
+    return this.parent === undefined ? this.#store.size : this.merged().size;
+  }
+
+  /** Every entry (frozen), sorted by key. A local entry hides a parent's of the same key. */
+  entries(): Array<Entry<V>> {
+    return [...this.merged().values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Calls `fn` for every entry in key order; returning `false` stops early. Iterates a snapshot. */
+  range(fn: (value: V, key: string, entry: Entry<V>) => boolean | void): void {
+    for (const e of this.entries()) if (fn(e.value, e.key, e) === false) return;
+  }
+
+  /** Iterates `[key, value]` pairs of a snapshot, in key order. */
+  *[Symbol.iterator](): IterableIterator<[string, V]> {
+    for (const e of this.entries()) yield [e.key, e.value];
+  }
+
+  /** `'empty'`, `'populated'` or `'frozen'` (terminal). */
+  get state(): RegistryState {
+    if (this.#frozen) return 'frozen';
+    return this.#store.size > 0 ? 'populated' : 'empty';
+  }
+
+  /** Increases on every mutation. */
+  get version(): number {
+    return this.#version;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Registers `value` under `name`. Throws `InvalidNameError`, `NilRegistrationError`,
+   * `DuplicateRegistrationError` (unless `opts.replace`) or `FrozenRegistryError`; on any
+   * error nothing changes.
+   */
+  register(name: string, value: V, opts?: O): void {
+    const site = this.siteOf(opts);
+    this.assertMutable('register', name, site);
+    const p = this.prepare(name, value, opts, site);
+    const previous = this.#store.get(p.key);
+    if (previous !== undefined && opts?.replace !== true) {
+      throw new DuplicateRegistrationError(this.id, p.key, previous, { value: p.value, ...(site === undefined ? {} : { site }) });
+    }
+    const entry = this.makeEntry(p, opts, site, previous);
+    this.#store.set(p.key, entry);
+    this.committed(
+      previous === undefined
+        ? [{ type: 'add', registry: this.id, key: p.key, entry, version: 0 }]
+        : [{ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 }],
+    );
+  }
+
+  /**
+   * Registers several entries, all or nothing: every item is validated (including duplicates
+   * within the batch) before any is committed. Failures are reported together as one
+   * `PlugboardAggregateError` with code `E_BATCH`.
+   */
+  registerAll(input: BatchInput<V, O>): void {
+    const site = this.siteOf(undefined);
+    this.assertMutable('register', undefined, site);
+    const { prepared, errors } = this.prepareBatch(toItems(input), site, (key, seen) => {
+      const previous = this.#store.get(key);
+      return previous !== undefined && seen.opts?.replace !== true ? previous : undefined;
+    });
+    if (errors.length > 0) {
+      throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: batch registration rejected (${errors.length} error(s)); nothing was registered`, {
+        registry: this.id,
+      });
+    }
+    const changes: Array<RegistryChange<V>> = [];
+    for (const { p, opts } of prepared) {
+      const previous = this.#store.get(p.key);
+      const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
+      this.#store.set(p.key, entry);
+      changes.push(
+        previous === undefined
+          ? { type: 'add', registry: this.id, key: p.key, entry, version: 0 }
+          : { type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 },
+      );
+    }
+    this.committed(changes);
+  }
+
+  /**
+   * Hot reload: validates `input` as a whole new set of entries, then swaps it in with one
+   * assignment. A reader sees the old set or the new one, never a mix. Keys present in both
+   * keep their registration order. Listeners get the diff (adds, replaces, removes).
+   */
+  replaceAll(input: BatchInput<V, O>): void {
+    const site = this.siteOf(undefined);
+    this.assertMutable('replaceAll', undefined, site);
+    const { prepared, errors } = this.prepareBatch(toItems(input), site, () => undefined);
+    if (errors.length > 0) {
+      throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: replaceAll rejected (${errors.length} error(s)); the old entries stay`, {
+        registry: this.id,
+      });
+    }
+    const old = this.#store;
+    const next = new Map<string, Entry<V>>();
+    const changes: Array<RegistryChange<V>> = [];
+    for (const { p, opts } of prepared) {
+      const previous = old.get(p.key);
+      const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
+      next.set(p.key, entry);
+      if (previous === undefined) changes.push({ type: 'add', registry: this.id, key: p.key, entry, version: 0 });
+      else if (previous.value !== entry.value || !sameMeta(previous.meta, entry.meta)) {
+        changes.push({ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 });
+      }
+    }
+    for (const [key, previous] of old) if (!next.has(key)) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+    this.#store = next; // the swap: one assignment
+    this.committed(changes, true);
+  }
+
+  /** Removes `key` from this registry (not from a parent). Returns whether it was there. */
+  unregister(key: string): boolean {
+    this.assertMutable('unregister', key, this.siteOf(undefined));
+    const previous = this.#store.get(key);
+    if (previous === undefined) return false;
+    this.#store.delete(key);
+    this.committed([{ type: 'remove', registry: this.id, key, previous, version: 0 }]);
+    return true;
+  }
+
+  /** Removes every entry attributed to `owner` (plugin rollback/unload). Returns the removed keys. */
+  unregisterOwner(owner: string): string[] {
+    this.assertMutable('unregister entries of', owner, this.siteOf(undefined));
+    const changes: Array<RegistryChange<V>> = [];
+    for (const [key, previous] of this.#store) {
+      if (previous.owner === owner) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+    }
+    for (const c of changes) this.#store.delete(c.key);
+    this.committed(changes);
+    return changes.map((c) => c.key);
+  }
+
+  /** Freezes the registry for good: every later mutation throws `FrozenRegistryError`. Idempotent. */
+  freeze(): void {
+    this.#frozen = true;
+  }
+
+  /** Subscribes to additions, replacements and removals. Returns the unsubscribe function. */
+  onChange(listener: ChangeListener<V>): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Diagnostics: kind, state, version and every entry with its site and metadata (not the values). */
+  toJSON(): RegistryJSON {
+    return {
+      id: this.id,
+      kind: this.kind,
+      ...(this.scopeName === undefined ? {} : { scope: this.scopeName }),
+      state: this.state,
+      version: this.version,
+      size: this.size,
+      entries: this.entries().map((e) => ({
+        key: e.key,
+        name: e.name,
+        ...(e.site === undefined ? {} : { site: e.site }),
+        ...(e.owner === undefined ? {} : { owner: e.owner }),
+        type: describeValue(e.value),
+        ...e.meta,
+      })),
+    };
+  }
+
+  // ---------------------------------------------------------------- for kinds and scopes
+
+  /**
+   * Validates one registration and returns what to store. Kinds override this to add their
+   * own checks and metadata, calling `super.prepare` first. Must not mutate anything.
+   */
+  protected prepare(name: string, value: V, _opts: O | undefined, site: string | undefined): Prepared<V> {
+    validateName(this.id, name);
+    if (value === null || value === undefined) {
+      throw new NilRegistrationError(this.id, name, `cannot register ${value === null ? 'null' : 'undefined'}`, site);
+    }
+    return { key: name, name, value, meta: {} };
+  }
+
+  /** Builds the error thrown when a lookup that needs a hit misses. */
+  protected unknown(key: string): UnknownNameError {
+    const known = this.names();
+    return new UnknownNameError(this.id, key, known, closestName(key, known));
+  }
+
+  /** @internal This registry's own entries (not the parent's), in insertion order. A snapshot. */
+  localSnapshot(): Array<Entry<V>> {
+    return [...this.#store.values()];
+  }
+
+  /** Local entries plus parents' entries whose keys are not shadowed locally. */
+  protected merged(): Map<string, Entry<V>> {
+    const out = this.parent === undefined ? new Map<string, Entry<V>>() : this.parent.merged();
+    for (const [k, e] of this.#store) out.set(k, e);
+    return out;
+  }
+
+  /** Version of this registry and its ancestors, for caches that depend on both. */
+  protected lineageVersion(): string {
+    return this.parent === undefined ? `${this.#version}` : `${this.#version}/${this.parent.lineageVersion()}`;
+  }
+
+  /** @internal Replaces every local entry with `entries` (used by `Scope.restore`). */
+  restoreEntries(entries: ReadonlyArray<Entry<V>>): void {
+    this.assertMutable('restore', undefined, this.siteOf(undefined));
+    const next = new Map(entries.map((e) => [e.key, e] as const));
+    const changes: Array<RegistryChange<V>> = [];
+    for (const [key, entry] of next) {
+      const previous = this.#store.get(key);
+      if (previous === undefined) changes.push({ type: 'add', registry: this.id, key, entry, version: 0 });
+      else if (previous !== entry) changes.push({ type: 'replace', registry: this.id, key, entry, previous, version: 0 });
+    }
+    for (const [key, previous] of this.#store) if (!next.has(key)) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+    this.#store = next;
+    this.#seq = Math.max(this.#seq, ...entries.map((e) => e.seq + 1));
+    this.committed(changes, true);
+  }
+
+  /** Throws `FrozenRegistryError` if frozen. */
+  protected assertMutable(operation: string, key: string | undefined, site: string | undefined): void {
+    if (this.#frozen) throw new FrozenRegistryError(this.id, key, operation, site);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private siteOf(opts: RegisterOptions | undefined): string | undefined {
+    if (opts?.site !== undefined) return opts.site;
+    return this.#captureSites ? captureSite() : undefined;
+  }
+
+  private prepareBatch(
+    items: Array<BatchItem<V, O>>,
+    site: string | undefined,
+    conflict: (key: string, item: { opts: O | undefined }) => Entry<V> | undefined,
+  ): { prepared: Array<{ p: Prepared<V>; opts: O | undefined }>; errors: unknown[] } {
+    const prepared: Array<{ p: Prepared<V>; opts: O | undefined }> = [];
+    const errors: unknown[] = [];
+    const seen = new Map<string, Prepared<V>>();
+    for (const [name, value, opts] of items) {
+      const itemSite = opts?.site ?? site;
+      try {
+        const p = this.prepare(name, value, opts, itemSite);
+        const earlier = seen.get(p.key);
+        const existing = conflict(p.key, { opts });
+        if (earlier !== undefined || existing !== undefined) {
+          const first = existing ?? { value: earlier!.value, ...(site === undefined ? {} : { site }) };
+          throw new DuplicateRegistrationError(this.id, p.key, first, { value: p.value, ...(itemSite === undefined ? {} : { site: itemSite }) });
+        }
+        seen.set(p.key, p);
+        prepared.push({ p, opts });
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    return { prepared, errors };
+  }
+
+  private makeEntry(p: Prepared<V>, opts: O | undefined, site: string | undefined, previous: Entry<V> | undefined): Entry<V> {
+    const owner = opts?.owner;
+    return Object.freeze({
+      key: p.key,
+      name: p.name,
+      value: p.value,
+      ...(site === undefined ? {} : { site }),
+      ...(owner === undefined ? {} : { owner }),
+      // A replacement keeps its predecessor's place in registration order.
+      seq: previous === undefined ? this.#seq++ : previous.seq,
+      meta: Object.freeze(p.meta),
+    });
+  }
+
+  private committed(changes: Array<RegistryChange<V>>, forceBump = false): void {
+    if (changes.length === 0 && !forceBump) return;
+    this.#version++;
+    if (this.#listeners.size === 0) return;
+    for (const change of changes) {
+      const stamped = { ...change, version: this.#version } as RegistryChange<V>;
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(stamped);
+        } catch (err) {
+          // A broken listener must not undo or block a committed change, nor starve other listeners.
+          process.emitWarning(`${this.id}: onChange listener threw: ${err instanceof Error ? err.message : String(err)}`, {
+            code: 'PLUGBOARD_LISTENER',
+          });
+        }
+      }
+    }
+  }
+}
+
+function sameMeta(a: Readonly<Record<PropertyKey, unknown>>, b: Readonly<Record<PropertyKey, unknown>>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'function') return value.name === '' ? 'function' : `function ${value.name}`;
+  if (typeof value === 'object' && value !== null) {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    return ctor === undefined || ctor === 'Object' ? 'object' : ctor;
+  }
+  return typeof value;
+}

@@ -1,0 +1,220 @@
+/**
+ * The plugboard error hierarchy. Every error thrown by plugboard carries a stable `code`
+ * (`E_DUPLICATE`, `E_NIL`, …) and, where known, the registry id, the key and the
+ * registration site, so that a log line alone is enough to find the culprit.
+ */
+
+/** Brand shared by every copy of the package (ESM + CJS, or two installed versions). */
+const BRAND: unique symbol = Symbol.for('plugboard.error') as never;
+
+/** Context attached to a {@link PlugboardError}. */
+export interface ErrorDetails {
+  /** Id of the registry involved, e.g. `sql.drivers`. */
+  registry?: string;
+  /** Key (name) involved. */
+  key?: string;
+  /** Source location (`file:line`) of the registration involved. */
+  site?: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+function brand(err: object): void {
+  Object.defineProperty(err, BRAND, { value: true });
+}
+
+function isBranded(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/**
+ * Base class of every plugboard error. `instanceof PlugboardError` also holds for errors
+ * thrown by another copy of the package, and for {@link PlugboardAggregateError}.
+ */
+export class PlugboardError extends Error {
+  /** Stable machine-readable code such as `E_DUPLICATE`. */
+  readonly code: string;
+  /** Id of the registry involved, when there is one. */
+  readonly registry?: string;
+  /** Key involved, when there is one. */
+  readonly key?: string;
+  /** Registration site (`file:line`) involved, when known. */
+  readonly site?: string;
+
+  constructor(code: string, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (details.registry !== undefined) this.registry = details.registry;
+    if (details.key !== undefined) this.key = details.key;
+    if (details.site !== undefined) this.site = details.site;
+    brand(this);
+  }
+
+  /** Brand check on the base class only; subclasses keep ordinary prototype checks. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this === PlugboardError) return isBranded(value);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+}
+
+/**
+ * One error standing for several (batch registration, plugin loading). It is a real
+ * `AggregateError` and also passes `instanceof PlugboardError`.
+ */
+export class PlugboardAggregateError extends AggregateError {
+  readonly code: string;
+  readonly registry?: string;
+
+  constructor(code: string, errors: Iterable<unknown>, message: string, details: { registry?: string } = {}) {
+    super(errors, message);
+    this.name = 'PlugboardAggregateError';
+    this.code = code;
+    if (details.registry !== undefined) this.registry = details.registry;
+    brand(this);
+  }
+}
+
+function at(site: string | undefined): string {
+  return site === undefined ? 'an unknown site' : site;
+}
+
+/** A key was registered twice (`E_DUPLICATE`). Carries both entries, like client_golang's `AlreadyRegisteredError`. */
+export class DuplicateRegistrationError extends PlugboardError {
+  /** The entry already in the registry. */
+  readonly existing: { value: unknown; site?: string };
+  /** The rejected registration. */
+  readonly incoming: { value: unknown; site?: string };
+
+  constructor(registry: string, key: string, existing: { value: unknown; site?: string }, incoming: { value: unknown; site?: string }) {
+    super(
+      'E_DUPLICATE',
+      `${registry}: '${key}' is already registered (first at ${at(existing.site)}, again at ${at(incoming.site)})`,
+      { registry, key, ...(incoming.site === undefined ? {} : { site: incoming.site }) },
+    );
+    this.existing = existing;
+    this.incoming = incoming;
+  }
+}
+
+/** `null`/`undefined` was registered, or a factory/provider produced nothing (`E_NIL`). */
+export class NilRegistrationError extends PlugboardError {
+  constructor(registry: string, key: string, what: string, site?: string) {
+    super('E_NIL', `${registry}: ${what} for '${key}'${site === undefined ? '' : ` (at ${site})`}`, {
+      registry,
+      key,
+      ...(site === undefined ? {} : { site }),
+    });
+  }
+}
+
+/** A mutation was attempted on a frozen registry (`E_FROZEN`). */
+export class FrozenRegistryError extends PlugboardError {
+  constructor(registry: string, key: string | undefined, operation: string, site?: string) {
+    const what = key === undefined ? operation : `${operation} '${key}'`;
+    super('E_FROZEN', `${registry}: registry is frozen; cannot ${what} (at ${at(site)})`, {
+      registry,
+      ...(key === undefined ? {} : { key }),
+      ...(site === undefined ? {} : { site }),
+    });
+  }
+}
+
+/** `mustGet` (or a lookup that needs a hit) missed (`E_UNKNOWN`). */
+export class UnknownNameError extends PlugboardError {
+  /** The names that are registered, sorted. */
+  readonly known: readonly string[];
+  /** The closest known name, if one is close enough to be a likely typo. */
+  readonly suggestion?: string;
+
+  constructor(registry: string, key: string, known: readonly string[], suggestion?: string) {
+    const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
+    const list = known.length === 0 ? 'nothing is registered' : `known: ${formatList(known)}`;
+    super('E_UNKNOWN', `${registry}: unknown name '${key}'${hint}; ${list}`, { registry, key });
+    this.known = known;
+    if (suggestion !== undefined) this.suggestion = suggestion;
+  }
+}
+
+/** A key that is not a usable name (`E_INVALID_NAME`). */
+export class InvalidNameError extends PlugboardError {
+  constructor(registry: string, key: unknown, reason: string) {
+    super('E_INVALID_NAME', `${registry}: invalid name ${describeKey(key)}: ${reason}`, {
+      registry,
+      ...(typeof key === 'string' ? { key: key.length > 80 ? `${key.slice(0, 80)}…` : key } : {}),
+    });
+  }
+}
+
+/** A version or range that semver cannot parse (`E_INVALID_VERSION`). */
+export class InvalidVersionError extends PlugboardError {
+  constructor(registry: string, key: string, version: unknown, reason: string) {
+    super('E_INVALID_VERSION', `${registry}: '${key}': ${reason}: ${describeKey(version)}`, { registry, key });
+  }
+}
+
+/** One violated property of a config object. */
+export interface ConfigViolation {
+  /** Dotted property path (`pool.max`). */
+  property: string;
+  /** Constraint name → message, as class-validator reports them. */
+  constraints: Record<string, string>;
+}
+
+/** `new(name, cfg)` got a config that fails validation (`E_CONFIG`). */
+export class ConfigValidationError extends PlugboardError {
+  /** Every violated property and constraint. */
+  readonly violations: readonly ConfigViolation[];
+
+  constructor(registry: string, key: string, violations: readonly ConfigViolation[]) {
+    const lines = violations.map((v) => `${v.property}: ${Object.values(v.constraints).join('; ')}`);
+    super('E_CONFIG', `${registry}: invalid config for '${key}': ${lines.join(' | ')}`, { registry, key });
+    this.violations = violations;
+  }
+}
+
+/** A registry id was requested with a different kind than it was created with (`E_KIND_MISMATCH`). */
+export class RegistryKindError extends PlugboardError {
+  constructor(scope: string, registry: string, existing: string, requested: string) {
+    super(
+      'E_KIND_MISMATCH',
+      `${registry}: scope '${scope}' already has this registry as a ${existing} registry; it was requested as a ${requested} registry`,
+      { registry },
+    );
+  }
+}
+
+/** A factory or provider threw while constructing a value (`E_FACTORY`). */
+export class FactoryError extends PlugboardError {
+  constructor(registry: string, key: string, cause: unknown, site?: string) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('E_FACTORY', `${registry}: constructing '${key}' failed: ${reason}`, {
+      registry,
+      key,
+      cause,
+      ...(site === undefined ? {} : { site }),
+    });
+  }
+}
+
+function describeKey(key: unknown): string {
+  if (typeof key === 'string') return JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key);
+  if (key === null) return 'null';
+  return typeof key;
+}
+
+function formatList(names: readonly string[]): string {
+  const shown = names.slice(0, 20).map((n) => `'${n}'`);
+  if (names.length > 20) shown.push(`… ${names.length - 20} more`);
+  return shown.join(', ');
+}
+
+/** An option passed to a registry or decorator has a value it cannot use (`E_INVALID_OPTION`). */
+export class InvalidOptionError extends PlugboardError {
+  constructor(registry: string, key: string | undefined, message: string) {
+    super('E_INVALID_OPTION', `${registry}: ${key === undefined ? '' : `'${key}': `}${message}`, {
+      registry,
+      ...(key === undefined ? {} : { key }),
+    });
+  }
+}

@@ -1,0 +1,140 @@
+import type { BaseRegistry, RegistryOptions } from './base-registry.js';
+import type { Entry, RegistryJSON } from './entry.js';
+import { FrozenRegistryError, PlugboardError, RegistryKindError } from './errors.js';
+import { validateName } from './names.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRegistry = BaseRegistry<any, any>;
+
+/** A registry class a scope can create: `ImplementationRegistry`, `FactoryRegistry`, … */
+export interface RegistryClass<R extends AnyRegistry, O extends RegistryOptions = RegistryOptions> {
+  new (id: string, options?: O): R;
+  readonly kind: string;
+}
+
+/** What {@link Scope.snapshot} returns: opaque, for {@link Scope.restore}. */
+export interface ScopeSnapshot {
+  readonly scope: Scope;
+  readonly registries: ReadonlyMap<string, { readonly kind: string; readonly entries: ReadonlyArray<Entry<unknown>> }>;
+}
+
+/** What `Scope.toJSON()` returns. */
+export interface ScopeJSON {
+  name: string;
+  parent?: string;
+  frozen: boolean;
+  registries: RegistryJSON[];
+  children: ScopeJSON[];
+}
+
+/**
+ * A set of registries by string id. Registries are created on first use and type-checked on
+ * every later use. A child scope's registries fall back to the parent's for reads; its
+ * writes stay local. Tests use scopes instead of global state.
+ */
+export class Scope {
+  /** Name, for diagnostics. */
+  readonly name: string;
+  /** The scope reads fall back to. */
+  readonly parent: Scope | undefined;
+  #registries = new Map<string, AnyRegistry>();
+  #children = new Set<WeakRef<Scope>>(); // weak: per-test child scopes must not pile up
+  #frozen = false;
+
+  constructor(name = 'root', parent?: Scope) {
+    validateName('scope name', name);
+    this.name = name;
+    this.parent = parent;
+  }
+
+  /**
+   * The registry `id` of kind `Kind`, created on first use (with `options`). Asking for an
+   * existing id with another kind throws `RegistryKindError` (`E_KIND_MISMATCH`).
+   */
+  registry<R extends AnyRegistry, O extends RegistryOptions = RegistryOptions>(id: string, Kind: RegistryClass<R, O>, options?: Omit<O, 'parent' | 'scope'>): R {
+    const existing = this.#registries.get(id);
+    if (existing !== undefined) {
+      if (existing.kind !== Kind.kind) throw new RegistryKindError(this.name, id, existing.kind, Kind.kind);
+      return existing as R;
+    }
+    validateName(`scope '${this.name}'`, id);
+    const parent = this.parent?.registry(id, Kind, options);
+    const created = new Kind(id, { ...options, scope: this.name, ...(parent === undefined ? {} : { parent }) } as O);
+    if (this.#frozen) created.freeze();
+    this.#registries.set(id, created);
+    return created;
+  }
+
+  /** The registry `id` if this scope has created it, without creating it. */
+  peek(id: string): AnyRegistry | undefined {
+    return this.#registries.get(id);
+  }
+
+  /** The registries this scope owns, sorted by id. */
+  registries(): AnyRegistry[] {
+    return [...this.#registries.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** A child scope: lookups fall through to this scope, registrations stay in the child. */
+  child(name: string): Scope {
+    const c = new Scope(name, this);
+    this.#children.add(new WeakRef(c));
+    return c;
+  }
+
+  /** The child scopes created from this one. */
+  children(): Scope[] {
+    const live: Scope[] = [];
+    for (const ref of this.#children) {
+      const c = ref.deref();
+      if (c === undefined) this.#children.delete(ref);
+      else live.push(c);
+    }
+    return live;
+  }
+
+  /** Freezes every registry of the scope, including ones created later. Terminal. */
+  freeze(): void {
+    this.#frozen = true;
+    for (const r of this.#registries.values()) r.freeze();
+  }
+
+  /** Whether {@link freeze} was called. */
+  get frozen(): boolean {
+    return this.#frozen;
+  }
+
+  /** Captures every registry's entries, for {@link restore} in tests. */
+  snapshot(): ScopeSnapshot {
+    const registries = new Map<string, { kind: string; entries: ReadonlyArray<Entry<unknown>> }>();
+    for (const [id, r] of this.#registries) registries.set(id, { kind: r.kind, entries: r.localSnapshot() });
+    return { scope: this, registries };
+  }
+
+  /**
+   * Puts back the entries captured by {@link snapshot}: registries created since are emptied,
+   * the others get their captured entries back. A frozen scope cannot be restored
+   * (`FrozenRegistryError`): freezing is terminal, so tests that freeze use a fresh scope.
+   */
+  restore(snap: ScopeSnapshot): void {
+    if (snap.scope !== this) throw new PlugboardError('E_SNAPSHOT', `scope '${this.name}': the snapshot was taken from scope '${snap.scope.name}'`);
+    if (this.#frozen) throw new FrozenRegistryError(`scope '${this.name}'`, undefined, 'restore a snapshot');
+    const frozen = [...this.#registries.values()].find((r) => r.state === 'frozen');
+    if (frozen !== undefined) throw new FrozenRegistryError(frozen.id, undefined, 'restore a snapshot');
+    for (const [id, r] of this.#registries) {
+      const captured = snap.registries.get(id);
+      r.restoreEntries(captured === undefined ? [] : captured.entries);
+    }
+  }
+
+  /** Diagnostics for every registry and child scope. */
+  toJSON(): ScopeJSON {
+    return {
+      name: this.name,
+      ...(this.parent === undefined ? {} : { parent: this.parent.name }),
+      frozen: this.#frozen,
+      registries: this.registries().map((r) => r.toJSON()),
+      children: this.children().map((c) => c.toJSON()),
+    };
+  }
+}

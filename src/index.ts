@@ -1,0 +1,5 @@
+/**
+ * plugboard: registries, plugins and service discovery for TypeScript.
+ * @module
+ */
+export * from './container/index.js';
