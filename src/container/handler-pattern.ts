@@ -19,7 +19,8 @@ export interface CompiledPattern {
 
 /**
  * Parses `pattern`. `:name` matches exactly one segment and captures it; `*` must be the
- * last segment and matches the rest (zero or more segments), captured as `params['*']`.
+ * last segment and matches the rest (one or more segments, so `/files/*` matches `/files/`
+ * and `/files/a/b` but not `/files`), captured as `params['*']`.
  */
 export function compilePattern(registry: string, pattern: string, separator: string): CompiledPattern {
   const parts = pattern.split(separator);
@@ -64,12 +65,12 @@ export function matchPattern(p: CompiledPattern, parts: readonly string[], separ
   let params: Record<string, string> | undefined;
   for (let i = 0; i < segs.length; i++) {
     const s = segs[i]!;
+    if (i >= parts.length) return undefined;
     if (s.kind === Seg.Wildcard) {
       params ??= Object.create(null) as Record<string, string>;
       params['*'] = parts.slice(i).join(separator);
       return params;
     }
-    if (i >= parts.length) return undefined;
     if (s.kind === Seg.Literal) {
       if (s.text !== parts[i]) return undefined;
     } else {

@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { ImplementationRegistry, PlugboardError } from '../../src/container/index.js';
+
+/**
+ * Model-based test: random sequences of registry operations run against the real registry
+ * and against a plain reference model; every observable result must agree.
+ */
+
+interface Model {
+  map: Map<string, number>;
+  frozen: boolean;
+  version: number;
+}
+type Real = ImplementationRegistry<number>;
+
+const VALID_NAME = /^\S(.{0,254}\S)?$/s;
+// eslint-disable-next-line no-control-regex
+const isValidName = (n: string) => n.length > 0 && n.length <= 256 && VALID_NAME.test(n) && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(n);
+
+/** Runs `fn` and returns the error code it threw, or 'ok'. */
+function outcome(fn: () => void): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof PlugboardError)) throw err;
+    return (err as PlugboardError & { code: string }).code;
+  }
+}
+
+/** The code the model expects for a single registration. */
+function expectedRegister(m: Model, name: string, value: number | null, replace: boolean): string {
+  if (m.frozen) return 'E_FROZEN';
+  if (!isValidName(name)) return 'E_INVALID_NAME';
+  if (value === null) return 'E_NIL';
+  if (m.map.has(name) && !replace) return 'E_DUPLICATE';
+  return 'ok';
+}
+
+function check(m: Model, r: Real): void {
+  expect(r.names()).to.deep.equal([...m.map.keys()].sort());
+  expect(r.size).to.equal(m.map.size);
+  expect(r.version).to.equal(m.version);
+  expect(r.state).to.equal(m.frozen ? 'frozen' : m.map.size > 0 ? 'populated' : 'empty');
+}
+
+class Register implements fc.Command<Model, Real> {
+  constructor(readonly name: string, readonly value: number | null, readonly replace: boolean) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const want = expectedRegister(m, this.name, this.value, this.replace);
+    expect(outcome(() => r.register(this.name, this.value as number, { replace: this.replace }))).to.equal(want);
+    if (want === 'ok') {
+      m.map.set(this.name, this.value!);
+      m.version++;
+    }
+    check(m, r);
+  }
+  toString = () => `register(${JSON.stringify(this.name)}, ${this.value}, replace=${this.replace})`;
+}
+
+class Unregister implements fc.Command<Model, Real> {
+  constructor(readonly name: string) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    if (m.frozen) {
+      expect(outcome(() => r.unregister(this.name))).to.equal('E_FROZEN');
+    } else {
+      const had = m.map.delete(this.name);
+      expect(r.unregister(this.name)).to.equal(had);
+      if (had) m.version++;
+    }
+    check(m, r);
+  }
+  toString = () => `unregister(${JSON.stringify(this.name)})`;
+}
+
+class Get implements fc.Command<Model, Real> {
+  constructor(readonly name: string) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    expect(r.get(this.name)).to.equal(m.map.get(this.name));
+    expect(r.has(this.name)).to.equal(m.map.has(this.name));
+    expect(outcome(() => r.mustGet(this.name))).to.equal(m.map.has(this.name) ? 'ok' : 'E_UNKNOWN');
+  }
+  toString = () => `get(${JSON.stringify(this.name)})`;
+}
+
+class Freeze implements fc.Command<Model, Real> {
+  check = () => true;
+  run(m: Model, r: Real): void {
+    r.freeze();
+    m.frozen = true;
+    check(m, r);
+  }
+  toString = () => 'freeze()';
+}
+
+class ReplaceAll implements fc.Command<Model, Real> {
+  constructor(readonly items: Array<[string, number | null]>) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const names = this.items.map(([n]) => n);
+    const bad = this.items.some(([n, v]) => !isValidName(n) || v === null) || new Set(names).size !== names.length;
+    const want = m.frozen ? 'E_FROZEN' : bad ? 'E_BATCH' : 'ok';
+    expect(outcome(() => r.replaceAll(this.items as Array<[string, number]>))).to.equal(want);
+    if (want === 'ok') {
+      m.map = new Map(this.items as Array<[string, number]>);
+      m.version++;
+    }
+    check(m, r);
+  }
+  toString = () => `replaceAll(${JSON.stringify(this.items)})`;
+}
+
+class RegisterAll implements fc.Command<Model, Real> {
+  constructor(readonly items: Array<[string, number | null]>) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const names = this.items.map(([n]) => n);
+    const bad =
+      this.items.some(([n, v]) => !isValidName(n) || v === null || m.map.has(n)) || new Set(names).size !== names.length;
+    const want = m.frozen ? 'E_FROZEN' : bad ? 'E_BATCH' : 'ok';
+    expect(outcome(() => r.registerAll(this.items as Array<[string, number]>))).to.equal(want);
+    if (want === 'ok' && this.items.length > 0) {
+      for (const [n, v] of this.items) m.map.set(n, v!);
+      m.version++;
+    }
+    check(m, r);
+  }
+  toString = () => `registerAll(${JSON.stringify(this.items)})`;
+}
+
+class MutateListing implements fc.Command<Model, Real> {
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const names = r.names();
+    names.push('intruder');
+    names.reverse();
+    const entries = r.entries();
+    entries.splice(0, entries.length);
+    check(m, r);
+  }
+  toString = () => 'mutate(names(), entries())';
+}
+
+const name = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('pq', 'mysql', 'sqlite', '__proto__', 'constructor', 'toString', 'hasOwnProperty') },
+  { weight: 1, arbitrary: fc.constantFrom('', ' pq', 'pq ', 'a\nb', 'x'.repeat(257)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 4 }) },
+);
+const value = fc.option(fc.integer({ min: 0, max: 5 }), { nil: null, freq: 8 });
+const items = fc.array(fc.tuple(name, value), { maxLength: 5 });
+
+const commands = [
+  fc.tuple(name, value, fc.boolean()).map(([n, v, rep]) => new Register(n, v, rep)),
+  name.map((n) => new Unregister(n)),
+  name.map((n) => new Get(n)),
+  // Freeze is terminal, so it is drawn rarely to leave room for long unfrozen runs.
+  fc.nat(5).map((n) => (n === 0 ? new Freeze() : new Get('pq'))),
+  items.map((i) => new ReplaceAll(i)),
+  items.map((i) => new RegisterAll(i)),
+  fc.constant(new MutateListing()),
+];
+
+describe('registry model-based test (fast-check)', function () {
+  this.timeout(120_000);
+
+  it('agrees with a plain reference model over 10k random operation sequences', () => {
+    fc.assert(
+      fc.property(fc.commands(commands, { maxCommands: 25 }), (cmds) => {
+        const model: Model = { map: new Map(), frozen: false, version: 0 };
+        const real = new ImplementationRegistry<number>('model', { captureSites: false });
+        fc.modelRun(() => ({ model, real }), cmds);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
