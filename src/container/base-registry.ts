@@ -33,7 +33,8 @@ export type BatchItem<V, O> = readonly [name: string, value: V, opts?: O];
 /** Input accepted by `registerAll` / `replaceAll`: a `Map`, a plain record, or `[name, value, opts?]` tuples. */
 export type BatchInput<V, O> = ReadonlyMap<string, V> | Readonly<Record<string, V>> | Iterable<BatchItem<V, O>>;
 
-function toItems<V, O>(input: BatchInput<V, O>): Array<BatchItem<V, O>> {
+function toItems<V, O>(input: BatchInput<V, O>): ReadonlyArray<BatchItem<V, O>> {
+  if (Array.isArray(input)) return input as ReadonlyArray<BatchItem<V, O>>;
   if (input instanceof Map) return [...(input as ReadonlyMap<string, V>)].map(([k, v]) => [k, v] as const);
   if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return [...(input as Iterable<BatchItem<V, O>>)];
   // A plain record: own enumerable string keys only, so a `__proto__` key is data, not a prototype.
@@ -149,20 +150,24 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * error nothing changes.
    */
   register(name: string, value: V, opts?: O): void {
+    if (this.#frozen) throw this.frozenError('register', name, opts);
     const site = this.siteOf(opts);
-    this.assertMutable('register', name, site);
     const p = this.prepare(name, value, opts, site);
     const previous = this.#store.get(p.key);
     if (previous !== undefined && opts?.replace !== true) {
-      throw new DuplicateRegistrationError(this.id, p.key, previous, { value: p.value, ...(site === undefined ? {} : { site }) });
+      const incoming = site ?? this.errorSite(opts);
+      throw new DuplicateRegistrationError(this.id, p.key, previous, { value: p.value, ...(incoming === undefined ? {} : { site: incoming }) });
     }
     const entry = this.makeEntry(p, opts, site, previous);
     this.#store.set(p.key, entry);
-    this.committed(
-      previous === undefined
-        ? [{ type: 'add', registry: this.id, key: p.key, entry, version: 0 }]
-        : [{ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 }],
-    );
+    this.#version++;
+    if (this.#listeners.size > 0) {
+      this.emit(
+        previous === undefined
+          ? [{ type: 'add', registry: this.id, key: p.key, entry, version: 0 }]
+          : [{ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 }],
+      );
+    }
   }
 
   /**
@@ -171,29 +176,28 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * `PlugboardAggregateError` with code `E_BATCH`.
    */
   registerAll(input: BatchInput<V, O>): void {
+    if (this.#frozen) throw this.frozenError('register', undefined, undefined);
     const site = this.siteOf(undefined);
-    this.assertMutable('register', undefined, site);
-    const { prepared, errors } = this.prepareBatch(toItems(input), site, (key, seen) => {
-      const previous = this.#store.get(key);
-      return previous !== undefined && seen.opts?.replace !== true ? previous : undefined;
-    });
+    const { prepared, errors } = this.prepareBatch(toItems(input), site, true);
     if (errors.length > 0) {
       throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: batch registration rejected (${errors.length} error(s)); nothing was registered`, {
         registry: this.id,
       });
     }
-    const changes: Array<RegistryChange<V>> = [];
+    if (prepared.length === 0) return;
+    const changes: Array<RegistryChange<V>> | undefined = this.#listeners.size > 0 ? [] : undefined;
     for (const { p, opts } of prepared) {
       const previous = this.#store.get(p.key);
       const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
       this.#store.set(p.key, entry);
-      changes.push(
+      changes?.push(
         previous === undefined
           ? { type: 'add', registry: this.id, key: p.key, entry, version: 0 }
           : { type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 },
       );
     }
-    this.committed(changes);
+    this.#version++;
+    if (changes !== undefined) this.emit(changes);
   }
 
   /**
@@ -202,9 +206,9 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * keep their registration order. Listeners get the diff (adds, replaces, removes).
    */
   replaceAll(input: BatchInput<V, O>): void {
+    if (this.#frozen) throw this.frozenError('replaceAll', undefined, undefined);
     const site = this.siteOf(undefined);
-    this.assertMutable('replaceAll', undefined, site);
-    const { prepared, errors } = this.prepareBatch(toItems(input), site, () => undefined);
+    const { prepared, errors } = this.prepareBatch(toItems(input), site, false);
     if (errors.length > 0) {
       throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: replaceAll rejected (${errors.length} error(s)); the old entries stay`, {
         registry: this.id,
@@ -229,7 +233,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Removes `key` from this registry (not from a parent). Returns whether it was there. */
   unregister(key: string): boolean {
-    this.assertMutable('unregister', key, this.siteOf(undefined));
+    if (this.#frozen) throw this.frozenError('unregister', key, undefined);
     const previous = this.#store.get(key);
     if (previous === undefined) return false;
     this.#store.delete(key);
@@ -239,7 +243,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Removes every entry attributed to `owner` (plugin rollback/unload). Returns the removed keys. */
   unregisterOwner(owner: string): string[] {
-    this.assertMutable('unregister entries of', owner, this.siteOf(undefined));
+    if (this.#frozen) throw this.frozenError('unregister entries of', owner, undefined);
     const changes: Array<RegistryChange<V>> = [];
     for (const [key, previous] of this.#store) {
       if (previous.owner === owner) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
@@ -321,7 +325,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** @internal Replaces every local entry with `entries` (used by `Scope.restore`). */
   restoreEntries(entries: ReadonlyArray<Entry<V>>): void {
-    this.assertMutable('restore', undefined, this.siteOf(undefined));
+    if (this.#frozen) throw this.frozenError('restore', undefined, undefined);
     const next = new Map(entries.map((e) => [e.key, e] as const));
     const changes: Array<RegistryChange<V>> = [];
     for (const [key, entry] of next) {
@@ -335,11 +339,6 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     this.committed(changes, true);
   }
 
-  /** Throws `FrozenRegistryError` if frozen. */
-  protected assertMutable(operation: string, key: string | undefined, site: string | undefined): void {
-    if (this.#frozen) throw new FrozenRegistryError(this.id, key, operation, site);
-  }
-
   // ---------------------------------------------------------------- internals
 
   private siteOf(opts: RegisterOptions | undefined): string | undefined {
@@ -347,25 +346,39 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     return this.#captureSites ? captureSite() : undefined;
   }
 
+  /** The error for a mutation of a frozen registry, naming the caller's site (taken even when routine capture is off: errors are rare). */
+  private frozenError(operation: string, key: string | undefined, opts: RegisterOptions | undefined): FrozenRegistryError {
+    return new FrozenRegistryError(this.id, key, operation, this.errorSite(opts));
+  }
+
+  private errorSite(opts: RegisterOptions | undefined): string | undefined {
+    return opts?.site ?? captureSite();
+  }
+
+  /**
+   * Validates a batch without committing anything. With `againstStore`, keys already in the
+   * registry are duplicates (unless the item asks to replace); without, the batch stands alone.
+   */
   private prepareBatch(
-    items: Array<BatchItem<V, O>>,
+    items: ReadonlyArray<BatchItem<V, O>>,
     site: string | undefined,
-    conflict: (key: string, item: { opts: O | undefined }) => Entry<V> | undefined,
+    againstStore: boolean,
   ): { prepared: Array<{ p: Prepared<V>; opts: O | undefined }>; errors: unknown[] } {
     const prepared: Array<{ p: Prepared<V>; opts: O | undefined }> = [];
     const errors: unknown[] = [];
-    const seen = new Map<string, Prepared<V>>();
-    for (const [name, value, opts] of items) {
+    const seen = new Set<string>();
+    for (let i = 0; i < items.length; i++) {
+      const [name, value, opts] = items[i]!;
       const itemSite = opts?.site ?? site;
       try {
         const p = this.prepare(name, value, opts, itemSite);
-        const earlier = seen.get(p.key);
-        const existing = conflict(p.key, { opts });
-        if (earlier !== undefined || existing !== undefined) {
-          const first = existing ?? { value: earlier!.value, ...(site === undefined ? {} : { site }) };
+        const existing = againstStore && opts?.replace !== true ? this.#store.get(p.key) : undefined;
+        if (existing !== undefined || seen.has(p.key)) {
+          const earlier = prepared.find((x) => x.p.key === p.key)?.p;
+          const first = existing ?? { value: earlier?.value, ...(site === undefined ? {} : { site }) };
           throw new DuplicateRegistrationError(this.id, p.key, first, { value: p.value, ...(itemSite === undefined ? {} : { site: itemSite }) });
         }
-        seen.set(p.key, p);
+        seen.add(p.key);
         prepared.push({ p, opts });
       } catch (err) {
         errors.push(err);
@@ -375,23 +388,18 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   }
 
   private makeEntry(p: Prepared<V>, opts: O | undefined, site: string | undefined, previous: Entry<V> | undefined): Entry<V> {
-    const owner = opts?.owner;
-    return Object.freeze({
-      key: p.key,
-      name: p.name,
-      value: p.value,
-      ...(site === undefined ? {} : { site }),
-      ...(owner === undefined ? {} : { owner }),
-      // A replacement keeps its predecessor's place in registration order.
-      seq: previous === undefined ? this.#seq++ : previous.seq,
-      meta: Object.freeze(p.meta),
-    });
+    // A replacement keeps its predecessor's place in registration order.
+    const seq = previous === undefined ? this.#seq++ : previous.seq;
+    return Object.freeze(new StoredEntry(p.key, p.name, p.value, site, opts?.owner, seq, freezeMeta(p.meta)));
   }
 
   private committed(changes: Array<RegistryChange<V>>, forceBump = false): void {
     if (changes.length === 0 && !forceBump) return;
     this.#version++;
-    if (this.#listeners.size === 0) return;
+    if (this.#listeners.size > 0) this.emit(changes);
+  }
+
+  private emit(changes: Array<RegistryChange<V>>): void {
     for (const change of changes) {
       const stamped = { ...change, version: this.#version } as RegistryChange<V>;
       for (const listener of [...this.#listeners]) {
@@ -406,6 +414,25 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
       }
     }
   }
+}
+
+/** Fixed-shape entry record (one hidden class for every entry keeps reads monomorphic). */
+class StoredEntry<V> implements Entry<V> {
+  constructor(
+    readonly key: string,
+    readonly name: string,
+    readonly value: V,
+    readonly site: string | undefined,
+    readonly owner: string | undefined,
+    readonly seq: number,
+    readonly meta: Readonly<Record<PropertyKey, unknown>>,
+  ) {}
+}
+
+const EMPTY_META: Readonly<Record<PropertyKey, unknown>> = Object.freeze({});
+
+function freezeMeta(meta: Record<PropertyKey, unknown>): Readonly<Record<PropertyKey, unknown>> {
+  return Reflect.ownKeys(meta).length === 0 ? EMPTY_META : Object.freeze(meta);
 }
 
 function sameMeta(a: Readonly<Record<PropertyKey, unknown>>, b: Readonly<Record<PropertyKey, unknown>>): boolean {

@@ -6,6 +6,9 @@ export const MAX_NAME_LENGTH = 256;
 // C0/C1 control characters, DEL, and the Unicode line/paragraph separators.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// One test for the common case; the specific checks below only run to explain a failure.
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /^\s|\s$|[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * Checks that `name` is usable as a key: a non-empty string, no surrounding whitespace,
@@ -18,6 +21,7 @@ export function validateName(registry: string, name: unknown): asserts name is s
   if (name.length > MAX_NAME_LENGTH) {
     throw new InvalidNameError(registry, name, `a name must be at most ${MAX_NAME_LENGTH} characters (got ${name.length})`);
   }
+  if (!SUSPECT.test(name)) return;
   if (name.trim() !== name) throw new InvalidNameError(registry, name, 'a name must not start or end with whitespace');
   if (CONTROL.test(name)) throw new InvalidNameError(registry, name, 'a name must not contain control characters');
 }

@@ -305,10 +305,13 @@ describe('registry invariants (ImplementationRegistry)', () => {
       expect(json.entries[0]!.site).to.match(/base-registry\.test\.ts:\d+$/);
       expect(json.entries[0]!.type).to.equal('object');
     });
-    it('records no site when sites are turned off', () => {
+    it('records no site when sites are turned off, but errors still name the caller', () => {
       const r = new ImplementationRegistry<number>('nosite', { captureSites: false });
       r.register('a', 1);
       expect(r.entry('a')!.site).to.equal(undefined);
+      expectError(() => r.register('a', 2), DuplicateRegistrationError, 'E_DUPLICATE', 'first at an unknown site, again at test/container/base-registry.test.ts:');
+      r.freeze();
+      expectError(() => r.register('b', 2), FrozenRegistryError, 'E_FROZEN', '(at test/container/base-registry.test.ts:');
     });
   });
 
