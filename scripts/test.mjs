@@ -19,7 +19,9 @@ function run(cmd, argv, opts = {}) {
 
 /** Each suite is one mocha process over a set of compiled test files. */
 const suites = [
-  { name: 'core', files: () => globSync('.build/legacy/test', /\.test\.js$/) },
+  { name: 'legacy', env: { PLUGBOARD_DECORATORS: 'legacy' }, files: () => globSync('.build/legacy/test', /\.test\.js$/) },
+  // The decorator suite again, compiled with TC39 standard decorators.
+  { name: 'standard', env: { PLUGBOARD_DECORATORS: 'standard' }, files: () => globSync('.build/standard/test/decorators', /\.test\.js$/) },
 ];
 
 let passed = 0;
@@ -32,12 +34,14 @@ if (lint) {
   if (run(node, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) problems.push('eslint reported problems');
 }
 
-console.log('\n== compile tests (tsc, legacy decorators) ==');
 rmSync('.build', { recursive: true, force: true });
-if (run(node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.test.json']) !== 0) {
-  console.error('test compilation failed');
-  console.log(`0 passed, 1 failed`);
-  process.exit(1);
+for (const [label, project] of [['legacy decorators', 'tsconfig.test.json'], ['TC39 standard decorators', 'tsconfig.test-standard.json']]) {
+  console.log(`\n== compile tests (tsc, ${label}) ==`);
+  if (run(node, ['node_modules/typescript/bin/tsc', '-p', project]) !== 0) {
+    console.error(`test compilation failed (${project})`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
 }
 
 const summaryDir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));
@@ -47,7 +51,7 @@ for (const suite of suites) {
   console.log(`\n== suite: ${suite.name} (${files.length} files) ==`);
   const summary = join(summaryDir, `${suite.name}.json`);
   const status = run(node, ['--enable-source-maps', 'node_modules/mocha/bin/mocha.js', '--reporter', 'scripts/mocha-reporter.cjs', '--timeout', '20000', ...files], {
-    env: { ...process.env, PLUGBOARD_TEST_SUMMARY: summary },
+    env: { ...process.env, ...suite.env, PLUGBOARD_TEST_SUMMARY: summary },
   });
   if (!existsSync(summary)) {
     failed += 1;

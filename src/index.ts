@@ -3,3 +3,4 @@
  * @module
  */
 export * from './container/index.js';
+export * from './decorators/index.js';

@@ -7,6 +7,7 @@ import {
   UnknownNameError,
 } from './errors.js';
 import { closestName, validateName } from './names.js';
+import { constructProvided, Provided, type ProviderSpec } from './provider.js';
 import { captureSite } from './site.js';
 
 /** Options accepted by every registry constructor. */
@@ -147,9 +148,9 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   /**
    * Registers `value` under `name`. Throws `InvalidNameError`, `NilRegistrationError`,
    * `DuplicateRegistrationError` (unless `opts.replace`) or `FrozenRegistryError`; on any
-   * error nothing changes.
+   * error nothing changes. Returns the storage key (the name; `name@version` for versioned).
    */
-  register(name: string, value: V, opts?: O): void {
+  register(name: string, value: V, opts?: O): string {
     if (this.#frozen) throw this.frozenError('register', name, opts);
     const site = this.siteOf(opts);
     const p = this.prepare(name, value, opts, site);
@@ -168,6 +169,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
           : [{ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 }],
       );
     }
+    return p.key;
   }
 
   /**
@@ -222,7 +224,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
       const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
       next.set(p.key, entry);
       if (previous === undefined) changes.push({ type: 'add', registry: this.id, key: p.key, entry, version: 0 });
-      else if (previous.value !== entry.value || !sameMeta(previous.meta, entry.meta)) {
+      else if (rawValue(previous) !== rawValue(entry) || !sameMeta(previous.meta, entry.meta)) {
         changes.push({ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 });
       }
     }
@@ -280,7 +282,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
         name: e.name,
         ...(e.site === undefined ? {} : { site: e.site }),
         ...(e.owner === undefined ? {} : { owner: e.owner }),
-        type: describeValue(e.value),
+        type: describeEntry(e),
         ...e.meta,
       })),
     };
@@ -390,7 +392,11 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   private makeEntry(p: Prepared<V>, opts: O | undefined, site: string | undefined, previous: Entry<V> | undefined): Entry<V> {
     // A replacement keeps its predecessor's place in registration order.
     const seq = previous === undefined ? this.#seq++ : previous.seq;
-    return Object.freeze(new StoredEntry(p.key, p.name, p.value, site, opts?.owner, seq, freezeMeta(p.meta)));
+    const meta = freezeMeta(p.meta);
+    if (p.value instanceof Provided) {
+      return Object.freeze(new LazyEntry<V>(this.id, p.key, p.name, (p.value as Provided<V>).spec, site, opts?.owner, seq, meta));
+    }
+    return Object.freeze(new StoredEntry(p.key, p.name, p.value, site, opts?.owner, seq, meta));
   }
 
   private committed(changes: Array<RegistryChange<V>>, forceBump = false): void {
@@ -429,6 +435,41 @@ class StoredEntry<V> implements Entry<V> {
   ) {}
 }
 
+/**
+ * An entry whose value is built on demand by a provider (decorated classes). Reading `value`
+ * constructs it: once for a singleton, every time for a transient.
+ */
+class LazyEntry<V> implements Entry<V> {
+  #instance: V | undefined;
+  constructor(
+    private readonly registry: string,
+    readonly key: string,
+    readonly name: string,
+    readonly provider: ProviderSpec<V>,
+    readonly site: string | undefined,
+    readonly owner: string | undefined,
+    readonly seq: number,
+    readonly meta: Readonly<Record<PropertyKey, unknown>>,
+  ) {}
+
+  get value(): V {
+    if (this.#instance !== undefined) return this.#instance;
+    const v = constructProvided(this.provider, this.registry, this.key, this.site);
+    if (this.provider.lifetime === 'singleton') this.#instance = v;
+    return v;
+  }
+
+  /** Whether a singleton has been built yet. */
+  get constructed(): boolean {
+    return this.#instance !== undefined;
+  }
+}
+
+/** The stored value without constructing a lazy one: compares and describes entries cheaply. */
+function rawValue(e: Entry<unknown>): unknown {
+  return e instanceof LazyEntry ? e.provider : e.value;
+}
+
 const EMPTY_META: Readonly<Record<PropertyKey, unknown>> = Object.freeze({});
 
 function freezeMeta(meta: Record<PropertyKey, unknown>): Readonly<Record<PropertyKey, unknown>> {
@@ -436,9 +477,14 @@ function freezeMeta(meta: Record<PropertyKey, unknown>): Readonly<Record<Propert
 }
 
 function sameMeta(a: Readonly<Record<PropertyKey, unknown>>, b: Readonly<Record<PropertyKey, unknown>>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => JSON.stringify(a[k]) === JSON.stringify(b[k]));
+  const ka = Reflect.ownKeys(a);
+  if (ka.length !== Reflect.ownKeys(b).length) return false;
+  return ka.every((k) => a[k] === b[k] || JSON.stringify(a[k]) === JSON.stringify(b[k]));
+}
+
+function describeEntry(e: Entry<unknown>): string {
+  if (e instanceof LazyEntry) return `provider ${e.provider.label} (${e.provider.lifetime}${e.constructed ? ', constructed' : ''})`;
+  return describeValue(e.value);
 }
 
 function describeValue(value: unknown): string {

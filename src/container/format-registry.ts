@@ -65,11 +65,11 @@ export class FormatRegistry<T = unknown> extends BaseRegistry<Format<T>, Registe
   #sortedFor = '';
 
   /** Registers a format: `register(name, magic, decode, opts?)` or `register(name, { magic, decode }, opts?)`. */
-  override register(name: string, magicOrFormat: Format<T> | Magic, decodeOrOpts?: ((bytes: Uint8Array) => T) | RegisterOptions, opts?: RegisterOptions): void {
+  override register(name: string, magicOrFormat: Format<T> | Magic, decodeOrOpts?: ((bytes: Uint8Array) => T) | RegisterOptions, opts?: RegisterOptions): string {
     if (typeof decodeOrOpts === 'function') {
-      super.register(name, { magic: magicOrFormat as Magic, decode: decodeOrOpts }, opts);
+      return super.register(name, { magic: magicOrFormat as Magic, decode: decodeOrOpts }, opts);
     } else {
-      super.register(name, magicOrFormat as Format<T>, decodeOrOpts);
+      return super.register(name, magicOrFormat as Format<T>, decodeOrOpts);
     }
   }
 

@@ -43,8 +43,8 @@ export class HandlerRegistry<H> extends BaseRegistry<H, RegisterOptions> {
   }
 
   /** Alias of `register(pattern, handler, opts)`. */
-  handle(pattern: string, handler: H, opts?: RegisterOptions): void {
-    this.register(pattern, handler, opts);
+  handle(pattern: string, handler: H, opts?: RegisterOptions): string {
+    return this.register(pattern, handler, opts);
   }
 
   protected override prepare(pattern: string, value: H, opts: RegisterOptions | undefined, site: string | undefined): Prepared<H> {

@@ -17,3 +17,5 @@ export { Scope, type RegistryClass, type ScopeSnapshot, type ScopeJSON } from '.
 export { defaultScope, setDefaultScope, resetDefaultScope, withScope } from './default-scope.js';
 export { captureSite } from './site.js';
 export { validateName, closestName, MAX_NAME_LENGTH } from './names.js';
+export { provider, type Lifetime, type ProviderSpec } from './provider.js';
+export { INTENTS, ATTRIBUTES, intentsOf, attributesOf, type RegistrationIntent, type ClassAttributes, type IntentMode } from './intents.js';

@@ -1,6 +1,7 @@
 import type { BaseRegistry, RegistryOptions } from './base-registry.js';
 import type { Entry, RegistryJSON } from './entry.js';
-import { FrozenRegistryError, PlugboardError, RegistryKindError } from './errors.js';
+import { FrozenRegistryError, PlugboardAggregateError, PlugboardError, RegistryKindError } from './errors.js';
+import { installIntent, intentsOf, type Installation } from './intents.js';
 import { validateName } from './names.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -127,6 +128,55 @@ export class Scope {
     }
   }
 
+  /**
+   * Builds an instance of `cls` with `args`. Providers and factory products of decorated
+   * classes are built through here, so that a DI container attached to the scope can supply
+   * constructor dependencies. Without one, it is `new cls(...args)`.
+   */
+  construct<T>(cls: new (...args: never[]) => T, ...args: unknown[]): T {
+    return new (cls as new (...a: unknown[]) => T)(...args);
+  }
+
+  /**
+   * Replays the registrations recorded by decorators on `classes` into this scope, all or
+   * nothing: if one fails, the ones already made are removed again and every failure is
+   * reported. Throws `E_NOT_DECORATED` for a class with no registrations.
+   */
+  install(...classes: Array<abstract new (...args: never[]) => unknown>): void {
+    const done: Installation[] = [];
+    const errors: unknown[] = [];
+    for (const cls of classes) {
+      const intents = typeof cls === 'function' ? intentsOf(cls) : [];
+      if (intents.length === 0) {
+        errors.push(new PlugboardError('E_NOT_DECORATED', `scope '${this.name}': ${describeClass(cls)} has no plugboard registrations (is it decorated?)`));
+        continue;
+      }
+      for (const intent of intents) {
+        try {
+          done.push(installIntent(this, cls, intent));
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+    }
+    if (errors.length === 0) return;
+    for (const { registry, key } of done.reverse()) if (registry.state !== 'frozen') registry.unregister(key);
+    if (errors.length === 1) throw errors[0];
+    throw new PlugboardAggregateError('E_BATCH', errors, `scope '${this.name}': install failed (${errors.length} errors); nothing was installed`);
+  }
+
+  /**
+   * Installs every decorated class exported by a module namespace
+   * (`scope.installModule(await import('./drivers'))`). Returns the classes installed.
+   */
+  installModule(namespace: Readonly<Record<string, unknown>>): Array<abstract new (...args: never[]) => unknown> {
+    const classes = [...new Set(Object.values(namespace))].filter(
+      (v): v is abstract new (...args: never[]) => unknown => typeof v === 'function' && intentsOf(v as never).length > 0,
+    );
+    this.install(...classes);
+    return classes;
+  }
+
   /** Diagnostics for every registry and child scope. */
   toJSON(): ScopeJSON {
     return {
@@ -137,4 +187,8 @@ export class Scope {
       children: this.children().map((c) => c.toJSON()),
     };
   }
+}
+
+function describeClass(cls: unknown): string {
+  return typeof cls === 'function' ? `class ${cls.name || '(anonymous)'}` : `a ${cls === null ? 'null' : typeof cls}`;
 }

@@ -24,6 +24,14 @@ function libraryRoot(): string {
   return ownRoot;
 }
 
+/**
+ * Frames that belong to decorator plumbing rather than user code: TypeScript's and tslib's
+ * decorator helpers (inlined at the top of each compiled file) and reflect-metadata's
+ * `Reflect.decorate`. The registration site is the decorated class, past these.
+ */
+const HELPER_FN = /^\s*at (?:Object\.|Function\.)?(?:__decorate|__esDecorate|__runInitializers|__decorateClass|DecorateConstructor|decorate|Reflect\.decorate)\b/;
+const HELPER_FILE = /[/\\]node_modules[/\\](?:reflect-metadata|tslib)[/\\]/;
+
 const cwd = typeof process !== 'undefined' ? process.cwd() : '';
 
 function shorten(file: string): string {
@@ -43,7 +51,7 @@ export function captureSite(): string | undefined {
   if (stack === undefined) return undefined;
   for (const line of stack.split('\n').slice(1)) {
     const f = frameFile(line);
-    if (f === undefined) continue;
+    if (f === undefined || HELPER_FN.test(line) || HELPER_FILE.test(f.file)) continue;
     if (f.file.startsWith(root) || f.file.startsWith('node:')) continue;
     return `${shorten(f.file)}:${f.line}`;
   }

@@ -50,7 +50,10 @@ function normaliseTags(registry: string, name: string, tags: Tags | undefined): 
 function toTagged<V>(e: Entry<V>): TaggedEntry<V> {
   return Object.freeze({
     name: e.key,
-    value: e.value,
+    // A getter, so that selecting entries does not construct lazily provided values.
+    get value(): V {
+      return e.value;
+    },
     tags: e.meta['tags'] as Record<string, string | true>,
     rank: e.meta['rank'] as number,
     ...(e.site === undefined ? {} : { site: e.site }),

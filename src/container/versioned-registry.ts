@@ -28,7 +28,9 @@ export class VersionedRegistry<V> extends BaseRegistry<V, VersionedRegisterOptio
   protected override prepare(name: string, value: V, opts: VersionedRegisterOptions | undefined, site: string | undefined): Prepared<V> {
     const p = super.prepare(name, value, opts, site);
     const raw = opts?.version;
-    if (typeof raw !== 'string') throw new InvalidVersionError(this.id, name, raw, 'a version is required');
+    if (typeof raw !== 'string') {
+      throw new InvalidVersionError(this.id, name, raw, 'a version is required (pass { version }; with decorators, write @Version(...) below the registration decorator, which runs first)');
+    }
     const version = semver.valid(raw);
     if (version === null) throw new InvalidVersionError(this.id, name, raw, 'not a valid semver version');
     return { ...p, key: `${name}@${version}`, meta: { version } };
@@ -71,8 +73,9 @@ export class VersionedRegistry<V> extends BaseRegistry<V, VersionedRegisterOptio
     return [...this.index().keys()].sort();
   }
 
-  /** Removes one version (`unregister(name, version)`), or every version of `name`. */
+  /** Removes one version (`unregister(name, version)` or `unregister('name@version')`), or every version of `name`. */
   override unregister(name: string, version?: string): boolean {
+    if (version === undefined && this.localSnapshot().some((e) => e.key === name)) return super.unregister(name); // a `name@version` key
     if (version !== undefined) {
       const v = semver.valid(version);
       return v !== null && super.unregister(`${name}@${v}`);

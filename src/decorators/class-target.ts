@@ -1,0 +1,41 @@
+import { isClass } from '../container/config-validation.js';
+import { PlugboardError } from '../container/errors.js';
+
+/** Any class, abstract or not. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyClass = abstract new (...args: any[]) => any;
+
+/**
+ * A class decorator usable under both decorator systems: legacy `experimentalDecorators`
+ * calls it as `(target)`; TC39 standard decorators call it as `(value, context)`.
+ */
+export type PlugboardClassDecorator = <T extends AnyClass>(target: T, context?: ClassDecoratorContext<T>) => void;
+
+/** A misused decorator: on a non-class, or with arguments it cannot use (`E_DECORATOR`). */
+export class DecoratorError extends PlugboardError {
+  constructor(decorator: string, message: string, details: { key?: string; site?: string } = {}) {
+    super('E_DECORATOR', `${decorator}: ${message}${details.site === undefined ? '' : ` (at ${details.site})`}`, details);
+  }
+}
+
+function isContext(arg: unknown): arg is { kind: string; name?: unknown } {
+  return typeof arg === 'object' && arg !== null && typeof (arg as { kind?: unknown }).kind === 'string';
+}
+
+/**
+ * Tells the two decorator systems apart by their arguments and returns the decorated class.
+ * TC39: `(value, { kind: 'class' })`. Legacy: exactly one argument, a class (a method or
+ * property decorator would get 2 or 3 arguments).
+ */
+export function decoratedClass(decorator: string, args: readonly unknown[], site: string | undefined): AnyClass {
+  const [target, second] = args;
+  if (isContext(second)) {
+    if (second.kind !== 'class') throw new DecoratorError(decorator, `can only decorate a class, not a ${second.kind} (${String(second.name)})`, site === undefined ? {} : { site });
+    return target as AnyClass;
+  }
+  if (args.length !== 1 || !isClass(target)) {
+    const what = args.length >= 2 ? `a class member (${String(args[1])})` : target === null ? 'null' : typeof target === 'function' ? 'a plain function' : `a ${typeof target}`;
+    throw new DecoratorError(decorator, `can only decorate a class, not ${what}`, site === undefined ? {} : { site });
+  }
+  return target as AnyClass;
+}
