@@ -1,6 +1,8 @@
+import { decoratorsBench } from './decorators.js';
 import { registryBench } from './registry.js';
 
 const sections = process.argv.slice(2);
 const all = sections.length === 0;
 console.log(`plugboard benchmarks — node ${process.version}, ${process.platform}/${process.arch}\n`);
 if (all || sections.includes('registry')) await registryBench();
+if (all || sections.includes('decorators')) await decoratorsBench();

@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { closestName, validateName } from './names.js';
 import { constructProvided, Provided, type ProviderSpec } from './provider.js';
-import { captureSite } from './site.js';
+import { captureSite, LazySite, resolveSite, type SiteRef } from './site.js';
 
 /** Options accepted by every registry constructor. */
 export interface RegistryOptions<R = unknown> {
@@ -153,10 +153,10 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   register(name: string, value: V, opts?: O): string {
     if (this.#frozen) throw this.frozenError('register', name, opts);
     const site = this.siteOf(opts);
-    const p = this.prepare(name, value, opts, site);
+    const p = this.prepare(name, value, opts, undefined);
     const previous = this.#store.get(p.key);
     if (previous !== undefined && opts?.replace !== true) {
-      const incoming = site ?? this.errorSite(opts);
+      const incoming = resolveSite(site) ?? this.errorSite(opts);
       throw new DuplicateRegistrationError(this.id, p.key, previous, { value: p.value, ...(incoming === undefined ? {} : { site: incoming }) });
     }
     const entry = this.makeEntry(p, opts, site, previous);
@@ -343,9 +343,9 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   // ---------------------------------------------------------------- internals
 
-  private siteOf(opts: RegisterOptions | undefined): string | undefined {
+  private siteOf(opts: RegisterOptions | undefined): SiteRef {
     if (opts?.site !== undefined) return opts.site;
-    return this.#captureSites ? captureSite() : undefined;
+    return this.#captureSites ? new LazySite() : undefined;
   }
 
   /** The error for a mutation of a frozen registry, naming the caller's site (taken even when routine capture is off: errors are rare). */
@@ -354,7 +354,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   }
 
   private errorSite(opts: RegisterOptions | undefined): string | undefined {
-    return opts?.site ?? captureSite();
+    return resolveSite(opts?.site) ?? captureSite();
   }
 
   /**
@@ -363,21 +363,24 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    */
   private prepareBatch(
     items: ReadonlyArray<BatchItem<V, O>>,
-    site: string | undefined,
+    site: SiteRef,
     againstStore: boolean,
   ): { prepared: Array<{ p: Prepared<V>; opts: O | undefined }>; errors: unknown[] } {
     const prepared: Array<{ p: Prepared<V>; opts: O | undefined }> = [];
     const errors: unknown[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < items.length; i++) {
-      const [name, value, opts] = items[i]!;
-      const itemSite = opts?.site ?? site;
+      const item = items[i]!; // indexed, not destructured: array destructuring runs the iterator protocol
+      const name = item[0];
+      const value = item[1];
+      const opts = item[2];
       try {
-        const p = this.prepare(name, value, opts, itemSite);
+        const p = this.prepare(name, value, opts, undefined);
         const existing = againstStore && opts?.replace !== true ? this.#store.get(p.key) : undefined;
         if (existing !== undefined || seen.has(p.key)) {
           const earlier = prepared.find((x) => x.p.key === p.key)?.p;
-          const first = existing ?? { value: earlier?.value, ...(site === undefined ? {} : { site }) };
+          const itemSite = resolveSite(opts?.site ?? site) ?? captureSite();
+          const first = existing ?? { value: earlier?.value, ...(itemSite === undefined ? {} : { site: itemSite }) };
           throw new DuplicateRegistrationError(this.id, p.key, first, { value: p.value, ...(itemSite === undefined ? {} : { site: itemSite }) });
         }
         seen.add(p.key);
@@ -389,7 +392,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     return { prepared, errors };
   }
 
-  private makeEntry(p: Prepared<V>, opts: O | undefined, site: string | undefined, previous: Entry<V> | undefined): Entry<V> {
+  private makeEntry(p: Prepared<V>, opts: O | undefined, site: SiteRef, previous: Entry<V> | undefined): Entry<V> {
     // A replacement keeps its predecessor's place in registration order.
     const seq = previous === undefined ? this.#seq++ : previous.seq;
     const meta = freezeMeta(p.meta);
@@ -424,15 +427,22 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
 /** Fixed-shape entry record (one hidden class for every entry keeps reads monomorphic). */
 class StoredEntry<V> implements Entry<V> {
+  readonly #site: SiteRef;
   constructor(
     readonly key: string,
     readonly name: string,
     readonly value: V,
-    readonly site: string | undefined,
+    site: SiteRef,
     readonly owner: string | undefined,
     readonly seq: number,
     readonly meta: Readonly<Record<PropertyKey, unknown>>,
-  ) {}
+  ) {
+    this.#site = site;
+  }
+
+  get site(): string | undefined {
+    return resolveSite(this.#site);
+  }
 }
 
 /**
@@ -441,16 +451,23 @@ class StoredEntry<V> implements Entry<V> {
  */
 class LazyEntry<V> implements Entry<V> {
   #instance: V | undefined;
+  readonly #site: SiteRef;
   constructor(
     private readonly registry: string,
     readonly key: string,
     readonly name: string,
     readonly provider: ProviderSpec<V>,
-    readonly site: string | undefined,
+    site: SiteRef,
     readonly owner: string | undefined,
     readonly seq: number,
     readonly meta: Readonly<Record<PropertyKey, unknown>>,
-  ) {}
+  ) {
+    this.#site = site;
+  }
+
+  get site(): string | undefined {
+    return resolveSite(this.#site);
+  }
 
   get value(): V {
     if (this.#instance !== undefined) return this.#instance;

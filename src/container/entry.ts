@@ -1,4 +1,5 @@
 /** Types shared by every registry kind. */
+import type { LazySite } from './site.js';
 
 /** Lifecycle state of a registry: `freeze()` is terminal. */
 export type RegistryState = 'empty' | 'populated' | 'frozen';
@@ -31,8 +32,8 @@ export interface RegisterOptions {
    * `DuplicateRegistrationError`. This is the only alternative duplicate policy.
    */
   replace?: boolean;
-  /** Registration site to record; taken from the stack when omitted. */
-  site?: string;
+  /** Registration site to record (`file:line`, or a `LazySite`); taken from the stack when omitted. */
+  site?: string | LazySite;
   /** Owner to attribute the entry to (plugins set this). */
   owner?: string;
 }

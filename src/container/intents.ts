@@ -9,6 +9,7 @@ import { PlugboardError } from './errors.js';
 import type { FactoryRegistry } from './factory-registry.js';
 import { provider, type Lifetime } from './provider.js';
 import type { RegistryClass, Scope } from './scope.js';
+import type { LazySite } from './site.js';
 
 /** Own static property of a decorated class holding its {@link RegistrationIntent}s. */
 export const INTENTS: unique symbol = Symbol.for('plugboard.registrations') as never;
@@ -32,8 +33,8 @@ export interface RegistrationIntent {
   readonly lifetime?: Lifetime;
   /** Extra registration options (config spec for factories, tags, rank, version…). */
   readonly options: Readonly<Record<string, unknown>>;
-  /** Where the decorator was applied (`file:line`). */
-  readonly site?: string;
+  /** Where the decorator was applied (`file:line`, formatted lazily). */
+  readonly site?: string | LazySite;
   /** The decorator that recorded it, for messages (`@RegisterProvider`). */
   readonly decorator: string;
 }

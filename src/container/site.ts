@@ -38,17 +38,10 @@ function shorten(file: string): string {
   return cwd !== '' && file.startsWith(`${cwd}/`) ? file.slice(cwd.length + 1) : file;
 }
 
-/**
- * The first stack frame outside plugboard's own files and node's internals, as `file:line`
- * (relative to the working directory when it lies inside it), or `undefined`.
- */
-export function captureSite(): string | undefined {
-  const root = libraryRoot();
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
-  const stack = new Error().stack;
-  Error.stackTraceLimit = limit;
+/** The first user frame of a formatted stack, as `file:line`. */
+function pick(stack: string | undefined): string | undefined {
   if (stack === undefined) return undefined;
+  const root = libraryRoot();
   for (const line of stack.split('\n').slice(1)) {
     const f = frameFile(line);
     if (f === undefined || HELPER_FN.test(line) || HELPER_FILE.test(f.file)) continue;
@@ -56,4 +49,57 @@ export function captureSite(): string | undefined {
     return `${shorten(f.file)}:${f.line}`;
   }
   return undefined;
+}
+
+function capture(): { stack?: string } {
+  const holder: { stack?: string } = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 16; // enough to pass plugboard's and the decorator helpers' frames
+  Error.captureStackTrace(holder);
+  Error.stackTraceLimit = limit;
+  return holder;
+}
+
+/**
+ * A registration site captured now and formatted on first read. V8 formats a captured stack
+ * lazily, and formatting is most of the cost, so registrations pay only for the capture.
+ */
+export class LazySite {
+  #holder: { stack?: string } | undefined;
+  #value: string | undefined;
+
+  constructor() {
+    libraryRoot(); // resolve our own location from a frame now, while it is cheap to get right
+    this.#holder = capture();
+  }
+
+  /** The `file:line`, formatted on first call. */
+  get value(): string | undefined {
+    if (this.#holder !== undefined) {
+      this.#value = pick(this.#holder.stack);
+      this.#holder = undefined;
+    }
+    return this.#value;
+  }
+
+  toString(): string {
+    return this.value ?? 'an unknown site';
+  }
+}
+
+/** A site as stored: a string, a lazily formatted capture, or nothing. */
+export type SiteRef = string | LazySite | undefined;
+
+/** The `file:line` of a {@link SiteRef}. */
+export function resolveSite(site: SiteRef): string | undefined {
+  return site instanceof LazySite ? site.value : site;
+}
+
+/**
+ * The first stack frame outside plugboard's own files, decorator helpers and node's
+ * internals, as `file:line` (relative to the working directory when inside it), or
+ * `undefined`. Formats now: use {@link LazySite} on hot paths.
+ */
+export function captureSite(): string | undefined {
+  return pick(capture().stack);
 }

@@ -1,5 +1,6 @@
 import { isClass } from '../container/config-validation.js';
 import { PlugboardError } from '../container/errors.js';
+import { resolveSite, type SiteRef } from '../container/site.js';
 
 /** Any class, abstract or not. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,15 +28,18 @@ function isContext(arg: unknown): arg is { kind: string; name?: unknown } {
  * TC39: `(value, { kind: 'class' })`. Legacy: exactly one argument, a class (a method or
  * property decorator would get 2 or 3 arguments).
  */
-export function decoratedClass(decorator: string, args: readonly unknown[], site: string | undefined): AnyClass {
+export function decoratedClass(decorator: string, args: readonly unknown[], siteRef: SiteRef): AnyClass {
   const [target, second] = args;
+  const fail = (what: string): never => {
+    const site = resolveSite(siteRef); // formatted only on this error path
+    throw new DecoratorError(decorator, `can only decorate a class, not ${what}`, site === undefined ? {} : { site });
+  };
   if (isContext(second)) {
-    if (second.kind !== 'class') throw new DecoratorError(decorator, `can only decorate a class, not a ${second.kind} (${String(second.name)})`, site === undefined ? {} : { site });
+    if (second.kind !== 'class') fail(`a ${second.kind} (${String(second.name)})`);
     return target as AnyClass;
   }
   if (args.length !== 1 || !isClass(target)) {
-    const what = args.length >= 2 ? `a class member (${String(args[1])})` : target === null ? 'null' : typeof target === 'function' ? 'a plain function' : `a ${typeof target}`;
-    throw new DecoratorError(decorator, `can only decorate a class, not ${what}`, site === undefined ? {} : { site });
+    fail(args.length >= 2 ? `a class member (${String(args[1])})` : target === null ? 'null' : typeof target === 'function' ? 'a plain function' : `a ${typeof target}`);
   }
   return target as AnyClass;
 }

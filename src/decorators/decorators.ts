@@ -9,7 +9,7 @@ import { validateName } from '../container/names.js';
 import type { Lifetime } from '../container/provider.js';
 import type { RegistryClass, Scope } from '../container/scope.js';
 import { defaultScope } from '../container/default-scope.js';
-import { captureSite } from '../container/site.js';
+import { LazySite, resolveSite } from '../container/site.js';
 import { decoratedClass, DecoratorError, type AnyClass, type PlugboardClassDecorator } from './class-target.js';
 import { installNow, recordAttributes, recordIntent } from './record.js';
 
@@ -67,7 +67,7 @@ interface Plan {
   options: Record<string, unknown>;
   scope?: Scope;
   /** Checks specific to the decorator, run on the class before anything is recorded. */
-  check?: (cls: AnyClass, site: string | undefined) => void;
+  check?: (cls: AnyClass, site: LazySite) => void;
 }
 
 function checkLifetime(decorator: string, lifetime: unknown, name: string): void {
@@ -85,7 +85,7 @@ function registration(plan: Plan): PlugboardClassDecorator {
   validateName(plan.registry, plan.name);
   checkLifetime(plan.decorator, plan.lifetime, plan.name);
   return (...args: unknown[]) => {
-    const site = captureSite();
+    const site = new LazySite();
     const cls = decoratedClass(plan.decorator, args, site);
     plan.check?.(cls, site);
     const intent: RegistrationIntent = {
@@ -95,7 +95,7 @@ function registration(plan: Plan): PlugboardClassDecorator {
       mode: plan.mode,
       ...(plan.lifetime === undefined ? {} : { lifetime: plan.lifetime }),
       options: plan.options,
-      ...(site === undefined ? {} : { site }),
+      site,
       decorator: plan.decorator,
     };
     recordIntent(cls, intent);
@@ -170,7 +170,8 @@ export function Handles(pattern: string, opts: HandlesOptions = {}): PlugboardCl
     ...(opts.scope === undefined ? {} : { scope: opts.scope }),
     check: (cls, site) => {
       if (typeof (cls.prototype as { handle?: unknown }).handle !== 'function') {
-        throw new DecoratorError('@Handles', `class ${cls.name} needs a handle(...) method to handle '${pattern}'`, { key: pattern, ...(site === undefined ? {} : { site }) });
+        const at = resolveSite(site);
+        throw new DecoratorError('@Handles', `class ${cls.name} needs a handle(...) method to handle '${pattern}'`, { key: pattern, ...(at === undefined ? {} : { site: at }) });
       }
     },
   });
