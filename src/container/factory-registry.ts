@@ -1,7 +1,7 @@
 import { BaseRegistry, type Prepared } from './base-registry.js';
 import { isConfigSpec, validateConfig, type ConfigSpec } from './config-validation.js';
 import type { RegisterOptions } from './entry.js';
-import { FactoryError, InvalidOptionError, NilRegistrationError } from './errors.js';
+import { FactoryError, InvalidOptionError, NilRegistrationError, PlugboardError } from './errors.js';
 
 /** What a factory receives besides its config. */
 export interface FactoryContext {
@@ -58,7 +58,7 @@ export class FactoryRegistry<V, C = unknown> extends BaseRegistry<Factory<V, C>,
   /**
    * Validates `cfg` against the factory's config spec (defaults applied, unknown keys
    * rejected), then builds the value. Throws `UnknownNameError`, `ConfigValidationError`,
-   * `FactoryError` (the factory threw) or `NilRegistrationError` (it returned nothing).
+   * `FactoryError` (the factory threw something other than a `PlugboardError`, which passes through) or `NilRegistrationError` (it returned nothing).
    */
   async new(name: string, cfg?: unknown): Promise<V> {
     const entry = this.entry(name);
@@ -69,6 +69,7 @@ export class FactoryRegistry<V, C = unknown> extends BaseRegistry<Factory<V, C>,
     try {
       product = await entry.value(config, { registry: this.id, name, ...(entry.site === undefined ? {} : { site: entry.site }) });
     } catch (err) {
+      if (err instanceof PlugboardError) throw err; // already typed and named; do not bury it
       throw new FactoryError(this.id, name, err, entry.site);
     }
     if (product === undefined || product === null) {
