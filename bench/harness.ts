@@ -44,9 +44,9 @@ export function table(title: string, results: Map<string, number>, baseline: str
 }
 
 /** Prints a target check line: `actual` against `limit` with a verdict. */
-export function target(label: string, ratio: number, op: '<=' | '>=', limit: number): string {
+export function target(label: string, ratio: number, op: '<=' | '>=', limit: number, unit = '×'): string {
   const ok = op === '<=' ? ratio <= limit : ratio >= limit;
-  const line = `- ${label}: **${ratio.toFixed(2)}×** (target ${op} ${limit}×) — ${ok ? 'met' : 'MISSED'}`;
+  const line = `- ${label}: **${ratio.toFixed(2)}${unit}** (target ${op} ${limit}${unit}) — ${ok ? 'met' : 'MISSED'}`;
   console.log(line);
   return line;
 }

@@ -1,4 +1,5 @@
 import { decoratorsBench } from './decorators.js';
+import { discoveryBench } from './discovery.js';
 import { registryBench } from './registry.js';
 
 const sections = process.argv.slice(2);
@@ -6,3 +7,4 @@ const all = sections.length === 0;
 console.log(`plugboard benchmarks — node ${process.version}, ${process.platform}/${process.arch}\n`);
 if (all || sections.includes('registry')) await registryBench();
 if (all || sections.includes('decorators')) await decoratorsBench();
+if (all || sections.includes('discovery')) await discoveryBench();

@@ -21,6 +21,14 @@ describe('package build and exports', function () {
     expect(out).to.equal('2 function');
   });
 
+  it('loads plugboard/discovery from both module systems without loading grpc-js', () => {
+    const esm = run(['--input-type=module', '-e', "import { createRegistry } from 'plugboard/discovery'; const r = await createRegistry('memory://'); await r.register({ id: 'a', name: 'x', endpoints: ['http://h:1'] }); console.log((await r.getService('x')).length, Object.keys(await import('node:module').then(() => ({})))); await r.close();"]);
+    expect(esm.split(' ')[0]).to.equal('1');
+    const cjs = run(['-e', "const d = require('plugboard/discovery'); console.log(typeof d.createRegistry, Object.keys(require.cache).some((k) => k.includes('@grpc')));"]);
+    expect(cjs).to.equal('function false');
+    expect(run(['-e', "console.log(typeof require('plugboard/discovery/grpc').registerDiscoveryResolver)"])).to.equal('function');
+  });
+
   it('shares one default scope and one error brand between the ESM and CJS copies', () => {
     const out = run([
       '--input-type=module',

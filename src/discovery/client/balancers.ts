@@ -95,40 +95,50 @@ interface P2CStat {
 /**
  * Power of two choices with EWMA latency: picks two distinct random nodes and takes the one
  * with the lower `ewma latency × (inflight + 1)`. Callers report latency with `done`. The
- * EWMA decays with time (τ = `decayMs`), so a node that was slow long ago recovers.
+ * EWMA is time-weighted (τ = `decayMs`, 600 ms as in go-kratos), so a node that was slow long
+ * ago recovers. A node never reported on scores 0 and is tried first.
  */
 export class P2CBalancer implements Balancer {
   readonly name = 'p2c';
   #nodes: readonly Node[] = [];
-  #stats = new Map<string, P2CStat>();
+  // Stats parallel to #nodes (indexed on the hot path); `done` finds its node through #index.
+  #stats: P2CStat[] = [];
+  #index = new Map<Node, number>();
 
   constructor(
     private readonly random: () => number = Math.random,
-    private readonly decayMs = 10_000,
-    private readonly now: () => number = () => performance.now(),
+    private readonly decayMs = 600,
+    private readonly now: () => number = Date.now,
   ) {}
 
   update(nodes: readonly Node[]): void {
+    // Carry each surviving node's stats over by key, so an update does not forget latencies.
+    const byKey = new Map(this.#nodes.map((n, i) => [nodeKey(n), this.#stats[i]!] as const));
+    this.#stats = nodes.map((n) => byKey.get(nodeKey(n)) ?? { ewma: 0, stamp: 0, inflight: 0 });
+    this.#index = new Map(nodes.map((n, i) => [n, i] as const));
     this.#nodes = nodes;
-    const keep = new Set(nodes.map(nodeKey));
-    for (const k of this.#stats.keys()) if (!keep.has(k)) this.#stats.delete(k);
   }
 
   pick(): Node | undefined {
-    const nodes = this.#nodes;
-    const n = nodes.length;
+    const n = this.#nodes.length;
     if (n === 0) return undefined;
-    if (n === 1) return this.chosen(nodes[0]!);
-    const i = Math.floor(this.random() * n);
-    let j = Math.floor(this.random() * (n - 1));
-    if (j >= i) j++;
-    const a = nodes[i]!;
-    const b = nodes[j]!;
-    return this.chosen(this.score(a) <= this.score(b) ? a : b);
+    let k = 0;
+    if (n > 1) {
+      const i = Math.floor(this.random() * n);
+      let j = Math.floor(this.random() * (n - 1));
+      if (j >= i) j++;
+      const a = this.#stats[i]!;
+      const b = this.#stats[j]!;
+      k = a.ewma * (a.inflight + 1) <= b.ewma * (b.inflight + 1) ? i : j;
+    }
+    this.#stats[k]!.inflight++;
+    return this.#nodes[k];
   }
 
   done(node: Node, info: DoneInfo): void {
-    const s = this.stat(node);
+    const i = this.#index.get(node);
+    if (i === undefined) return; // a node from before the last update that is gone now
+    const s = this.#stats[i]!;
     if (s.inflight > 0) s.inflight--;
     const now = this.now();
     const w = Math.exp(-(now - s.stamp) / this.decayMs);
@@ -136,26 +146,6 @@ export class P2CBalancer implements Balancer {
     const latency = info.error === undefined ? info.latencyMs : Math.max(info.latencyMs, s.ewma * 2, 1000);
     s.ewma = s.stamp === 0 ? latency : s.ewma * w + latency * (1 - w);
     s.stamp = now;
-  }
-
-  private score(node: Node): number {
-    const s = this.#stats.get(nodeKey(node));
-    return s === undefined ? 0 : s.ewma * (s.inflight + 1);
-  }
-
-  private chosen(node: Node): Node {
-    this.stat(node).inflight++;
-    return node;
-  }
-
-  private stat(node: Node): P2CStat {
-    const k = nodeKey(node);
-    let s = this.#stats.get(k);
-    if (s === undefined) {
-      s = { ewma: 0, stamp: 0, inflight: 0 };
-      this.#stats.set(k, s);
-    }
-    return s;
   }
 }
 

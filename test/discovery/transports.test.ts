@@ -1,0 +1,125 @@
+import { expect } from 'chai';
+import * as grpc from '@grpc/grpc-js';
+import { createServer, type Server } from 'node:http';
+import { registerDiscoveryResolver } from '../../src/discovery/client/grpc.js';
+import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type DiscoveryError } from '../../src/discovery/index.js';
+import { uniqueName } from './contract.js';
+
+async function httpServer(label: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => res.end(`${label} ${req.url}`));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+describe('discovery targets', () => {
+  it('parses discovery:///name and discovery://authority/name/path', () => {
+    expect(parseTarget('discovery:///greeter')).to.deep.equal({ authority: '', name: 'greeter', rest: '' });
+    expect(parseTarget('discovery://dc1/greeter/hello?x=1')).to.deep.equal({ authority: 'dc1', name: 'greeter', rest: '/hello?x=1' });
+    for (const bad of ['http://greeter', 'discovery://', 'discovery:///', 'discovery://x']) {
+      expect(() => parseTarget(bad), bad).to.throw().with.property('code', 'E_DISCOVERY_URL');
+    }
+  });
+});
+
+describe('fetch helper against two real node:http servers', function () {
+  this.timeout(15_000);
+
+  it('spreads calls over both instances, then sends everything to the one left', async () => {
+    const a = await httpServer('A');
+    const b = await httpServer('B');
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('http');
+    await registry.register({ id: 'a', name, endpoints: [a.url] });
+    await registry.register({ id: 'b', name, endpoints: [b.url, 'grpc://127.0.0.1:1'] });
+    const f = createDiscoveryFetch({ discovery: registry });
+    const bodies: string[] = [];
+    for (let i = 0; i < 6; i++) bodies.push(await (await f(`discovery:///${name}/hello?i=${i}`)).text());
+    expect(bodies.filter((x) => x.startsWith('A /hello?i=')).length).to.equal(3);
+    expect(bodies.filter((x) => x.startsWith('B /hello?i=')).length).to.equal(3);
+    await registry.deregister({ id: 'a', name, endpoints: [a.url] });
+    const sel = await f.selector(name);
+    const deadline = Date.now() + 2000;
+    while (sel.nodes().length !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 4; i++) expect(await (await f(`discovery:///${name}/x`)).text()).to.equal('B /x');
+    await f.close();
+    await registry.close();
+    a.server.close();
+    b.server.close();
+  });
+
+  it('reports a refused connection as E_DISCOVERY_BACKEND naming the instance', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('dead');
+    const dead = await httpServer('dead');
+    await new Promise((r) => dead.server.close(r));
+    await registry.register({ id: 'gone', name, endpoints: [dead.url] });
+    const f = createDiscoveryFetch({ discovery: registry, balancer: 'p2c' });
+    await f(`discovery:///${name}/`).then(
+      () => expect.fail('fetch to a closed port must fail'),
+      (e: DiscoveryError) => {
+        expect(e.code).to.equal('E_DISCOVERY_BACKEND');
+        expect(e.message).to.include('instance gone');
+      },
+    );
+    await f.close();
+    await registry.close();
+  });
+});
+
+describe('grpc-js resolver against two real gRPC servers', function () {
+  this.timeout(20_000);
+
+  const passthrough = (b: Buffer): Buffer => b;
+  const definition = {
+    sayHello: {
+      path: '/test.Greeter/SayHello',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: passthrough,
+      requestDeserialize: passthrough,
+      responseSerialize: passthrough,
+      responseDeserialize: passthrough,
+    },
+  } as unknown as grpc.ServiceDefinition;
+
+  async function grpcServer(label: string): Promise<{ server: grpc.Server; port: number }> {
+    const server = new grpc.Server();
+    server.addService(definition, {
+      sayHello: (_call: unknown, cb: (err: null, res: Buffer) => void) => cb(null, Buffer.from(label)),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    return { server, port };
+  }
+
+  it('load-balances discovery:///name over live instances and follows a deregistration', async () => {
+    const a = await grpcServer('A');
+    const b = await grpcServer('B');
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('grpc');
+    const instA = { id: 'a', name, endpoints: [`grpc://127.0.0.1:${a.port}`] };
+    await registry.register(instA);
+    await registry.register({ id: 'b', name, endpoints: [`http://127.0.0.1:1`, `grpc://127.0.0.1:${b.port}`] });
+    registerDiscoveryResolver(registry);
+    const Client = grpc.makeGenericClientConstructor(definition as never, 'Greeter');
+    const client = new Client(`discovery:///${name}`, grpc.credentials.createInsecure()) as unknown as {
+      sayHello(req: Buffer, cb: (err: Error | null, res: Buffer) => void): void;
+      close(): void;
+    };
+    const call = (): Promise<string> => new Promise((resolve, reject) => client.sayHello(Buffer.from('hi'), (err, res) => (err ? reject(err) : resolve(res.toString()))));
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) seen.add(await call());
+    expect([...seen].sort()).to.deep.equal(['A', 'B']);
+    await registry.deregister(instA);
+    // The resolver hears about it asynchronously; after that, every call goes to B.
+    const deadline = Date.now() + 5000;
+    let streak = 0;
+    while (streak < 10 && Date.now() < deadline) streak = (await call()) === 'B' ? streak + 1 : 0;
+    expect(streak).to.equal(10, 'ten calls in a row reach B once A deregistered');
+    client.close();
+    await registry.close();
+    a.server.forceShutdown();
+    b.server.forceShutdown();
+  });
+});
