@@ -19,3 +19,4 @@ export { captureSite } from './site.js';
 export { validateName, closestName, MAX_NAME_LENGTH } from './names.js';
 export { provider, type Lifetime, type ProviderSpec } from './provider.js';
 export { INTENTS, ATTRIBUTES, intentsOf, attributesOf, type RegistrationIntent, type ClassAttributes, type IntentMode } from './intents.js';
+export { TOKENS, registryToken, type Resolver } from './di/resolver.js';

@@ -79,7 +79,7 @@ export function installIntent(scope: Scope, cls: AnyClass, intent: RegistrationI
     ...(intent.site === undefined ? {} : { site: intent.site }),
   };
   const label = cls.name || 'anonymous class';
-  const construct = (...args: unknown[]): unknown => scope.construct(cls as never, ...args);
+  const construct = (...args: [] | [config: unknown]): unknown => scope.construct(cls as never, ...args);
   let key: string;
   switch (intent.mode) {
     case 'provider':

@@ -1,6 +1,7 @@
 import type { BaseRegistry, RegistryOptions } from './base-registry.js';
 import type { Entry, RegistryJSON } from './entry.js';
 import { FrozenRegistryError, PlugboardAggregateError, PlugboardError, RegistryKindError } from './errors.js';
+import type { Resolver } from './di/resolver.js';
 import { installIntent, intentsOf, type Installation } from './intents.js';
 import { validateName } from './names.js';
 
@@ -41,6 +42,7 @@ export class Scope {
   #registries = new Map<string, AnyRegistry>();
   #children = new Set<WeakRef<Scope>>(); // weak: per-test child scopes must not pile up
   #frozen = false;
+  #resolver: Resolver | undefined;
 
   constructor(name = 'root', parent?: Scope) {
     validateName('scope name', name);
@@ -129,11 +131,29 @@ export class Scope {
   }
 
   /**
-   * Builds an instance of `cls` with `args`. Providers and factory products of decorated
-   * classes are built through here, so that a DI container attached to the scope can supply
-   * constructor dependencies. Without one, it is `new cls(...args)`.
+   * Attaches a DI resolver: from now on, providers and factory products of decorated classes
+   * registered in this scope (and in child scopes without their own) are built through it.
+   * Attach a child container's resolver to a child scope to line the two trees up.
    */
-  construct<T>(cls: new (...args: never[]) => T, ...args: unknown[]): T {
+  attach(resolver: Resolver | undefined): this {
+    this.#resolver = resolver;
+    return this;
+  }
+
+  /** The resolver in effect: this scope's, else the nearest ancestor's. */
+  get resolver(): Resolver | undefined {
+    return this.#resolver ?? this.parent?.resolver;
+  }
+
+  /**
+   * Builds an instance of `cls`. Providers (`config` absent) and factory products (`config`
+   * is the validated config) of decorated classes are built through here: with a resolver
+   * attached, the container supplies constructor dependencies and `config` is injectable as
+   * `TOKENS.Config`; without one, it is `new cls()` or `new cls(config)`.
+   */
+  construct<T>(cls: new (...args: never[]) => T, ...args: [] | [config: unknown]): T {
+    const resolver = this.resolver;
+    if (resolver !== undefined) return args.length === 0 ? resolver.construct(cls) : resolver.construct(cls, args[0]);
     return new (cls as new (...a: unknown[]) => T)(...args);
   }
 

@@ -29,6 +29,21 @@ describe('package build and exports', function () {
     expect(run(['-e', "console.log(typeof require('plugboard/discovery/grpc').registerDiscoveryResolver)"])).to.equal('function');
   });
 
+  it('imports the optional peers (inversify, tsyringe, grpc-js) only from their own entry points', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const own: Record<string, string> = { inversify: 'container/di/inversify.js', tsyringe: 'container/di/tsyringe.js', '@grpc/grpc-js': 'discovery/client/grpc.js' };
+    const files = (readdirSync('dist/esm', { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
+    for (const f of files) {
+      const text = readFileSync(join('dist/esm', f), 'utf8');
+      for (const [peer, home] of Object.entries(own)) {
+        if (f.replace(/\\/g, '/') === home) continue;
+        expect(text, `${f} imports ${peer}`).to.not.match(new RegExp(`from ['"]${peer.replace('/', '\\/')}['"]`));
+      }
+    }
+    expect(run(['--input-type=module', '-e', "const i = await import('plugboard/inversify'); const t = await import('plugboard/tsyringe'); console.log(typeof i.plugboardModule, typeof t.registerPlugboard);"])).to.equal('function function');
+  });
+
   it('shares one default scope and one error brand between the ESM and CJS copies', () => {
     const out = run([
       '--input-type=module',

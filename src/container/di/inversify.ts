@@ -1,0 +1,50 @@
+/**
+ * inversify 8 bridge (`plugboard/inversify`). inversify is an optional peer dependency: only
+ * this entry point imports it. inversify 8 is ESM-only; the CJS build loads it through
+ * `require(esm)` (Node ≥ 20.19).
+ */
+import { Container, ContainerModule } from 'inversify';
+import type { Scope } from '../scope.js';
+import { registryToken, TOKENS, type Resolver } from './resolver.js';
+
+/** What {@link plugboardModule} binds besides the scope and its registries. */
+export interface PlugboardModuleOptions {
+  /** A discovery backend (`createRegistry(...)`): bound to `TOKENS.Discovery` and `TOKENS.Registrar`. */
+  discovery?: object;
+}
+
+/**
+ * A ContainerModule binding `TOKENS.Scope` to `scope`, `registryToken(id)` to each of the
+ * scope's registries, and, once a backend is configured, `TOKENS.Discovery` and
+ * `TOKENS.Registrar`.
+ */
+export function plugboardModule(scope: Scope, opts: PlugboardModuleOptions = {}): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.Scope).toConstantValue(scope);
+    const ids = scope.registries().map((r) => r.id);
+    for (const id of ids) {
+      bind(registryToken(id)).toDynamicValue(() => scope.peek(id));
+    }
+    if (opts.discovery !== undefined) {
+      bind(TOKENS.Discovery).toConstantValue(opts.discovery);
+      bind(TOKENS.Registrar).toConstantValue(opts.discovery);
+    }
+  });
+}
+
+/**
+ * A {@link Resolver} backed by an inversify container. Each construction happens in a
+ * short-lived child container where the class is bound to itself and, for factory products,
+ * `TOKENS.Config` to the validated config; every other dependency comes from `container`.
+ */
+export function inversifyResolver(container: Container): Resolver {
+  return {
+    construct<T>(cls: new (...args: never[]) => T, config?: unknown): T {
+      const child = new Container({ parent: container });
+      const id = cls as unknown as new () => T;
+      child.bind(id).toSelf();
+      if (config !== undefined) child.bind(TOKENS.Config).toConstantValue(config);
+      return child.get(id);
+    },
+  };
+}
