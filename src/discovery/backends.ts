@@ -9,7 +9,10 @@ export const BACKENDS = 'discovery.backends';
 
 /** What a backend factory receives: the parsed URL and the options given in code (which override the URL's). */
 export interface BackendConfig {
+  /** The URL, with only the first host when several were given. */
   readonly url: URL;
+  /** Every `host:port` of the authority (`etcd://h1:2379,h2:2379/…` gives two). */
+  readonly hosts: readonly string[];
   readonly options: Readonly<Record<string, unknown>>;
 }
 
@@ -43,7 +46,7 @@ export function backendRegistry(scope: Scope = defaultScope()): FactoryRegistry<
  */
 export async function createRegistry(url: string | URL, opts: CreateRegistryOptions = {}): Promise<ServiceRegistry> {
   const { scope = defaultScope(), ...options } = opts;
-  const parsed = parseRegistryUrl(url);
+  const { url: parsed, hosts } = parseRegistryUrl(url);
   const backends = backendRegistry(scope);
   const scheme = parsed.protocol.slice(0, -1);
   if (!backends.has(scheme)) {
@@ -54,20 +57,36 @@ export async function createRegistry(url: string | URL, opts: CreateRegistryOpti
     const known = backends.names();
     throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${String(url)}': unknown scheme '${scheme}'; known schemes: ${known.join(', ') || '(none)'}${known.includes(scheme) ? '' : ` (backends register when imported, e.g. import 'plugboard/discovery/${scheme}')`}`, { key: scheme });
   }
-  return backends.new(scheme, { url: parsed, options });
+  return backends.new(scheme, { url: parsed, hosts, options });
 }
 
-/** Parses a registry URL, with `E_DISCOVERY_URL` naming what is wrong. */
-export function parseRegistryUrl(url: string | URL): URL {
-  if (url instanceof URL) return url;
+/**
+ * Parses a registry URL, with `E_DISCOVERY_URL` naming what is wrong. The authority may list
+ * several hosts (`etcd://u:p@h1:2379,h2:2379/services?ttl=15`); `url` carries the first.
+ */
+export function parseRegistryUrl(url: string | URL): { url: URL; hosts: string[] } {
+  if (url instanceof URL) return { url, hosts: url.host === '' ? [] : [url.host] };
   if (typeof url !== 'string' || url.trim() === '') throw new DiscoveryError('E_DISCOVERY_URL', `registry URL must be a non-empty string, got ${url === '' ? "''" : typeof url}`);
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)(.*)$/s.exec(url);
   if (m === null) throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${url}': missing scheme (expected e.g. memory://, etcd://host:2379)`);
+  const [, scheme, userinfo, authority, rest] = m as unknown as [string, string, string | undefined, string, string];
+  const hosts = authority === '' ? [] : authority.split(',');
+  hosts.forEach((h, i) => {
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(h)) {
+      throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': host ${i + 1} '${h}' is not host[:port]`, { key: 'host' });
+    }
+  });
   try {
-    return new URL(url);
+    const first = `${scheme}://${userinfo === undefined ? '' : `${userinfo}@`}${hosts[0] ?? ''}${rest}`;
+    return { url: new URL(first), hosts };
   } catch (err) {
-    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${url}': not a valid URL after the scheme '${m[1]}://'`, { cause: err });
+    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': not a valid URL after the scheme '${scheme}://'`, { cause: err });
   }
+}
+
+/** The URL with any password replaced, for messages. */
+export function redact(url: string): string {
+  return url.replace(/^([^:]+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 /** Reads a duration option: a number of milliseconds, or a string like `15s`, `500ms`, `1m`. Bare numbers in URLs are seconds. */

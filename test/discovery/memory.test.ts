@@ -55,7 +55,9 @@ describe('memory backend', () => {
       ['', 'non-empty string'],
       ['localhost:2379', 'missing scheme'],
       ['nope://x', "unknown scheme 'nope'; known schemes: memory"],
-      ['memory://host:notaport', 'not a valid URL'],
+      ['memory://host:notaport', "host 1 'host:notaport' is not host[:port]"],
+      ['etcd://a:1,b c:2/x', "host 2 'b c:2'"],
+      ['memory://h:99999', 'not a valid URL'],
       ['memory://?ttl=soon', "option 'ttl'"],
     ];
     for (const [url, part] of cases) {
