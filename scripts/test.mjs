@@ -34,6 +34,9 @@ if (lint) {
   if (run(node, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) problems.push('eslint reported problems');
 }
 
+console.log('\n== servers (etcd, zookeeper) ==');
+if (run(node, ['scripts/ensure-servers.mjs']) !== 0) problems.push('etcd/zookeeper could not be installed; their tests will fail');
+
 rmSync('.build', { recursive: true, force: true });
 for (const [label, project] of [['legacy decorators', 'tsconfig.test.json'], ['TC39 standard decorators', 'tsconfig.test-standard.json']]) {
   console.log(`\n== compile tests (tsc, ${label}) ==`);
