@@ -25,11 +25,15 @@ export interface CreateRegistryOptions {
 }
 
 type BackendClass = abstract new (...args: never[]) => unknown;
-const builtins: BackendClass[] = [];
+const known: BackendClass[] = [];
 
-/** @internal Marks a decorated backend class as built in: `createRegistry` installs it into any scope that lacks it. */
-export function builtinBackend(cls: BackendClass): void {
-  builtins.push(cls);
+/**
+ * @internal Remembers a decorated backend class whose module was imported. Its decorator
+ * registered it into the default scope of that moment; `createRegistry` also installs it into
+ * any other scope that lacks it (a scope created later, or a replaced default scope).
+ */
+export function rememberBackend(cls: BackendClass): void {
+  if (!known.includes(cls)) known.push(cls);
 }
 
 /** The factory registry of discovery backends in `scope`. */
@@ -50,7 +54,7 @@ export async function createRegistry(url: string | URL, opts: CreateRegistryOpti
   const backends = backendRegistry(scope);
   const scheme = parsed.protocol.slice(0, -1);
   if (!backends.has(scheme)) {
-    const missing = builtins.filter((cls) => !backends.has((cls as unknown as { scheme?: string }).scheme ?? ''));
+    const missing = known.filter((cls) => !backends.has((cls as unknown as { scheme?: string }).scheme ?? ''));
     if (missing.length > 0 && backends.state !== 'frozen') scope.install(...missing);
   }
   if (!backends.has(scheme)) {

@@ -54,7 +54,7 @@ describe('memory backend', () => {
     const cases: Array<[string, string]> = [
       ['', 'non-empty string'],
       ['localhost:2379', 'missing scheme'],
-      ['nope://x', "unknown scheme 'nope'; known schemes: memory"],
+      ['nope://x', "unknown scheme 'nope'; known schemes: "],
       ['memory://host:notaport', "host 1 'host:notaport' is not host[:port]"],
       ['etcd://a:1,b c:2/x', "host 2 'b c:2'"],
       ['memory://h:99999', 'not a valid URL'],

@@ -1,6 +1,6 @@
 import { Etcd3, type IOptions } from 'etcd3';
 import { RegisterFactory } from '../../decorators/decorators.js';
-import { BACKENDS, type BackendConfig } from '../backends.js';
+import { BACKENDS, rememberBackend, type BackendConfig } from '../backends.js';
 import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
 import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
@@ -119,6 +119,8 @@ export class EtcdRegistry implements ServiceRegistry {
     if (this.#closed) throw new DiscoveryError('E_DISCOVERY_CLOSED', `etcd registry: ${op} after close()`);
   }
 }
+
+rememberBackend(EtcdRegistry);
 
 function normaliseHosts(hosts: IOptions['hosts'] | undefined): string[] | undefined {
   if (hosts === undefined) return undefined;

@@ -63,7 +63,7 @@ export class PrefixMirror {
     this.#watcher = undefined;
     this.#starting = undefined;
     this.#services.clear();
-    await w?.cancel().catch(() => undefined);
+    if (w !== undefined) await cancelQuietly(w);
   }
 
   /** Parses one key/value under the prefix; `undefined` (counted, warned once per key) if it is not ours. */
@@ -95,7 +95,7 @@ export class PrefixMirror {
       .startRevision(String(revision + 1))
       .create();
     if (this.#stopped) {
-      await w.cancel().catch(() => undefined);
+      await cancelQuietly(w);
       return;
     }
     this.#watcher = w;
@@ -128,7 +128,7 @@ export class PrefixMirror {
     if (this.#watcher !== w || this.#stopped) return;
     this.#watcher = undefined;
     this.#hub.setHealth(false, err);
-    await w.cancel().catch(() => undefined);
+    await cancelQuietly(w);
     for (let attempt = 0; !this.#stopped; attempt++) {
       try {
         await this.start();
@@ -164,4 +164,14 @@ export class PrefixMirror {
   private changed(name: string): void {
     if (this.#hub.names().includes(name)) this.#hub.publish(name, this.list(name));
   }
+}
+
+/**
+ * Cancels an etcd3 watcher without hanging: a watcher that etcd already cancelled (compaction)
+ * is no longer attached, and etcd3's `cancel()` would wait for an 'end' that never comes.
+ */
+async function cancelQuietly(w: EtcdWatcher): Promise<void> {
+  w.removeAllListeners();
+  w.on('error', () => undefined);
+  await Promise.race([w.cancel().catch(() => undefined), sleep(1000)]);
 }

@@ -1,5 +1,5 @@
 import { RegisterFactory } from '../../decorators/decorators.js';
-import { BACKENDS, builtinBackend, parseDuration, type BackendConfig } from '../backends.js';
+import { BACKENDS, rememberBackend, parseDuration, type BackendConfig } from '../backends.js';
 import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
 import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
@@ -114,7 +114,7 @@ export class MemoryRegistry implements ServiceRegistry {
   }
 }
 
-builtinBackend(MemoryRegistry);
+rememberBackend(MemoryRegistry);
 
 function key(i: ServiceInstance): string {
   return `${i.name}/${i.id}`;
