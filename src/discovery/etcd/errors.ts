@@ -7,7 +7,7 @@ export function etcdError(what: string, err: unknown): DiscoveryError {
   const message = err instanceof Error ? err.message : String(err);
   const auth =
     /Authentication|PermissionDenied|InvalidAuth|UserNotFound/i.test(name) ||
-    /authentication failed|permission denied|invalid auth|user name not found|certificate|handshake|SSL|TLS/i.test(message);
+    /authentication failed|permission denied|invalid auth|user name (?:not found|is empty)|auth token|certificate|handshake|SSL|TLS/i.test(message);
   return new DiscoveryError(auth ? 'E_DISCOVERY_AUTH' : 'E_DISCOVERY_BACKEND', `etcd: ${what} failed: ${message}`, { cause: err });
 }
 
