@@ -50,7 +50,7 @@ export class EtcdMember {
         '--initial-advertise-peer-urls', this.peerUrl,
         '--initial-cluster', this.initialCluster,
         '--initial-cluster-state', 'new',
-        '--initial-cluster-token', `plugboard-test-${this.peerPort}`,
+        '--initial-cluster-token', `plugboard-test-${this.initialCluster.length}-${this.initialCluster.split(',')[0]!.split(':').pop()}`, // the same for every member
         '--logger', 'zap',
         '--log-level', 'error',
         ...this.extraArgs,
@@ -120,7 +120,7 @@ export class EtcdCluster {
       for (;;) {
         if (m.scheme === 'http') {
           try {
-            const res = await fetch(`${m.clientUrl}/health`);
+            const res = await fetch(`${m.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
             if (res.ok && ((await res.json()) as { health?: string }).health === 'true') break;
           } catch {
             /* not up yet */
