@@ -1,5 +1,6 @@
 import { decoratorsBench } from './decorators.js';
 import { discoveryBench } from './discovery.js';
+import { etcdBench } from './etcd.js';
 import { registryBench } from './registry.js';
 
 const sections = process.argv.slice(2);
@@ -8,3 +9,4 @@ console.log(`plugboard benchmarks — node ${process.version}, ${process.platfor
 if (all || sections.includes('registry')) await registryBench();
 if (all || sections.includes('decorators')) await decoratorsBench();
 if (all || sections.includes('discovery')) await discoveryBench();
+if (all || sections.includes('etcd')) await etcdBench();

@@ -31,9 +31,10 @@ function fail(field: string, problem: string): never {
 
 /**
  * Checks an instance and returns a frozen, detached copy. The message of the
- * `E_DISCOVERY_INSTANCE` error names the field: `instance.endpoints[1] …`.
+ * `E_DISCOVERY_INSTANCE` error names the field: `instance.endpoints[1] …`. `knownSize` is
+ * the JSON size when the caller has it (values read from a store), saving a re-serialisation.
  */
-export function validateInstance(input: unknown): ServiceInstance {
+export function validateInstance(input: unknown, knownSize?: number): ServiceInstance {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('instance', 'must be an object');
   const i = input as Record<string, unknown>;
   if (typeof i['name'] !== 'string' || i['name'] === '') fail('instance.name', 'must be a non-empty string');
@@ -70,7 +71,7 @@ export function validateInstance(input: unknown): ServiceInstance {
     metadata: Object.freeze(metadata),
     endpoints: Object.freeze([...(endpoints as string[])]),
   });
-  const size = Buffer.byteLength(JSON.stringify(out));
+  const size = knownSize ?? Buffer.byteLength(JSON.stringify(out));
   if (size > MAX_INSTANCE_BYTES) fail('instance', `is ${size} bytes as JSON; the limit is ${MAX_INSTANCE_BYTES}`);
   return out;
 }
@@ -79,7 +80,8 @@ export function validateInstance(input: unknown): ServiceInstance {
 export function parseStoredInstance(raw: string | Uint8Array): ServiceInstance | undefined {
   try {
     const text = typeof raw === 'string' ? raw : Buffer.from(raw).toString('utf8');
-    return validateInstance(JSON.parse(text));
+    if (text.length > MAX_INSTANCE_BYTES * 4) return undefined; // far too big to be one of ours: do not even parse it
+    return validateInstance(JSON.parse(text), typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength);
   } catch {
     return undefined;
   }
