@@ -1,0 +1,227 @@
+import { RegisterFactory } from '../../decorators/decorators.js';
+import { BACKENDS, parseDuration, rememberBackend, type BackendConfig } from '../backends.js';
+import { DiscoveryError, throwIfAborted } from '../errors.js';
+import { parseStoredInstance, sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
+import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
+import { WatchHub } from '../watch-hub.js';
+import { mkdirp, newClient, ZK, zkCode, type ZkClient } from './zk-client.js';
+
+/** Options of a {@link ZooKeeperRegistry}. */
+export interface ZooKeeperRegistryOptions {
+  /** `host:port[,host:port…]`. */
+  connect?: string;
+  /** Root of the layout (default `/services`): persistent `{root}/{name}`, ephemeral `{root}/{name}/{id}`. */
+  root?: string;
+  /** Session timeout: ms, or `'10s'` (default 10 s). */
+  sessionTimeout?: number | string;
+  logger?: { warn(msg: string): void };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+/**
+ * The ZooKeeper backend (`zookeeper://h1:2181,h2:2181/services?sessionTimeout=10s`) on the
+ * `zookeeper` npm package. Each instance is an ephemeral leaf holding its JSON; each watched
+ * name has one children watch, re-armed after every event. When a session expires, a new
+ * session is opened and every owned leaf is re-created — a leftover leaf is deleted and
+ * created again, never `set` in place (the stale-node bug fixed in go-kratos #2245).
+ */
+@RegisterFactory('zookeeper', { registry: BACKENDS })
+export class ZooKeeperRegistry implements ServiceRegistry {
+  static readonly scheme = 'zookeeper';
+  readonly backend = 'zookeeper';
+  readonly root: string;
+  readonly connectString: string;
+  readonly sessionTimeoutMs: number;
+  readonly #warn: (msg: string) => void;
+  readonly #owned = new Map<string, string>();
+  readonly #hub: WatchHub;
+  readonly #badKeys = new Set<string>();
+  #client: Promise<ZkClient> | undefined;
+  #closed = false;
+  /** Values that were not valid instances, skipped. */
+  skipped = 0;
+  /** Sessions opened after an expiry. */
+  sessionsRenewed = 0;
+
+  constructor(config: BackendConfig | ZooKeeperRegistryOptions = {}) {
+    const fromUrl = 'url' in config && 'hosts' in config ? (config as BackendConfig) : undefined;
+    const opts = (fromUrl?.options ?? config) as ZooKeeperRegistryOptions;
+    this.connectString = opts.connect ?? fromUrl?.hosts.join(',') ?? '';
+    if (this.connectString === '') throw new DiscoveryError('E_DISCOVERY_URL', 'zookeeper: no hosts (expected zookeeper://host:2181/services)', { key: 'host' });
+    const path = fromUrl?.url.pathname ?? '';
+    this.root = `/${(opts.root ?? (path === '' || path === '/' ? '/services' : path)).replace(/^\/+|\/+$/g, '')}`;
+    this.sessionTimeoutMs = parseDuration('sessionTimeout', opts.sessionTimeout ?? fromUrl?.url.searchParams.get('sessionTimeout') ?? undefined, opts.sessionTimeout === undefined && fromUrl !== undefined ? 's' : 'ms') ?? 10_000;
+    this.#warn = opts.logger?.warn.bind(opts.logger) ?? ((msg) => process.emitWarning(msg, { code: 'PLUGBOARD_ZOOKEEPER' }));
+    this.#hub = new WatchHub({ follow: (name) => this.refresh(name), unfollow: () => undefined });
+  }
+
+  async register(input: ServiceInstanceInput, opts: CallOptions = {}): Promise<void> {
+    this.assertOpen('register');
+    throwIfAborted(opts.signal, 'register');
+    const instance = validateInstance(input);
+    const path = this.leaf(instance);
+    const json = JSON.stringify(instance);
+    this.#owned.set(path, json);
+    await this.createLeaf(await this.client(), path, json);
+  }
+
+  async deregister(input: ServiceInstanceInput, opts: CallOptions = {}): Promise<void> {
+    this.assertOpen('deregister');
+    throwIfAborted(opts.signal, 'deregister');
+    const path = this.leaf(validateInstance(input));
+    this.#owned.delete(path);
+    const zk = await this.client();
+    await zk.delete_(path, -1).catch((err: unknown) => {
+      if (zkCode(err) !== ZK.NONODE) throw this.error(`delete ${path}`, err);
+    });
+  }
+
+  async getService(name: string, opts: CallOptions = {}): Promise<ServiceInstance[]> {
+    this.assertOpen('getService');
+    throwIfAborted(opts.signal, `getService '${name}'`);
+    return sortInstances(await this.read(await this.client(), name, false));
+  }
+
+  async watch(name: string, opts: CallOptions = {}): Promise<Watcher> {
+    this.assertOpen('watch');
+    return this.#hub.watch(name, opts);
+  }
+
+  /** Closes the session: its ephemeral leaves disappear at once, and every watcher stops. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#hub.stopAll();
+    const c = this.#client;
+    this.#client = undefined;
+    const zk = await c?.catch(() => undefined);
+    zk?.close(); // its 'close' event is ignored: #closed is set
+  }
+
+  // ---------------------------------------------------------------------- internals
+
+  private leaf(i: ServiceInstance): string {
+    return `${this.root}/${i.name}/${i.id}`;
+  }
+
+  /** The connected client; opens a session on first use. */
+  private client(): Promise<ZkClient> {
+    this.#client ??= this.open();
+    return this.#client;
+  }
+
+  private open(): Promise<ZkClient> {
+    return new Promise<ZkClient>((resolve) => {
+      const zk = newClient(this.connectString, this.sessionTimeoutMs);
+      let connected = false;
+      zk.on('connect', () => {
+        this.#hub.setHealth(true);
+        if (!connected) {
+          connected = true;
+          resolve(zk);
+        }
+      });
+      zk.on('connecting', () => this.#hub.setHealth(false, new DiscoveryError('E_DISCOVERY_BACKEND', 'zookeeper: connection lost; reconnecting')));
+      zk.on('close', () => void this.onSessionClosed(zk));
+      zk.init({});
+    });
+  }
+
+  /** The session expired (or the server closed it): open a new one, re-create leaves, re-arm watches. */
+  private async onSessionClosed(old: ZkClient): Promise<void> {
+    if (this.#closed) return;
+    const current = await this.#client?.catch(() => undefined);
+    if (current !== old) return; // an old session's late event
+    this.#hub.setHealth(false, new DiscoveryError('E_DISCOVERY_BACKEND', 'zookeeper: session expired; opening a new one'));
+    this.#client = this.open();
+    const zk = await this.#client;
+    this.sessionsRenewed++;
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        for (const [path, json] of this.#owned) await this.createLeaf(zk, path, json);
+        for (const name of this.#hub.names()) await this.refresh(name);
+        return;
+      } catch (err) {
+        if (attempt === 0) this.#warn(`zookeeper: re-creating leaves after session expiry failed (${err instanceof Error ? err.message : String(err)}); retrying`);
+        await sleep(Math.min(5000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** Creates an ephemeral leaf; a leftover leaf is deleted and created again, never set in place. */
+  private async createLeaf(zk: ZkClient, path: string, json: string): Promise<void> {
+    await mkdirp(zk, path.slice(0, path.lastIndexOf('/'))).catch((err: unknown) => {
+      if (zkCode(err) !== ZK.NODEEXISTS) throw this.error(`create ${path}`, err);
+    });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await zk.create(path, json, ZK.EPHEMERAL);
+        return;
+      } catch (err) {
+        if (zkCode(err) !== ZK.NODEEXISTS) throw this.error(`create ${path}`, err);
+        await zk.delete_(path, -1).catch((e: unknown) => {
+          if (zkCode(e) !== ZK.NONODE) throw this.error(`delete stale ${path}`, e);
+        });
+      }
+    }
+    throw new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: create ${path}: the node keeps reappearing`);
+  }
+
+  /** Reads `name`'s instances and, when watching, (re-)arms its children watch and publishes. */
+  private async refresh(name: string): Promise<void> {
+    const zk = await this.client();
+    const list = await this.read(zk, name, true);
+    this.#hub.publish(name, list);
+  }
+
+  private async read(zk: ZkClient, name: string, watch: boolean): Promise<ServiceInstance[]> {
+    const parent = `${this.root}/${name}`;
+    let children: string[];
+    try {
+      if (watch) await mkdirp(zk, parent).catch(() => undefined); // a watch needs the parent to exist
+      children = watch
+        ? await zk.w_get_children(parent, () => {
+            // One-shot: re-arm on every event, while someone still watches this name on this session.
+            if (!this.#closed && this.#hub.names().includes(name)) void this.refresh(name).catch((err) => this.#hub.setHealth(false, err as Error));
+          })
+        : await zk.get_children(parent, false);
+    } catch (err) {
+      if (zkCode(err) === ZK.NONODE) return [];
+      throw this.error(`list ${parent}`, err);
+    }
+    const out: ServiceInstance[] = [];
+    for (const id of children) {
+      const path = `${parent}/${id}`;
+      let data: Buffer | string;
+      try {
+        [, data] = await zk.get(path, false);
+      } catch (err) {
+        if (zkCode(err) === ZK.NONODE) continue; // vanished between list and get
+        throw this.error(`get ${path}`, err);
+      }
+      const inst = data === null || data === undefined ? undefined : parseStoredInstance(data);
+      if (inst !== undefined && inst.name === name && inst.id === id) out.push(inst);
+      else this.skip(path);
+    }
+    return out;
+  }
+
+  private skip(path: string): void {
+    this.skipped++;
+    if (this.#badKeys.has(path)) return;
+    this.#badKeys.add(path);
+    this.#warn(`zookeeper: skipping ${path}: not a valid service instance at {root}/{name}/{id} (written by someone else?)`);
+  }
+
+  private error(what: string, err: unknown): DiscoveryError {
+    const code = zkCode(err) === ZK.NOAUTH ? 'E_DISCOVERY_AUTH' : 'E_DISCOVERY_BACKEND';
+    return new DiscoveryError(code, `zookeeper: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+
+  private assertOpen(op: string): void {
+    if (this.#closed) throw new DiscoveryError('E_DISCOVERY_CLOSED', `zookeeper registry: ${op} after close()`);
+  }
+}
+
+rememberBackend(ZooKeeperRegistry);

@@ -1,0 +1,79 @@
+/**
+ * A real ZooKeeper for tests, from Debian's `zookeeper` package: a free loopback port, a
+ * temporary data dir, the admin server off, stopped and removed afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+const JAR = '/usr/share/java/zookeeper.jar';
+
+async function ruok(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    let out = '';
+    s.setTimeout(1000, () => s.destroy());
+    s.on('connect', () => s.write('ruok'));
+    s.on('data', (d) => (out += d.toString()));
+    s.on('close', () => resolve(out === 'imok'));
+    s.on('error', () => resolve(false));
+  });
+}
+
+export class ZooKeeperServer {
+  proc: ChildProcess | undefined;
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  get connect(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  static async start(): Promise<ZooKeeperServer> {
+    if (!existsSync(JAR)) {
+      throw new Error(`ZooKeeper is not installed (${JAR} missing). The README's test command installs Debian's zookeeper package; or run: apt-get install zookeeper`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'plugboard-zk-'));
+    const port = await freePort();
+    writeFileSync(
+      join(dir, 'zoo.cfg'),
+      [`tickTime=500`, `dataDir=${join(dir, 'data')}`, `clientPort=${port}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false', 'minSessionTimeout=1000', 'maxSessionTimeout=30000', '4lw.commands.whitelist=ruok,srvr', ''].join('\n'),
+    );
+    const s = new ZooKeeperServer(port, dir);
+    await s.startProcess();
+    return s;
+  }
+
+  /** Starts the server process (again) on the same port and data dir, and waits for `imok`. */
+  async startProcess(): Promise<void> {
+    const log = openSync(join(this.dir, 'server.log'), 'a');
+    this.proc = spawn('java', ['-cp', `/etc/zookeeper/conf:${JAR}`, '-Dzookeeper.admin.enableServer=false', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(this.dir, 'zoo.cfg')], {
+      stdio: ['ignore', log, log],
+    });
+    const deadline = Date.now() + 30_000;
+    while (!(await ruok(this.port))) {
+      if (this.proc.exitCode !== null) throw new Error(`ZooKeeper exited; see ${join(this.dir, 'server.log')}`);
+      if (Date.now() > deadline) throw new Error(`ZooKeeper not ready within 30 s; see ${join(this.dir, 'server.log')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Stops the server process (SIGKILL: sessions are not closed cleanly), keeping the data. */
+  async stopProcess(): Promise<void> {
+    const p = this.proc;
+    if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGKILL');
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stopProcess();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
