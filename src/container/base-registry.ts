@@ -7,8 +7,9 @@ import {
   UnknownNameError,
 } from './errors.js';
 import { closestName, validateName } from './names.js';
-import { constructProvided, Provided, type ProviderSpec } from './provider.js';
+import { Provided } from './provider.js';
 import { captureSite, LazySite, resolveSite, type SiteRef } from './site.js';
+import { describeEntry, LazyEntry, rawValue, StoredEntry } from './stored-entry.js';
 
 /** Options accepted by every registry constructor. */
 export interface RegistryOptions<R = unknown> {
@@ -425,68 +426,6 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   }
 }
 
-/** Fixed-shape entry record (one hidden class for every entry keeps reads monomorphic). */
-class StoredEntry<V> implements Entry<V> {
-  readonly #site: SiteRef;
-  constructor(
-    readonly key: string,
-    readonly name: string,
-    readonly value: V,
-    site: SiteRef,
-    readonly owner: string | undefined,
-    readonly seq: number,
-    readonly meta: Readonly<Record<PropertyKey, unknown>>,
-  ) {
-    this.#site = site;
-  }
-
-  get site(): string | undefined {
-    return resolveSite(this.#site);
-  }
-}
-
-/**
- * An entry whose value is built on demand by a provider (decorated classes). Reading `value`
- * constructs it: once for a singleton, every time for a transient.
- */
-class LazyEntry<V> implements Entry<V> {
-  #instance: V | undefined;
-  readonly #site: SiteRef;
-  constructor(
-    private readonly registry: string,
-    readonly key: string,
-    readonly name: string,
-    readonly provider: ProviderSpec<V>,
-    site: SiteRef,
-    readonly owner: string | undefined,
-    readonly seq: number,
-    readonly meta: Readonly<Record<PropertyKey, unknown>>,
-  ) {
-    this.#site = site;
-  }
-
-  get site(): string | undefined {
-    return resolveSite(this.#site);
-  }
-
-  get value(): V {
-    if (this.#instance !== undefined) return this.#instance;
-    const v = constructProvided(this.provider, this.registry, this.key, this.site);
-    if (this.provider.lifetime === 'singleton') this.#instance = v;
-    return v;
-  }
-
-  /** Whether a singleton has been built yet. */
-  get constructed(): boolean {
-    return this.#instance !== undefined;
-  }
-}
-
-/** The stored value without constructing a lazy one: compares and describes entries cheaply. */
-function rawValue(e: Entry<unknown>): unknown {
-  return e instanceof LazyEntry ? e.provider : e.value;
-}
-
 const EMPTY_META: Readonly<Record<PropertyKey, unknown>> = Object.freeze({});
 
 function freezeMeta(meta: Record<PropertyKey, unknown>): Readonly<Record<PropertyKey, unknown>> {
@@ -499,16 +438,3 @@ function sameMeta(a: Readonly<Record<PropertyKey, unknown>>, b: Readonly<Record<
   return ka.every((k) => a[k] === b[k] || JSON.stringify(a[k]) === JSON.stringify(b[k]));
 }
 
-function describeEntry(e: Entry<unknown>): string {
-  if (e instanceof LazyEntry) return `provider ${e.provider.label} (${e.provider.lifetime}${e.constructed ? ', constructed' : ''})`;
-  return describeValue(e.value);
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value === 'function') return value.name === '' ? 'function' : `function ${value.name}`;
-  if (typeof value === 'object' && value !== null) {
-    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
-    return ctor === undefined || ctor === 'Object' ? 'object' : ctor;
-  }
-  return typeof value;
-}

@@ -86,6 +86,9 @@ describe('etcd backend under faults (real etcd)', function () {
       await until(w, (l) => l.length === 0, 5000, `a gone (round ${round})`);
       await until(w, (l) => l.length === 1, 10_000, `a back (round ${round})`);
     }
+    // The watcher can see the re-put before the keeper has counted its recovery: allow a moment.
+    const deadline = Date.now() + 2000;
+    while (writer.stats().recoveries < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(writer.stats().recoveries).to.be.greaterThanOrEqual(3);
     raw.close();
     w.stop();

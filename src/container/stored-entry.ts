@@ -1,0 +1,86 @@
+import type { Entry } from './entry.js';
+import { constructProvided, type ProviderSpec } from './provider.js';
+import { resolveSite, type SiteRef } from './site.js';
+
+/**
+ * The two kinds of stored entry. Both have one fixed shape (reads stay monomorphic), are
+ * frozen by the registry, and format their registration site only when it is read.
+ */
+abstract class EntryRecord<V> implements Entry<V> {
+  readonly #site: SiteRef;
+  constructor(
+    readonly key: string,
+    readonly name: string,
+    site: SiteRef,
+    readonly owner: string | undefined,
+    readonly seq: number,
+    readonly meta: Readonly<Record<PropertyKey, unknown>>,
+  ) {
+    this.#site = site;
+  }
+
+  abstract readonly value: V;
+
+  get site(): string | undefined {
+    return resolveSite(this.#site);
+  }
+}
+
+/** An entry holding a ready value. */
+export class StoredEntry<V> extends EntryRecord<V> {
+  constructor(key: string, name: string, readonly value: V, site: SiteRef, owner: string | undefined, seq: number, meta: Readonly<Record<PropertyKey, unknown>>) {
+    super(key, name, site, owner, seq, meta);
+  }
+}
+
+/**
+ * An entry whose value is built on demand by a provider (decorated classes). Reading `value`
+ * constructs it: once for a singleton, every time for a transient.
+ */
+export class LazyEntry<V> extends EntryRecord<V> {
+  #instance: V | undefined;
+  constructor(
+    private readonly registry: string,
+    key: string,
+    name: string,
+    readonly provider: ProviderSpec<V>,
+    site: SiteRef,
+    owner: string | undefined,
+    seq: number,
+    meta: Readonly<Record<PropertyKey, unknown>>,
+  ) {
+    super(key, name, site, owner, seq, meta);
+  }
+
+  get value(): V {
+    if (this.#instance !== undefined) return this.#instance;
+    const v = constructProvided(this.provider, this.registry, this.key, this.site);
+    if (this.provider.lifetime === 'singleton') this.#instance = v;
+    return v;
+  }
+
+  /** Whether a singleton has been built yet. */
+  get constructed(): boolean {
+    return this.#instance !== undefined;
+  }
+}
+
+/** The stored value without constructing a lazy one: compares and describes entries cheaply. */
+export function rawValue(e: Entry<unknown>): unknown {
+  return e instanceof LazyEntry ? e.provider : e.value;
+}
+
+/** A short description of an entry's value for diagnostics, without constructing it. */
+export function describeEntry(e: Entry<unknown>): string {
+  if (e instanceof LazyEntry) return `provider ${e.provider.label} (${e.provider.lifetime}${e.constructed ? ', constructed' : ''})`;
+  return describeValue(e.value);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'function') return value.name === '' ? 'function' : `function ${value.name}`;
+  if (typeof value === 'object' && value !== null) {
+    const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
+    return ctor === undefined || ctor === 'Object' ? 'object' : ctor;
+  }
+  return typeof value;
+}
