@@ -184,11 +184,9 @@ export function Handles(pattern: string, opts: HandlesOptions = {}): PlugboardCl
  * registries a handler, every other kind a lazily built provider.
  */
 export function Register(registryId: string, name: string, opts: RegisterOptions = {}): PlugboardClassDecorator {
-  const { kind, lifetime, scope, replace, registry: _ignored, ...rest } = opts;
-  void _ignored;
-  const target = scope ?? undefined;
-  const resolvedKind = (): AnyRegistryClass => kind ?? ((target ?? defaultScope()).peek(registryId)?.constructor as AnyRegistryClass | undefined) ?? ImplementationRegistry;
-  const k = resolvedKind();
+  // `registry` is the first argument here; the rest are the target kind's own options.
+  const { kind, lifetime, scope, replace, registry: _registryId, ...rest } = opts;
+  const k = kind ?? ((scope ?? defaultScope()).peek(registryId)?.constructor as AnyRegistryClass | undefined) ?? ImplementationRegistry;
   const mode: IntentMode = k.kind === FactoryRegistry.kind ? 'factory' : k.kind === HandlerRegistry.kind ? 'handler' : 'provider';
   if (mode === 'factory') checkConfig('@Register', name, rest['config']);
   return registration({
