@@ -129,6 +129,36 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       w.stop();
     });
 
+    it('digest ACL: a client without our credentials can read but not delete or overwrite our nodes', async () => {
+      await import('../../src/discovery/zookeeper/index.js');
+      const r = (await createRegistry(`zookeeper://svc:s3cret@${server.connect}/acl`, { logger: quiet })) as ZooKeeperRegistry;
+      open.push(r);
+      const name = uniqueName();
+      await r.register(instance(name, 'a'));
+      const stranger = (await rawClient(server.connect)) as unknown as {
+        delete_(p: string, v: number): Promise<void>;
+        set(p: string, d: string, v: number): Promise<unknown>;
+        get(p: string, w: boolean): Promise<[unknown, Buffer]>;
+        add_auth(s: string, a: string, cb: (rc: number) => void): void;
+        close(): void;
+      };
+      const leaf = `/acl/${name}/a`;
+      expect(JSON.parse((await stranger.get(leaf, false))[1].toString()).id).to.equal('a', 'anyone may read');
+      await stranger.delete_(leaf, -1).then(
+        () => expect.fail('a client without credentials deleted our leaf'),
+        (e: Error) => expect(e.message).to.match(/^-102/),
+      );
+      await stranger.set(leaf, '{}', -1).then(
+        () => expect.fail('a client without credentials overwrote our leaf'),
+        (e: Error) => expect(e.message).to.match(/^-102/),
+      );
+      expect((await r.getService(name)).map((i) => i.id)).to.deep.equal(['a']);
+      await new Promise<void>((res) => stranger.add_auth('digest', 'svc:s3cret', () => res()));
+      await stranger.delete_(leaf, -1);
+      expect(await r.getService(name)).to.deep.equal([], 'with the credentials, the delete is allowed');
+      stranger.close();
+    });
+
     it('skips, counts and warns once about malformed data written by others', async () => {
       const warnings: string[] = [];
       const r = new ZooKeeperRegistry({ connect: server.connect, root: '/zkbad', logger: { warn: (m) => warnings.push(m) } });

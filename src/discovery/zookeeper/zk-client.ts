@@ -4,6 +4,13 @@
  */
 import ZooKeeper from 'zookeeper';
 
+/** One ACL entry, as the package takes it. */
+export interface ZkAcl {
+  perms: number;
+  scheme: string;
+  auth: string;
+}
+
 export interface ZkStat {
   ephemeralOwner: unknown;
   version: number;
@@ -18,7 +25,8 @@ export interface ZkClient {
   w_get_children(path: string, watchCb: (type: number, state: number, path: string) => void): Promise<string[]>;
   delete_(path: string, version: number): Promise<void>;
   mkdirp(path: string, cb: (err: Error | null) => void): void;
-  add_auth(scheme: string, auth: string): Promise<void>;
+  add_auth(scheme: string, auth: string, cb: (rc: number, error: string) => void): void;
+  set_acl(path: string, version: number, acl: ZkAcl[]): Promise<void>;
   close(): void;
   init(config: object): void;
   on(event: 'connect' | 'close' | 'connecting', fn: () => void): void;
@@ -27,6 +35,9 @@ export interface ZkClient {
 export const ZK = {
   EPHEMERAL: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_EPHEMERAL']!,
   LOG_ERROR: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR']!,
+  PERM_READ: 1,
+  PERM_CREATE: 4,
+  PERM_ALL: 31,
   NONODE: -101,
   NOAUTH: -102,
   NODEEXISTS: -110,
@@ -51,4 +62,11 @@ export function newClient(connect: string, sessionTimeoutMs: number): ZkClient {
 /** Creates `path` and its missing parents as persistent nodes (the package's mkdirp is callback-only). */
 export function mkdirp(zk: ZkClient, path: string): Promise<void> {
   return new Promise((resolve, reject) => zk.mkdirp(path, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Adds digest credentials to the session (the package's add_auth is callback-only). */
+export function addDigest(zk: ZkClient, username: string, password: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    zk.add_auth('digest', `${username}:${password}`, (rc, error) => (rc === 0 ? resolve() : reject(new Error(`${rc} ${error}`)))),
+  );
 }

@@ -4,7 +4,8 @@ import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { parseStoredInstance, sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
 import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
 import { WatchHub } from '../watch-hub.js';
-import { mkdirp, newClient, ZK, zkCode, type ZkClient } from './zk-client.js';
+import { createHash } from 'node:crypto';
+import { addDigest, mkdirp, newClient, ZK, zkCode, type ZkAcl, type ZkClient } from './zk-client.js';
 
 /** Options of a {@link ZooKeeperRegistry}. */
 export interface ZooKeeperRegistryOptions {
@@ -14,6 +15,12 @@ export interface ZooKeeperRegistryOptions {
   root?: string;
   /** Session timeout: ms, or `'10s'` (default 10 s). */
   sessionTimeout?: number | string;
+  /**
+   * Digest credentials (`zookeeper://user:pass@host/…`). With them, our nodes get an ACL: anyone
+   * may read, only these credentials may change or delete them (parents refuse deletes of
+   * their children to everyone else).
+   */
+  auth?: { username: string; password: string };
   logger?: { warn(msg: string): void };
 }
 
@@ -37,6 +44,9 @@ export class ZooKeeperRegistry implements ServiceRegistry {
   readonly #owned = new Map<string, string>();
   readonly #hub: WatchHub;
   readonly #badKeys = new Set<string>();
+  readonly #auth: { username: string; password: string } | undefined;
+  readonly #leafAcl: ZkAcl[] | undefined;
+  readonly #parentAcl: ZkAcl[] | undefined;
   #client: Promise<ZkClient> | undefined;
   #closed = false;
   /** Values that were not valid instances, skipped. */
@@ -54,6 +64,16 @@ export class ZooKeeperRegistry implements ServiceRegistry {
     this.sessionTimeoutMs = parseDuration('sessionTimeout', opts.sessionTimeout ?? fromUrl?.url.searchParams.get('sessionTimeout') ?? undefined, opts.sessionTimeout === undefined && fromUrl !== undefined ? 's' : 'ms') ?? 10_000;
     this.#warn = opts.logger?.warn.bind(opts.logger) ?? ((msg) => process.emitWarning(msg, { code: 'PLUGBOARD_ZOOKEEPER' }));
     this.#hub = new WatchHub({ follow: (name) => this.refresh(name), unfollow: () => undefined });
+    const user = fromUrl?.url.username ? { username: decodeURIComponent(fromUrl.url.username), password: decodeURIComponent(fromUrl.url.password) } : undefined;
+    this.#auth = opts.auth ?? user;
+    if (this.#auth !== undefined) {
+      const { username, password } = this.#auth;
+      const id = `${username}:${createHash('sha1').update(`${username}:${password}`).digest('base64')}`;
+      const owner: ZkAcl = { perms: ZK.PERM_ALL, scheme: 'digest', auth: id };
+      this.#leafAcl = [{ perms: ZK.PERM_READ, scheme: 'world', auth: 'anyone' }, owner];
+      // Deleting a node needs DELETE on its parent: others may read and add, not remove.
+      this.#parentAcl = [{ perms: ZK.PERM_READ | ZK.PERM_CREATE, scheme: 'world', auth: 'anyone' }, owner];
+    }
   }
 
   async register(input: ServiceInstanceInput, opts: CallOptions = {}): Promise<void> {
@@ -111,7 +131,13 @@ export class ZooKeeperRegistry implements ServiceRegistry {
     return this.#client;
   }
 
-  private open(): Promise<ZkClient> {
+  private async open(): Promise<ZkClient> {
+    const zk = await this.connectSession();
+    if (this.#auth !== undefined) await addDigest(zk, this.#auth.username, this.#auth.password).catch((err: unknown) => Promise.reject(this.error('add_auth', err)));
+    return zk;
+  }
+
+  private connectSession(): Promise<ZkClient> {
     return new Promise<ZkClient>((resolve) => {
       const zk = newClient(this.connectString, this.sessionTimeoutMs);
       let connected = false;
@@ -151,12 +177,16 @@ export class ZooKeeperRegistry implements ServiceRegistry {
 
   /** Creates an ephemeral leaf; a leftover leaf is deleted and created again, never set in place. */
   private async createLeaf(zk: ZkClient, path: string, json: string): Promise<void> {
-    await mkdirp(zk, path.slice(0, path.lastIndexOf('/'))).catch((err: unknown) => {
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    await mkdirp(zk, parent).catch((err: unknown) => {
       if (zkCode(err) !== ZK.NODEEXISTS) throw this.error(`create ${path}`, err);
     });
+    // Best effort on the parent: it may belong to other credentials, which is their business.
+    if (this.#parentAcl !== undefined) await zk.set_acl(parent, -1, this.#parentAcl).catch(() => undefined);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await zk.create(path, json, ZK.EPHEMERAL);
+        if (this.#leafAcl !== undefined) await zk.set_acl(path, -1, this.#leafAcl);
         return;
       } catch (err) {
         if (zkCode(err) !== ZK.NODEEXISTS) throw this.error(`create ${path}`, err);
