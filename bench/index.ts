@@ -2,6 +2,7 @@ import { decoratorsBench } from './decorators.js';
 import { discoveryBench } from './discovery.js';
 import { etcdBench } from './etcd.js';
 import { registryBench } from './registry.js';
+import { zookeeperBench } from './zookeeper.js';
 
 const sections = process.argv.slice(2);
 const all = sections.length === 0;
@@ -10,3 +11,4 @@ if (all || sections.includes('registry')) await registryBench();
 if (all || sections.includes('decorators')) await decoratorsBench();
 if (all || sections.includes('discovery')) await discoveryBench();
 if (all || sections.includes('etcd')) await etcdBench();
+if (all || sections.includes('zookeeper')) await zookeeperBench();
