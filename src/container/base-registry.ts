@@ -9,7 +9,12 @@ import {
 import { closestName, validateName } from './names.js';
 import { Provided } from './provider.js';
 import { captureSite, LazySite, resolveSite, type SiteRef } from './site.js';
+import { ChangeListeners } from './change-listeners.js';
 import { describeEntry, LazyEntry, rawValue, StoredEntry } from './stored-entry.js';
+import { toItems, type BatchInput, type BatchItem } from './batch.js';
+import { freezeMeta, sameMeta } from './meta.js';
+
+export type { BatchInput, BatchItem } from './batch.js';
 
 /** Options accepted by every registry constructor. */
 export interface RegistryOptions<R = unknown> {
@@ -27,20 +32,6 @@ export interface Prepared<V> {
   name: string;
   value: V;
   meta: Record<PropertyKey, unknown>;
-}
-
-/** A batch item for `registerAll` / `replaceAll`. */
-export type BatchItem<V, O> = readonly [name: string, value: V, opts?: O];
-
-/** Input accepted by `registerAll` / `replaceAll`: a `Map`, a plain record, or `[name, value, opts?]` tuples. */
-export type BatchInput<V, O> = ReadonlyMap<string, V> | Readonly<Record<string, V>> | Iterable<BatchItem<V, O>>;
-
-function toItems<V, O>(input: BatchInput<V, O>): ReadonlyArray<BatchItem<V, O>> {
-  if (Array.isArray(input)) return input as ReadonlyArray<BatchItem<V, O>>;
-  if (input instanceof Map) return [...(input as ReadonlyMap<string, V>)].map(([k, v]) => [k, v] as const);
-  if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return [...(input as Iterable<BatchItem<V, O>>)];
-  // A plain record: own enumerable string keys only, so a `__proto__` key is data, not a prototype.
-  return Object.keys(input).map((k) => [k, (input as Record<string, V>)[k]!] as const);
 }
 
 /**
@@ -66,12 +57,13 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   #frozen = false;
   #version = 0;
   #seq = 0;
-  #listeners = new Set<ChangeListener<V>>();
+  readonly #listeners: ChangeListeners<V>;
   readonly #captureSites: boolean;
 
   constructor(id: string, options: RegistryOptions = {}) {
     validateName('registry id', id);
     this.id = id;
+    this.#listeners = new ChangeListeners<V>(id);
     this.scopeName = options.scope;
     this.parent = options.parent as this | undefined;
     this.#captureSites = options.captureSites ?? true;
@@ -163,11 +155,12 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     const entry = this.makeEntry(p, opts, site, previous);
     this.#store.set(p.key, entry);
     this.#version++;
-    if (this.#listeners.size > 0) {
-      this.emit(
+    if (this.#listeners.active) {
+      this.#listeners.emit(
         previous === undefined
           ? [{ type: 'add', registry: this.id, key: p.key, entry, version: 0 }]
           : [{ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 }],
+        this.#version,
       );
     }
     return p.key;
@@ -188,7 +181,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
       });
     }
     if (prepared.length === 0) return;
-    const changes: Array<RegistryChange<V>> | undefined = this.#listeners.size > 0 ? [] : undefined;
+    const changes: Array<RegistryChange<V>> | undefined = this.#listeners.active ? [] : undefined;
     for (const { p, opts } of prepared) {
       const previous = this.#store.get(p.key);
       const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
@@ -200,7 +193,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
       );
     }
     this.#version++;
-    if (changes !== undefined) this.emit(changes);
+    if (changes !== undefined) this.#listeners.emit(changes, this.#version);
   }
 
   /**
@@ -263,10 +256,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Subscribes to additions, replacements and removals. Returns the unsubscribe function. */
   onChange(listener: ChangeListener<V>): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   /** Diagnostics: kind, state, version and every entry with its site and metadata (not the values). */
@@ -406,35 +396,6 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   private committed(changes: Array<RegistryChange<V>>, forceBump = false): void {
     if (changes.length === 0 && !forceBump) return;
     this.#version++;
-    if (this.#listeners.size > 0) this.emit(changes);
-  }
-
-  private emit(changes: Array<RegistryChange<V>>): void {
-    for (const change of changes) {
-      const stamped = { ...change, version: this.#version } as RegistryChange<V>;
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(stamped);
-        } catch (err) {
-          // A broken listener must not undo or block a committed change, nor starve other listeners.
-          process.emitWarning(`${this.id}: onChange listener threw: ${err instanceof Error ? err.message : String(err)}`, {
-            code: 'PLUGBOARD_LISTENER',
-          });
-        }
-      }
-    }
+    if (this.#listeners.active) this.#listeners.emit(changes, this.#version);
   }
 }
-
-const EMPTY_META: Readonly<Record<PropertyKey, unknown>> = Object.freeze({});
-
-function freezeMeta(meta: Record<PropertyKey, unknown>): Readonly<Record<PropertyKey, unknown>> {
-  return Reflect.ownKeys(meta).length === 0 ? EMPTY_META : Object.freeze(meta);
-}
-
-function sameMeta(a: Readonly<Record<PropertyKey, unknown>>, b: Readonly<Record<PropertyKey, unknown>>): boolean {
-  const ka = Reflect.ownKeys(a);
-  if (ka.length !== Reflect.ownKeys(b).length) return false;
-  return ka.every((k) => a[k] === b[k] || JSON.stringify(a[k]) === JSON.stringify(b[k]));
-}
-

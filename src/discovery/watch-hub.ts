@@ -60,6 +60,11 @@ export class WatchHub {
     return this.#lists.get(name);
   }
 
+  /** Whether `name` has at least one watcher (cheap: backends ask on every event). */
+  watching(name: string): boolean {
+    return this.#watchers.has(name);
+  }
+
   /** Names with at least one watcher. */
   names(): string[] {
     return [...this.#watchers.keys()];

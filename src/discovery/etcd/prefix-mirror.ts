@@ -162,7 +162,7 @@ export class PrefixMirror {
   }
 
   private changed(name: string): void {
-    if (this.#hub.names().includes(name)) this.#hub.publish(name, this.list(name));
+    if (this.#hub.watching(name)) this.#hub.publish(name, this.list(name));
   }
 }
 

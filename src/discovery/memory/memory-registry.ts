@@ -42,7 +42,7 @@ export class MemoryRegistry implements ServiceRegistry {
       unfollow: () => undefined,
     });
     this.#unsubscribe = this.store.subscribe((name) => {
-      if (this.#hub.names().includes(name)) this.#hub.publish(name, this.store.list(name));
+      if (this.#hub.watching(name)) this.#hub.publish(name, this.store.list(name));
     });
   }
 

@@ -213,7 +213,7 @@ export class ZooKeeperRegistry implements ServiceRegistry {
       children = watch
         ? await zk.w_get_children(parent, () => {
             // One-shot: re-arm on every event, while someone still watches this name on this session.
-            if (!this.#closed && this.#hub.names().includes(name)) void this.refresh(name).catch((err) => this.#hub.setHealth(false, err as Error));
+            if (!this.#closed && this.#hub.watching(name)) void this.refresh(name).catch((err) => this.#hub.setHealth(false, err as Error));
           })
         : await zk.get_children(parent, false);
     } catch (err) {
