@@ -32,7 +32,7 @@ describe('package build and exports', function () {
   it('imports the optional peers (inversify, tsyringe, grpc-js) only from their own entry points', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const own: Record<string, string> = { inversify: 'container/di/inversify.js', tsyringe: 'container/di/tsyringe.js', '@grpc/grpc-js': 'discovery/client/grpc.js', etcd3: 'discovery/etcd/', zookeeper: 'discovery/zookeeper/' };
+    const own: Record<string, string> = { inversify: 'container/di/inversify.js', tsyringe: 'container/di/tsyringe.js', '@grpc/grpc-js': 'discovery/client/grpc.js', etcd3: 'discovery/etcd/', zookeeper: 'discovery/zookeeper/', consul: 'discovery/consul/', 'prom-client': 'observability/metrics.js' };
     const files = (readdirSync('dist/esm', { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
     for (const f of files) {
       const text = readFileSync(join('dist/esm', f), 'utf8');
@@ -42,6 +42,7 @@ describe('package build and exports', function () {
       }
     }
     expect(run(['--input-type=module', '-e', "const i = await import('plugboard/inversify'); const t = await import('plugboard/tsyringe'); console.log(typeof i.plugboardModule, typeof t.registerPlugboard);"])).to.equal('function function');
+    expect(run(['-e', "console.log(typeof require('plugboard/discovery/consul').ConsulRegistry)"])).to.equal('function');
   });
 
   it('shares one default scope and one error brand between the ESM and CJS copies', () => {

@@ -10,11 +10,3 @@ export function etcdError(what: string, err: unknown): DiscoveryError {
     /authentication failed|permission denied|invalid auth|user name (?:not found|is empty)|auth token|certificate|handshake|SSL|TLS/i.test(message);
   return new DiscoveryError(auth ? 'E_DISCOVERY_AUTH' : 'E_DISCOVERY_BACKEND', `etcd: ${what} failed: ${message}`, { cause: err });
 }
-
-/** Capped, jittered exponential backoff: the n-th delay (n ≥ 0). */
-export function backoff(n: number, minMs: number, maxMs: number): number {
-  const base = Math.min(maxMs, minMs * 2 ** Math.min(n, 20));
-  return base / 2 + Math.random() * (base / 2);
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());

@@ -1,5 +1,6 @@
 import type { Etcd3, Lease } from 'etcd3';
-import { backoff, etcdError, sleep } from './errors.js';
+import { backoff, sleep } from '../backoff.js';
+import { etcdError } from './errors.js';
 
 /**
  * Liveness of one client's instances: one lease with a TTL, kept alive, holding every key this

@@ -1,7 +1,8 @@
 import type { Etcd3, IKeyValue, Watcher as EtcdWatcher } from 'etcd3';
 import { parseStoredInstance, type ServiceInstance } from '../instance.js';
 import type { WatchHub } from '../watch-hub.js';
-import { backoff, etcdError, sleep } from './errors.js';
+import { backoff, sleep } from '../backoff.js';
+import { etcdError } from './errors.js';
 
 /**
  * A mirror of every instance under the prefix, kept by **one** list and **one** watch for all

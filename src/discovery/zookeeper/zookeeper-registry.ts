@@ -1,4 +1,5 @@
 import { RegisterFactory } from '../../decorators/decorators.js';
+import { sleep } from '../backoff.js';
 import { BACKENDS, parseDuration, rememberBackend, type BackendConfig } from '../backends.js';
 import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { parseStoredInstance, sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
@@ -23,8 +24,6 @@ export interface ZooKeeperRegistryOptions {
   auth?: { username: string; password: string };
   logger?: { warn(msg: string): void };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 /**
  * The ZooKeeper backend (`zookeeper://h1:2181,h2:2181/services?sessionTimeout=10s`) on the

@@ -1,0 +1,130 @@
+import { DiscoveryError } from '../errors.js';
+import { validateInstance, type ServiceInstance } from '../instance.js';
+import { goDuration, type ResolvedConsulOptions } from './options.js';
+import { parseDuration } from '../backends.js';
+
+/** The service definition `PUT /v1/agent/service/register` takes (Consul's field names). */
+export interface AgentServiceRegistration {
+  ID: string;
+  Name: string;
+  Tags: string[];
+  Address: string;
+  Port: number;
+  Meta: Record<string, string>;
+  TaggedAddresses: Record<string, { Address: string; Port: number }>;
+  Checks: Array<Record<string, string>>;
+}
+
+/** One entry of `GET /v1/health/service/{name}`, the fields we read. */
+export interface HealthEntry {
+  Service?: { ID?: unknown; Service?: unknown; Tags?: unknown; Address?: unknown; Port?: unknown; Meta?: unknown; TaggedAddresses?: unknown };
+}
+
+/** Where the version goes in `Meta`; metadata may not use this key. */
+export const VERSION_KEY = 'version';
+/** Consul's own tagged addresses; everything else in `TaggedAddresses` is one of our endpoints. */
+const CONSUL_ADDRESSES = new Set(['lan', 'lan_ipv4', 'lan_ipv6', 'wan', 'wan_ipv4', 'wan_ipv6', 'virtual']);
+const META_KEY = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The TTL check's id: Consul's own default for a service's check. */
+export const ttlCheckId = (serviceId: string): string => `service:${serviceId}`;
+
+const bad = (field: string, problem: string): never => {
+  throw new DiscoveryError('E_DISCOVERY_INSTANCE', `invalid service instance for Consul: ${field} ${problem}`, { key: field });
+};
+
+/**
+ * Our instance as a Consul agent service, laid out as go-kratos does, so that kratos clients
+ * and plugboard clients find each other: every endpoint is a tagged address keyed by its
+ * scheme (`http`, `grpc`, then `http_2`… for more of one scheme) holding the whole URL, the
+ * version is in `Meta.version` and in a `version=<v>` tag, and the metadata is the rest of
+ * `Meta`. Consul's limits on `Meta` are checked here, so a bad key is `E_DISCOVERY_INSTANCE`
+ * naming it rather than a 400 from the agent.
+ */
+export function toRegistration(i: ServiceInstance, o: ResolvedConsulOptions): AgentServiceRegistration {
+  const keys = Object.keys(i.metadata);
+  if (keys.length > 63) bad('instance.metadata', `has ${keys.length} keys; Consul allows 64 Meta pairs, one of them the version`);
+  for (const k of keys) {
+    if (k === VERSION_KEY) bad(`instance.metadata.${k}`, `is reserved: the Consul backend keeps the version there`);
+    if (!META_KEY.test(k) || k.startsWith('consul-')) bad(`instance.metadata.${k}`, `is not a Consul Meta key (1-128 letters, digits, '_' or '-', not starting with 'consul-')`);
+    if (i.metadata[k]!.length > 512) bad(`instance.metadata.${k}`, `is longer than Consul's 512 characters`);
+  }
+  if (i.version.length > 512) bad('instance.version', `is longer than Consul's 512 characters`);
+  const tagged: Record<string, { Address: string; Port: number }> = {};
+  const seen = new Map<string, number>();
+  for (const e of i.endpoints) {
+    const url = new URL(e);
+    const scheme = url.protocol.slice(0, -1);
+    const n = (seen.get(scheme) ?? 0) + 1;
+    seen.set(scheme, n);
+    const key = n === 1 ? scheme : `${scheme}_${n}`;
+    if (CONSUL_ADDRESSES.has(key)) bad('instance.endpoints', `scheme '${scheme}' clashes with Consul's own tagged address '${key}'`);
+    tagged[key] = { Address: e, Port: portOf(url) };
+  }
+  const first = new URL(i.endpoints[0]!);
+  const checks: Array<Record<string, string>> = [
+    {
+      CheckID: ttlCheckId(i.id),
+      Name: `plugboard TTL ${i.name}/${i.id}`,
+      TTL: goDuration(o.ttlMs),
+      Status: 'passing', // a TTL check starts critical otherwise, hiding the instance until the first beat
+      ...(o.deregisterAfterMs > 0 ? { DeregisterCriticalServiceAfter: goDuration(o.deregisterAfterMs) } : {}),
+    },
+    ...o.checks.map((c, n) => ({
+      CheckID: `${ttlCheckId(i.id)}:${n + 1}`,
+      Name: `plugboard ${c.http !== undefined ? 'HTTP' : c.tcp !== undefined ? 'TCP' : 'gRPC'} ${i.name}/${i.id}`,
+      ...(c.http !== undefined ? { HTTP: c.http } : c.tcp !== undefined ? { TCP: c.tcp } : { GRPC: c.grpc! }),
+      Interval: goDuration(parseDuration('interval', c.interval)!),
+      ...(c.timeout === undefined ? {} : { Timeout: goDuration(parseDuration('timeout', c.timeout)!) }),
+      ...(o.deregisterAfterMs > 0 ? { DeregisterCriticalServiceAfter: goDuration(o.deregisterAfterMs) } : {}),
+    })),
+  ];
+  return {
+    ID: i.id,
+    Name: i.name,
+    Tags: [...o.tags, `${VERSION_KEY}=${i.version}`],
+    Address: first.hostname.replace(/^\[|\]$/g, ''),
+    Port: portOf(first),
+    Meta: { ...i.metadata, [VERSION_KEY]: i.version },
+    TaggedAddresses: tagged,
+    Checks: checks,
+  };
+}
+
+function portOf(url: URL): number {
+  if (url.port !== '') return Number(url.port);
+  return url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : 0;
+}
+
+/**
+ * An instance from a health entry, or `undefined` for one that is not a valid instance
+ * (registered by someone else, or malformed). Reads kratos's layout too: version from the
+ * `version=` tag, endpoints from tagged addresses, else `http://Address:Port`.
+ */
+export function fromHealthEntry(entry: HealthEntry): ServiceInstance | undefined {
+  const s = entry?.Service;
+  if (typeof s !== 'object' || s === null) return undefined;
+  const meta = isStringRecord(s.Meta) ? { ...s.Meta } : {};
+  const tagVersion = Array.isArray(s.Tags) ? (s.Tags as unknown[]).find((t): t is string => typeof t === 'string' && t.startsWith(`${VERSION_KEY}=`))?.slice(VERSION_KEY.length + 1) : undefined;
+  const version = meta[VERSION_KEY] ?? tagVersion ?? '';
+  delete meta[VERSION_KEY];
+  const endpoints: string[] = [];
+  if (typeof s.TaggedAddresses === 'object' && s.TaggedAddresses !== null) {
+    for (const [k, v] of Object.entries(s.TaggedAddresses as Record<string, unknown>)) {
+      const address = (v as { Address?: unknown } | null)?.Address;
+      if (!CONSUL_ADDRESSES.has(k) && typeof address === 'string') endpoints.push(address);
+    }
+  }
+  if (endpoints.length === 0 && typeof s.Address === 'string' && s.Address !== '' && typeof s.Port === 'number' && s.Port > 0) {
+    endpoints.push(`http://${s.Address.includes(':') ? `[${s.Address}]` : s.Address}:${s.Port}`);
+  }
+  try {
+    return validateInstance({ id: s.ID, name: s.Service, version, metadata: meta, endpoints });
+  } catch {
+    return undefined;
+  }
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+}

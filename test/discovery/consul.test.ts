@@ -1,0 +1,271 @@
+/**
+ * The Consul backend, against the Consul test server in test/support/consul (no Consul server
+ * can be installed here; that server follows Consul's documented HTTP semantics and says
+ * where). Timings the real agent fixes are shortened in the server: the reaper runs every
+ * 200 ms instead of 30 s and the 1-minute minimum of DeregisterCriticalServiceAfter is 0.
+ */
+import { expect } from 'chai';
+import { createRegistry, DiscoveryError, type ServiceRegistry } from '../../src/discovery/index.js';
+import { ConsulRegistry, type ConsulRegistryOptions } from '../../src/discovery/consul/index.js';
+import { ConsulServer } from '../support/consul/consul-server.js';
+import { discoveryContract, instance, nextWithin, uniqueName, until } from './contract.js';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+
+const quiet = { warn: () => undefined };
+const fast = { reapIntervalMs: 200, minDeregisterAfterMs: 0 };
+const wait = async (ok: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+describe('consul, against the Consul test server', function () {
+  this.timeout(30_000);
+  let server: ConsulServer;
+  const open: ServiceRegistry[] = [];
+  const client = (opts: ConsulRegistryOptions = {}): ConsulRegistry => {
+    const r = new ConsulRegistry({ port: server.port, ttl: 2000, logger: quiet, retry: { minMs: 50, maxMs: 300 }, ...opts });
+    open.push(r);
+    return r;
+  };
+
+  before(async () => {
+    server = await ConsulServer.start(fast);
+  });
+  after(async () => {
+    await server?.destroy();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.close()));
+  });
+
+  discoveryContract('consul (Consul test server)', () => ({ client: async () => new ConsulRegistry({ port: server.port, logger: quiet }) }));
+
+  it('is created from a consul:// URL; code options win over URL options', async () => {
+    await import('../../src/discovery/consul/index.js');
+    const r = (await createRegistry(`consul://${server.address}?ttl=5s&deregisterCriticalServiceAfter=90s&dc=dc1&wait=10&tags=a,b`, { logger: quiet, ttl: 3000 })) as ConsulRegistry;
+    open.push(r);
+    expect(r.backend).to.equal('consul');
+    expect(r.options).to.include({ ttlMs: 3000, deregisterAfterMs: 90_000, dc: 'dc1', waitMs: 10_000, port: server.port });
+    expect(r.options.tags).to.deep.equal(['a', 'b']);
+    await createRegistry(`consul://${server.address}?ttl=soon`).then(
+      () => expect.fail('accepted a bad ttl'),
+      (e: DiscoveryError) => {
+        expect(e.code).to.equal('E_DISCOVERY_URL');
+        expect(e.message).to.include("'ttl'");
+      },
+    );
+  });
+
+  it('registers an agent service laid out as go-kratos does: tagged addresses by scheme, Meta with the version, TTL and deregister-after', async () => {
+    const r = client({ deregisterCriticalServiceAfter: '2m', tags: ['edge'] });
+    const name = uniqueName();
+    await r.register(instance(name, 'a', { version: 'v2', metadata: { zone: 'eu' }, endpoints: ['http://10.0.0.1:8000', 'grpc://10.0.0.1:9000?isSecure=false', 'http://10.0.0.1:8001'] }));
+    const svc = (await (await fetch(`http://${server.address}/v1/agent/services`)).json()) as Record<string, Record<string, unknown>>;
+    expect(svc['a']).to.deep.include({ Service: name, Address: '10.0.0.1', Port: 8000, Tags: ['edge', 'version=v2'], Meta: { version: 'v2', zone: 'eu' } });
+    expect(svc['a']!['TaggedAddresses']).to.deep.equal({
+      grpc: { Address: 'grpc://10.0.0.1:9000?isSecure=false', Port: 9000 },
+      http: { Address: 'http://10.0.0.1:8000', Port: 8000 },
+      http_2: { Address: 'http://10.0.0.1:8001', Port: 8001 },
+    });
+    const checks = (await (await fetch(`http://${server.address}/v1/agent/checks`)).json()) as Record<string, { Status: string; Definition: Record<string, string> }>;
+    expect(checks['service:a']!.Status).to.equal('passing');
+    expect(checks['service:a']!.Definition).to.include({ TTL: '2000ms', DeregisterCriticalServiceAfter: '120000ms' });
+    const [got] = await r.getService(name);
+    // Consul returns tagged addresses in key order, so endpoints come back sorted by scheme key.
+    expect(got).to.deep.include({ id: 'a', version: 'v2', metadata: { zone: 'eu' } });
+    expect([...got!.endpoints].sort()).to.deep.equal(['grpc://10.0.0.1:9000?isSecure=false', 'http://10.0.0.1:8000', 'http://10.0.0.1:8001']);
+  });
+
+  it('refuses metadata Consul cannot store, naming the key, and registers nothing', async () => {
+    const r = client();
+    const name = uniqueName();
+    for (const [metadata, field] of [
+      [{ 'a.b': 'x' }, 'instance.metadata.a.b'],
+      [{ version: 'x' }, 'instance.metadata.version'],
+      [{ 'consul-x': 'y' }, 'instance.metadata.consul-x'],
+      [{ k: 'v'.repeat(513) }, 'instance.metadata.k'],
+    ] as const) {
+      await r.register(instance(name, 'a', { metadata })).then(
+        () => expect.fail(`accepted ${JSON.stringify(metadata).slice(0, 40)}`),
+        (e: DiscoveryError) => {
+          expect(e.code).to.equal('E_DISCOVERY_INSTANCE');
+          expect(e.message).to.include(field);
+        },
+      );
+    }
+    expect(await r.getService(name)).to.deep.equal([]);
+  });
+
+  it('beats at TTL/2, so the instance stays passing across several TTLs', async () => {
+    const r = client({ ttl: 1000 });
+    const name = uniqueName();
+    await r.register(instance(name, 'a'));
+    const since = Date.now();
+    await new Promise((res) => setTimeout(res, 2600));
+    expect(server.seen('/v1/agent/check/pass/service:a', since).length).to.be.within(4, 7);
+    expect(await r.getService(name)).to.have.length(1);
+  });
+
+  it('a SIGKILLed owner: the TTL expires, the instance turns critical and leaves the passing list; DeregisterCriticalServiceAfter then removes it', async () => {
+    const disc = client();
+    const name = uniqueName();
+    const w = await disc.watch(name);
+    await nextWithin(w, 3000);
+    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/consul-child.js', String(server.port), name, 'a', '1000', '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
+      child.once('exit', (c) => reject(new Error(`child exited early (${c})`)));
+    });
+    await until(w, (l) => l.length === 1, 3000, 'the child’s instance');
+    child.kill('SIGKILL');
+    await until(w, (l) => l.length === 0, 4000, 'the instance gone from the passing list');
+    const check = server.state.checks.get('service:a');
+    expect(check?.status).to.equal('critical');
+    expect(check?.output).to.equal('TTL expired');
+    expect(server.state.services.has('a'), 'still registered while critical').to.equal(true);
+    await wait(() => !server.state.services.has('a'), 4000, 'critical deregistration');
+    expect(server.state.checks.has('service:a')).to.equal(false);
+    w.stop();
+  });
+
+  it('an agent restart that lost its state leads to re-registration; watchers reset the index that went backwards', async () => {
+    const reg = client({ ttl: 1000 });
+    const disc = client({ wait: 1000 });
+    const name = uniqueName();
+    // Push the index well above where the restarted agent starts.
+    for (let i = 0; i < 5; i++) await reg.register(instance(uniqueName('filler'), `f${i}`));
+    await reg.register(instance(name, 'a'));
+    const w = await disc.watch(name);
+    await until(w, (l) => l.length === 1, 3000, 'a');
+    const before = (disc as ConsulRegistry).stats().indexResets;
+    await server.restart(1);
+    expect(server.state.services.size).to.equal(0);
+    await wait(() => server.state.services.has('a'), 4000, 'a registered again');
+    expect(reg.stats().reRegistrations).to.be.at.least(1);
+    // The watcher's query carried an index the new agent has not reached: it must reset to 0.
+    await wait(() => disc.stats().indexResets > before, 5000, 'an index reset');
+    await reg.register(instance(name, 'b'));
+    expect((await until(w, (l) => l.length === 2, 4000, 'a and b after the restart')).map((i) => i.id)).to.deep.equal(['a', 'b']);
+    w.stop();
+  });
+
+  it('sends no heartbeat after deregister, and delivers [] when the last instance leaves', async () => {
+    const r = client({ ttl: 1000 });
+    const disc = client();
+    const name = uniqueName();
+    await r.register(instance(name, 'a'));
+    const w = await disc.watch(name);
+    await until(w, (l) => l.length === 1, 3000, 'a');
+    await wait(() => server.seen('/v1/agent/check/pass/service:a').length > 0, 2000, 'a first heartbeat');
+    await r.deregister(instance(name, 'a'));
+    const since = Date.now();
+    expect(await until(w, (l) => l.length === 0, 3000, 'the empty list')).to.deep.equal([]);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(server.seen('/v1/agent/check/pass/service:a', since)).to.deep.equal([]);
+    expect(server.state.services.has('a')).to.equal(false);
+    w.stop();
+  });
+
+  it('one blocking poller per watched name, shared by its watchers, with index and wait', async () => {
+    const r = client({ wait: 2000 });
+    const name = uniqueName();
+    const since = Date.now();
+    const ws = await Promise.all([r.watch(name), r.watch(name), r.watch(name)]);
+    for (const w of ws) await nextWithin(w, 3000);
+    expect(r.stats().pollers).to.equal(1);
+    await new Promise((res) => setTimeout(res, 300));
+    const queries = server.seen(`/v1/health/service/${name}`, since);
+    expect(queries.length).to.be.within(2, 3);
+    expect(queries.at(-1)!.query.get('passing')).to.equal('true');
+    expect(Number(queries.at(-1)!.query.get('index'))).to.be.greaterThan(0);
+    expect(queries.at(-1)!.query.get('wait')).to.equal('2s');
+    for (const w of ws) w.stop();
+    await wait(() => r.stats().pollers === 0, 1000, 'poller stopped');
+  });
+
+  it('an unreachable agent degrades watchers, which keep their list and recover', async () => {
+    const reg = client({ ttl: 3000 });
+    const disc = client({ wait: 1000 });
+    const name = uniqueName();
+    await reg.register(instance(name, 'a'));
+    const w = await disc.watch(name);
+    await until(w, (l) => l.length === 1, 3000, 'a');
+    await server.stop();
+    await wait(() => !w.health.healthy, 5000, 'degraded health');
+    expect(w.health.error).to.be.instanceOf(DiscoveryError);
+    await server.resume();
+    await wait(() => w.health.healthy, 5000, 'healthy again');
+    expect((await disc.getService(name)).map((i) => i.id)).to.deep.equal(['a']);
+    w.stop();
+  });
+
+  it('skips entries that are not valid instances, counting and warning once', async () => {
+    const warnings: string[] = [];
+    const r = client({ logger: { warn: (m) => warnings.push(m) } });
+    const name = uniqueName();
+    // Someone else's registration: no endpoints, no address.
+    server.state.register({ ID: 'foreign', Name: name, Check: { TTL: '30s', Status: 'passing' } });
+    await r.register(instance(name, 'ours'));
+    expect((await r.getService(name)).map((i) => i.id)).to.deep.equal(['ours']);
+    await r.getService(name);
+    expect(r.stats().skipped).to.equal(2);
+    expect(warnings.filter((m) => m.includes("'foreign'"))).to.have.length(1);
+  });
+
+  it('sends the ACL token and maps a refusal to E_DISCOVERY_AUTH; asks the configured datacenter', async () => {
+    const secured = await ConsulServer.start({ ...fast, aclToken: 'secret' });
+    try {
+      const good = new ConsulRegistry({ port: secured.port, token: 'secret', dc: 'dc1', logger: quiet });
+      const bad = new ConsulRegistry({ port: secured.port, token: 'wrong', logger: quiet });
+      const otherDc = new ConsulRegistry({ port: secured.port, token: 'secret', dc: 'dc9', logger: quiet });
+      open.push(good, bad, otherDc);
+      const name = uniqueName();
+      await good.register(instance(name, 'a'));
+      expect(await good.getService(name)).to.have.length(1);
+      expect(secured.seen(`/v1/health/service/${name}`).at(-1)!.query.get('dc')).to.equal('dc1');
+      for (const call of [() => bad.register(instance(name, 'b')), () => bad.getService(name)]) {
+        await call().then(
+          () => expect.fail('accepted a wrong token'),
+          (e: DiscoveryError) => {
+            expect(e.code).to.equal('E_DISCOVERY_AUTH');
+            expect(e.message).to.include('403');
+          },
+        );
+      }
+      await otherDc.getService(name).then(
+        () => expect.fail('found a datacenter that does not exist'),
+        (e: DiscoveryError) => expect(e.message).to.include('No path to datacenter'),
+      );
+    } finally {
+      await Promise.all(open.splice(0).map((r) => r.close()));
+      await secured.destroy();
+    }
+  });
+
+  it('registers HTTP, TCP and gRPC checks that the agent runs; a failing HTTP check hides the instance', async () => {
+    let healthy = true;
+    const app: Server = createServer((_, res) => res.writeHead(healthy ? 200 : 503).end());
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const port = (app.address() as { port: number }).port;
+    try {
+      const r = client({ checks: [{ http: `http://127.0.0.1:${port}/health`, interval: 100 }, { tcp: `127.0.0.1:${port}`, interval: '100ms' }, { grpc: `127.0.0.1:${port}`, interval: '1s' }] });
+      const name = uniqueName();
+      await r.register(instance(name, 'a'));
+      const checks = server.state.checks;
+      expect([...checks.keys()].filter((k) => k.startsWith('service:a'))).to.deep.equal(['service:a', 'service:a:1', 'service:a:2', 'service:a:3']);
+      expect(checks.get('service:a:3')!.def).to.include({ GRPC: `127.0.0.1:${port}`, Interval: '1000ms' });
+      // Extra checks start critical, as in Consul, until the agent has run them.
+      await wait(() => checks.get('service:a:1')!.status === 'passing' && checks.get('service:a:2')!.status === 'passing', 3000, 'HTTP and TCP checks passing');
+      healthy = false;
+      await wait(() => checks.get('service:a:1')!.status === 'critical', 3000, 'HTTP check critical');
+      expect(await r.getService(name)).to.deep.equal([]);
+    } finally {
+      app.close();
+    }
+  });
+});
+
