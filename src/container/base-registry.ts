@@ -332,6 +332,24 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     this.committed(changes, true);
   }
 
+  /**
+   * @internal Plugin commit and hot reload: makes `entries` (validated by a staging registry
+   * of the same kind) the whole set attributed to `owner`, swapped in with one assignment as
+   * `replaceAll` does. A key held by anyone else is a duplicate, and then nothing changes.
+   */
+  adoptEntries(owner: string, entries: ReadonlyArray<Entry<V>>): void {
+    if (this.#frozen) throw this.frozenError('adopt entries of', owner, undefined);
+    const next = new Map<string, Entry<V>>();
+    for (const [key, e] of this.#store) if (e.owner !== owner) next.set(key, e);
+    const errors = entries
+      .filter((e) => next.has(e.key))
+      .map((e) => new DuplicateRegistrationError(this.id, e.key, next.get(e.key)!, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: entries of '${owner}' rejected (${errors.length} duplicates); nothing changed`, { registry: this.id });
+    for (const e of entries) next.set(e.key, (e as unknown as { reown(o: string, s: number): Entry<V> }).reown(owner, this.#store.get(e.key)?.seq ?? this.#seq++));
+    this.restoreEntries([...next.values()]);
+  }
+
   // ---------------------------------------------------------------- internals
 
   private siteOf(opts: RegisterOptions | undefined): SiteRef {

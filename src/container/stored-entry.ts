@@ -24,12 +24,24 @@ abstract class EntryRecord<V> implements Entry<V> {
   get site(): string | undefined {
     return resolveSite(this.#site);
   }
+
+  /** The site reference as stored (possibly not yet formatted). */
+  protected get siteRef(): SiteRef {
+    return this.#site;
+  }
+
+  /** A copy attributed to `owner` at position `seq` (a plugin's staged entry moving into the host). */
+  abstract reown(owner: string, seq: number): EntryRecord<V>;
 }
 
 /** An entry holding a ready value. */
 export class StoredEntry<V> extends EntryRecord<V> {
   constructor(key: string, name: string, readonly value: V, site: SiteRef, owner: string | undefined, seq: number, meta: Readonly<Record<PropertyKey, unknown>>) {
     super(key, name, site, owner, seq, meta);
+  }
+
+  reown(owner: string, seq: number): StoredEntry<V> {
+    return Object.freeze(new StoredEntry(this.key, this.name, this.value, this.siteRef, owner, seq, this.meta)) as StoredEntry<V>;
   }
 }
 
@@ -57,6 +69,12 @@ export class LazyEntry<V> extends EntryRecord<V> {
     const v = constructProvided(this.provider, this.registry, this.key, this.site);
     if (this.provider.lifetime === 'singleton') this.#instance = v;
     return v;
+  }
+
+  reown(owner: string, seq: number): LazyEntry<V> {
+    const copy = new LazyEntry<V>(this.registry, this.key, this.name, this.provider, this.siteRef, owner, seq, this.meta);
+    copy.#instance = this.#instance; // a singleton built while staging stays the one instance
+    return Object.freeze(copy) as LazyEntry<V>;
   }
 
   /** Whether a singleton has been built yet. */

@@ -1,0 +1,71 @@
+import type { BaseRegistry } from '../container/base-registry.js';
+import { DuplicateRegistrationError, FrozenRegistryError, PlugboardAggregateError } from '../container/errors.js';
+import type { RegistryClass, Scope } from '../container/scope.js';
+import type { Entry } from '../container/entry.js';
+import { rawValue } from '../container/stored-entry.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyRegistry = BaseRegistry<any, any>;
+
+/**
+ * A plugin's registrations, built to one side: a scope whose reads fall back to the host
+ * scope and whose writes stay here until {@link commitStaged} moves them into the host,
+ * attributed to the plugin. Not listed among the host's children (it is transient).
+ */
+export function stagingScope(host: Scope): Scope {
+  return new (host.constructor as new (name: string, parent: Scope) => Scope)('plugin-staging', host);
+}
+
+/** What a commit will do: per host registry, the entries the plugin will own there. */
+interface Plan {
+  target: AnyRegistry;
+  entries: ReadonlyArray<Entry<unknown>>;
+}
+
+/** Host registries holding entries attributed to `owner`. */
+export function ownedRegistries(host: Scope, owner: string): AnyRegistry[] {
+  return host.registries().filter((r) => r.localSnapshot().some((e: Entry<unknown>) => e.owner === owner));
+}
+
+/**
+ * Moves the staged entries into the host, as `owner`'s, replacing whatever `owner` had
+ * (load, or hot reload). Everything is checked first — frozen registries, keys another owner
+ * holds — and then applied in one synchronous pass: a reader never sees a mix, nor a key
+ * missing that both versions provide. Throws, changing nothing, when a check fails.
+ * Returns `registry id → keys` now owned.
+ */
+export function commitStaged(host: Scope, staging: Scope, owner: string): Record<string, string[]> {
+  const plans = new Map<string, Plan>();
+  for (const r of ownedRegistries(host, owner)) plans.set(r.id, { target: r, entries: [] });
+  for (const staged of staging.registries()) {
+    const entries = staged.localSnapshot();
+    if (entries.length === 0 && !plans.has(staged.id)) continue;
+    const target = host.registry(staged.id, staged.constructor as RegistryClass<AnyRegistry>);
+    plans.set(staged.id, { target, entries });
+  }
+  const errors: unknown[] = [];
+  for (const { target, entries } of plans.values()) {
+    if (target.state === 'frozen') {
+      errors.push(new FrozenRegistryError(target.id, entries[0]?.key, `add the registrations of plugin '${owner}' to`, entries[0]?.site));
+      continue;
+    }
+    const held = new Map(target.localSnapshot().map((e: Entry<unknown>) => [e.key, e] as const));
+    for (const e of entries) {
+      const other = held.get(e.key);
+      if (other !== undefined && other.owner !== owner) errors.push(new DuplicateRegistrationError(target.id, e.key, other, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
+    }
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new PlugboardAggregateError('E_BATCH', errors, `plugin '${owner}': ${errors.length} registrations rejected; nothing changed`);
+  const owned: Record<string, string[]> = {};
+  for (const { target, entries } of plans.values()) {
+    target.adoptEntries(owner, entries);
+    if (entries.length > 0) owned[target.id] = entries.map((e) => e.key).sort();
+  }
+  return owned;
+}
+
+/** Removes every entry attributed to `owner` from the host's registries. */
+export function removeOwned(host: Scope, owner: string): void {
+  for (const r of ownedRegistries(host, owner)) if (r.state !== 'frozen') r.unregisterOwner(owner);
+}
