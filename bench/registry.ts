@@ -9,7 +9,9 @@ import { plainToInstance } from 'class-transformer';
 import { IsInt, IsString, Max, Min, validate } from 'class-validator';
 import { Container } from 'inversify';
 import { container as tsyringeRoot } from 'tsyringe';
+import { Registry as PromRegistry } from 'prom-client';
 import { FactoryRegistry, ImplementationRegistry } from '../src/container/index.js';
+import { PlugboardMetrics } from '../src/observability/metrics.js';
 import { measure, table, target } from './harness.js';
 
 const N_KEYS = 1000;
@@ -43,6 +45,17 @@ export async function registryBench(): Promise<string[]> {
   out.push(target('get vs Map.get', g / getResults.get('Map.get')!, '<=', 1.2));
   out.push(target('tsyringe resolve / plugboard get', getResults.get('tsyringe 4 resolve (instance)')! / g, '>=', 5));
   out.push(target('inversify get / plugboard get', getResults.get('inversify 8 container.get (constant)')! / g, '>=', 1));
+
+  // ---- get with metrics on (prom-client) and off ------------------------------------------
+  const metered = new ImplementationRegistry<{ name: string }>('bench.metered', { captureSites: false });
+  keys.forEach((k, i) => metered.register(k, values[i]!));
+  const metrics = new PlugboardMetrics(new PromRegistry());
+  metered.observe({ lookup: metrics.lookupRecorder('bench.metered') }); // what instrumentScope attaches
+  const meterResults = await measure('get with metrics', [
+    { name: 'plugboard get (metrics off)', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (reg.get(keys[i]!) !== undefined) sink++; } },
+    { name: 'plugboard get (metrics on, prom-client)', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (metered.get(keys[i]!) !== undefined) sink++; } },
+  ]);
+  out.push(table('Hot get, metrics off and on (1000 keys)', meterResults, 'plugboard get (metrics off)'));
 
   // ---- 10k registrations ----------------------------------------------------------------
   const N_REG = 10_000;

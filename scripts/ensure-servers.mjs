@@ -1,5 +1,5 @@
-// Installs the servers the test suite runs for real, when they are missing: Debian's
-// etcd-server (etcd 3.4) and zookeeper (3.8) packages. Needs root (CI and the dev machines
+// Installs what the test suite runs for real, when it is missing: Debian's etcd-server
+// (etcd 3.4) and zookeeper (3.8) packages, and chromium for the dashboard's browser test. Needs root (CI and the dev machines
 // run as root). Prints what it did; exits non-zero with a clear message if it cannot.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,10 +7,11 @@ import { existsSync } from 'node:fs';
 const wanted = [
   { pkg: 'etcd-server', check: '/usr/bin/etcd' },
   { pkg: 'zookeeper', check: '/usr/share/zookeeper/bin/zkServer.sh' },
+  { pkg: 'chromium', check: '/usr/bin/chromium' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.check)).map((w) => w.pkg);
 if (missing.length === 0) {
-  console.log('servers: etcd and zookeeper are installed');
+  console.log('servers: etcd, zookeeper and chromium are installed');
   process.exit(0);
 }
 if (process.getuid?.() !== 0) {

@@ -34,7 +34,7 @@ if (lint) {
   if (run(node, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) problems.push('eslint reported problems');
 }
 
-console.log('\n== servers (etcd, zookeeper) ==');
+console.log('\n== servers (etcd, zookeeper, chromium) ==');
 if (run(node, ['scripts/ensure-servers.mjs']) !== 0) problems.push('etcd/zookeeper could not be installed; their tests will fail');
 
 rmSync('.build', { recursive: true, force: true });

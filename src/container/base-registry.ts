@@ -26,6 +26,16 @@ export interface RegistryOptions<R = unknown> {
   captureSites?: boolean;
 }
 
+/** Hooks observability attaches to a registry (`instrumentScope`). All optional; none is called when none is attached. */
+export interface RegistryObserver {
+  /** A `get` on this registry: found or not (a parent's fallback counts here, once). */
+  lookup?(hit: boolean): void;
+  /** A registration (or batch, or swap) was refused; `err` is the thrown error. */
+  rejected?(operation: string, err: unknown): void;
+  /** `replaceAll`, a plugin swap or a scope restore replaced the entry set. */
+  swapped?(): void;
+}
+
 /** What a kind's `prepare` step turns a registration into before it is committed. */
 export interface Prepared<V> {
   key: string;
@@ -59,6 +69,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   #seq = 0;
   readonly #listeners: ChangeListeners<V>;
   readonly #captureSites: boolean;
+  #observer: RegistryObserver | undefined;
 
   constructor(id: string, options: RegistryOptions = {}) {
     validateName('registry id', id);
@@ -79,8 +90,26 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   /** The value registered under `key` here or in a parent, or `undefined`. Never throws. */
   get(key: string): V | undefined {
     const e = this.#store.get(key);
+    const o = this.#observer;
+    if (e !== undefined) {
+      if (o !== undefined) o.lookup?.(true);
+      return e.value;
+    }
+    const v = this.parent === undefined ? undefined : this.parent.#find(key);
+    if (o !== undefined) o.lookup?.(v !== undefined);
+    return v;
+  }
+
+  /** `get` without observation, for the parent chain. */
+  #find(key: string): V | undefined {
+    const e = this.#store.get(key);
     if (e !== undefined) return e.value;
-    return this.parent === undefined ? undefined : this.parent.get(key);
+    return this.parent === undefined ? undefined : this.parent.#find(key);
+  }
+
+  /** Attaches (or, with `undefined`, detaches) observability hooks. */
+  observe(observer: RegistryObserver | undefined): void {
+    this.#observer = observer;
   }
 
   /** Whether `key` is registered here or in a parent. */
@@ -144,6 +173,16 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * error nothing changes. Returns the storage key (the name; `name@version` for versioned).
    */
   register(name: string, value: V, opts?: O): string {
+    if (this.#observer === undefined) return this.#register(name, value, opts);
+    try {
+      return this.#register(name, value, opts);
+    } catch (err) {
+      this.#observer.rejected?.('register', err);
+      throw err;
+    }
+  }
+
+  #register(name: string, value: V, opts?: O): string {
     if (this.#frozen) throw this.frozenError('register', name, opts);
     const site = this.siteOf(opts);
     const p = this.prepare(name, value, opts, undefined);
@@ -172,6 +211,10 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * `PlugboardAggregateError` with code `E_BATCH`.
    */
   registerAll(input: BatchInput<V, O>): void {
+    this.#observed('registerAll', () => this.#registerAll(input));
+  }
+
+  #registerAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('register', undefined, undefined);
     const site = this.siteOf(undefined);
     const { prepared, errors } = this.prepareBatch(toItems(input), site, true);
@@ -202,6 +245,11 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * keep their registration order. Listeners get the diff (adds, replaces, removes).
    */
   replaceAll(input: BatchInput<V, O>): void {
+    this.#observed('replaceAll', () => this.#replaceAll(input));
+    this.#observer?.swapped?.();
+  }
+
+  #replaceAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('replaceAll', undefined, undefined);
     const site = this.siteOf(undefined);
     const { prepared, errors } = this.prepareBatch(toItems(input), site, false);
@@ -330,6 +378,16 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     this.#store = next;
     this.#seq = Math.max(this.#seq, ...entries.map((e) => e.seq + 1));
     this.committed(changes, true);
+    this.#observer?.swapped?.();
+  }
+
+  #observed(operation: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#observer?.rejected?.(operation, err);
+      throw err;
+    }
   }
 
   /**
@@ -338,6 +396,10 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * `replaceAll` does. A key held by anyone else is a duplicate, and then nothing changes.
    */
   adoptEntries(owner: string, entries: ReadonlyArray<Entry<V>>): void {
+    this.#observed('adoptEntries', () => this.#adoptEntries(owner, entries));
+  }
+
+  #adoptEntries(owner: string, entries: ReadonlyArray<Entry<V>>): void {
     if (this.#frozen) throw this.frozenError('adopt entries of', owner, undefined);
     const next = new Map<string, Entry<V>>();
     for (const [key, e] of this.#store) if (e.owner !== owner) next.set(key, e);

@@ -43,6 +43,7 @@ export class Scope {
   #children = new Set<WeakRef<Scope>>(); // weak: per-test child scopes must not pile up
   #frozen = false;
   #resolver: Resolver | undefined;
+  readonly #created = new Set<(registry: AnyRegistry) => void>();
 
   constructor(name = 'root', parent?: Scope) {
     validateName('scope name', name);
@@ -65,12 +66,19 @@ export class Scope {
     const created = new Kind(id, { ...options, scope: this.name, ...(parent === undefined ? {} : { parent }) } as O);
     if (this.#frozen) created.freeze();
     this.#registries.set(id, created);
+    for (const fn of this.#created) fn(created);
     return created;
   }
 
   /** The registry `id` if this scope has created it, without creating it. */
   peek(id: string): AnyRegistry | undefined {
     return this.#registries.get(id);
+  }
+
+  /** Calls `fn` with every registry this scope creates from now on (observability). Returns the unsubscribe function. */
+  onRegistryCreated(fn: (registry: AnyRegistry) => void): () => void {
+    this.#created.add(fn);
+    return () => this.#created.delete(fn);
   }
 
   /** The registries this scope owns, sorted by id. */

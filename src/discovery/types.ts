@@ -46,6 +46,8 @@ export interface Discovery {
 export interface ServiceRegistry extends Registrar, Discovery {
   /** The URL scheme of the backend (`memory`, `etcd`, …). */
   readonly backend: string;
+  /** Names of the services with at least one instance (sorted), for tools such as `plugboard ls`. */
+  services(opts?: CallOptions): string[] | Promise<string[]>;
   /** Releases everything: watchers stop, timers and connections close. Idempotent. */
   close(): Promise<void>;
 }

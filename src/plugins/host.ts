@@ -9,6 +9,7 @@ import type { BaseRegistry } from '../container/base-registry.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRegistry = BaseRegistry<any, any>;
 import { childLogger, defaultLogger, type Logger } from '../observability/logger.js';
+import type { MetricsSink } from '../observability/metrics.js';
 import { PluginError, withTimeout } from './errors.js';
 import type { FoundPlugin } from './find.js';
 import { PLUGIN_API_VERSION, validatePlugin, type Plugin, type PluginContext } from './manifest.js';
@@ -34,6 +35,8 @@ export interface PluginHostOptions {
   config?: Readonly<Record<string, unknown>>;
   /** The plugin API version this host provides (default {@link PLUGIN_API_VERSION}). */
   apiVersion?: string;
+  /** Receives `plugboard_plugin_load_duration_seconds` observations (`new PlugboardMetrics()`). */
+  metrics?: Pick<MetricsSink, 'pluginLoaded'>;
 }
 
 /** What `load` takes: plugin objects, module paths, package names, or {@link findPlugins} results. */
@@ -63,6 +66,7 @@ export class PluginHost {
   readonly #logger: Logger;
   readonly #config: Readonly<Record<string, unknown>>;
   readonly #api: string;
+  readonly #metrics: Pick<MetricsSink, 'pluginLoaded'> | undefined;
   /** By name; failed imports are kept under their source. Insertion order is load order. */
   readonly #plugins = new Map<string, { record: PluginRecord; plugin?: Plugin; file?: string }>();
   #reloadSeq = 0;
@@ -76,6 +80,7 @@ export class PluginHost {
     this.#logger = childLogger(opts.logger ?? defaultLogger, { component: 'plugins' });
     this.#config = opts.config ?? {};
     this.#api = opts.apiVersion ?? PLUGIN_API_VERSION;
+    this.#metrics = opts.metrics;
   }
 
   /**
@@ -108,6 +113,7 @@ export class PluginHost {
         c.record.registrations = commitStaged(this.scope, c.staging, name);
         c.record.timings['setup'] = performance.now() - t0;
         c.record.state = 'loaded';
+        this.#metrics?.pluginLoaded(name, 'ok', ((c.record.timings['import'] ?? 0) + c.record.timings['setup']) / 1000);
         const prior = this.#plugins.get(name);
         if (prior !== undefined && prior.record.state === 'failed') this.#plugins.set(this.freeKey(name), prior); // keep the failure in the report
         this.#plugins.set(name, { record: c.record, plugin: c.plugin!, ...(c.file === undefined ? {} : { file: c.file }) });
@@ -346,6 +352,7 @@ export class PluginHost {
   /** Records a failure: nothing of the plugin stays registered; `dispose` runs if setup had begun. */
   private async fail(c: Candidate, step: string, err: unknown): Promise<void> {
     c.record.state = 'failed';
+    if (step === 'setup' || step === 'load') this.#metrics?.pluginLoaded(c.record.name, 'failed', (c.record.timings['import'] ?? 0) / 1000);
     this.note(c.record, step, err);
     if (c.plugin !== undefined && step !== 'load') await withTimeout(c.record.name, 'dispose', this.#timeoutMs, () => c.plugin!.dispose?.()).catch((e: unknown) => this.note(c.record, 'dispose', e));
     // A failure never hides another record: a live plugin of that name, or an earlier failure.

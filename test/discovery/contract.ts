@@ -233,6 +233,20 @@ export function discoveryContract(backend: string, setup: () => Promise<Contract
       w.stop();
     });
 
+    it('services() lists the names that have instances', async () => {
+      const reg = await client();
+      const name = uniqueName('listed');
+      expect(await reg.services()).to.not.include(name);
+      await reg.register(instance(name, 'a'));
+      const deadline = Date.now() + wait;
+      while (!(await reg.services()).includes(name) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const names = await reg.services();
+      expect(names).to.include(name);
+      expect(names).to.deep.equal([...names].sort());
+      await reg.deregister(instance(name, 'a'));
+      expect(await reg.services()).to.not.include(name);
+    });
+
     it('rejects invalid instances with E_DISCOVERY_INSTANCE naming the field, and stores nothing', async () => {
       const reg = await client();
       const name = uniqueName();

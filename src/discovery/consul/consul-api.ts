@@ -51,6 +51,13 @@ export class ConsulApi {
     await this.client.agent.check.pass(checkId).catch((err: unknown) => Promise.reject(consulError(`heartbeat of '${checkId}'`, err)));
   }
 
+  /** `GET /v1/catalog/services` names, without Consul's own `consul` service. */
+  async serviceNames(): Promise<string[]> {
+    const opts = this.o.dc === undefined ? {} : { dc: this.o.dc };
+    const body = (await this.client.catalog.service.list(opts).catch((err: unknown) => Promise.reject(consulError('list services', err)))) as Record<string, unknown>;
+    return Object.keys(body ?? {}).filter((n) => n !== 'consul').sort();
+  }
+
   /**
    * `GET /v1/health/service/{name}?passing`, blocking when `index` > 0. Returns the entries
    * and `X-Consul-Index` (0 when missing or unreadable).

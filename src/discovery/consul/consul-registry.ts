@@ -80,6 +80,13 @@ export class ConsulRegistry implements ServiceRegistry {
     return this.parse((await this.#api.health(name)).entries);
   }
 
+  /** Service names in the catalog (`GET /v1/catalog/services`), Consul's own `consul` service left out. */
+  async services(opts: CallOptions = {}): Promise<string[]> {
+    this.assertOpen('services');
+    throwIfAborted(opts.signal, 'services');
+    return this.#api.serviceNames();
+  }
+
   async watch(name: string, opts: CallOptions = {}): Promise<Watcher> {
     this.assertOpen('watch');
     return this.#hub.watch(name, opts);

@@ -84,6 +84,19 @@ export class EtcdRegistry implements ServiceRegistry {
     return sortInstances(out);
   }
 
+  async services(opts: CallOptions = {}): Promise<string[]> {
+    this.assertOpen('services');
+    throwIfAborted(opts.signal, 'services');
+    let keys: string[];
+    try {
+      keys = await this.client.getAll().prefix(`${this.prefix}/`).keys();
+    } catch (err) {
+      throw etcdError('services', err);
+    }
+    const names = new Set(keys.map((k) => k.slice(this.prefix.length + 1).split('/')[0]!).filter((n) => n !== ''));
+    return [...names].sort();
+  }
+
   async watch(name: string, opts: CallOptions = {}): Promise<Watcher> {
     this.assertOpen('watch');
     return this.#hub.watch(name, opts);

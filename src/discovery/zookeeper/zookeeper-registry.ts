@@ -102,6 +102,18 @@ export class ZooKeeperRegistry implements ServiceRegistry {
     return sortInstances(await this.read(await this.client(), name, false));
   }
 
+  async services(opts: CallOptions = {}): Promise<string[]> {
+    this.assertOpen('services');
+    throwIfAborted(opts.signal, 'services');
+    const zk = await this.client();
+    const names = await zk.get_children(this.root, false).catch((err: unknown) => {
+      if (zkCode(err) === ZK.NONODE) return [] as string[];
+      throw this.error(`list ${this.root}`, err);
+    });
+    const live = await Promise.all(names.map(async (n) => ((await zk.get_children(`${this.root}/${n}`, false).catch(() => [])).length > 0 ? n : undefined)));
+    return live.filter((n): n is string => n !== undefined).sort();
+  }
+
   async watch(name: string, opts: CallOptions = {}): Promise<Watcher> {
     this.assertOpen('watch');
     return this.#hub.watch(name, opts);

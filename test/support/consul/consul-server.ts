@@ -8,7 +8,7 @@
  * - `PUT /agent/service/register`, `PUT /agent/service/deregister/{id}` (404 for an unknown id);
  * - `PUT /agent/check/{pass,warn,fail}/{check_id}?note=` (404 "Unknown check ID" for an
  *   unknown check, 500 "does not have associated TTL" for a non-TTL one);
- * - `GET /agent/services`, `GET /agent/checks`;
+ * - `GET /agent/services`, `GET /agent/checks`, `GET /catalog/services` (name → tags);
  * - `GET /health/service/{name}?passing&tag&dc&index&wait`, a blocking query: with `index`
  *   it waits until the service's index is greater, or `wait` (default 5m, at most 10m) plus a
  *   random jitter of up to wait/16 passes; it always answers with `X-Consul-Index`.
@@ -145,6 +145,12 @@ export class ConsulServer {
     }
     if (method === 'GET' && url.pathname === '/v1/agent/services') {
       return json(res, Object.fromEntries([...this.state.services].map(([k, s]) => [k, serviceJson(s.def, s.createIndex, s.modifyIndex)])));
+    }
+    if (method === 'GET' && url.pathname === '/v1/catalog/services') {
+      // Every registered service name with its tags (health does not matter here), plus Consul's own.
+      const out: Record<string, string[]> = { consul: [] };
+      for (const s of this.state.services.values()) out[s.def.Name] = [...new Set([...(out[s.def.Name] ?? []), ...(s.def.Tags ?? [])])];
+      return json(res, out, this.state.index);
     }
     if (method === 'GET' && url.pathname === '/v1/agent/checks') {
       return json(res, Object.fromEntries([...this.state.checks].map(([k, c]) => [k, { ...checkJson(c), Definition: c.def }])));

@@ -1,0 +1,30 @@
+import type { Scope, ScopeJSON } from '../container/scope.js';
+import type { BootReport } from '../plugins/report.js';
+import type { ServiceTracker, TrackedService } from './service-tracker.js';
+
+/** Everything `/debug/registry` shows. */
+export interface DebugSnapshot {
+  generatedAt: string;
+  /** The scope tree: registries (kind, state, version) and their entries with sites, owners, tags, versions. */
+  scope: ScopeJSON;
+  /** The plugin boot report, when a plugin host is attached. */
+  plugins: BootReport | null;
+  /** Watched services with their instances and backend health. */
+  services: TrackedService[];
+}
+
+/** The sources of a snapshot. */
+export interface DebugSources {
+  scope: Scope;
+  plugins?: { report(): BootReport };
+  services?: readonly ServiceTracker[];
+}
+
+export function debugSnapshot(src: DebugSources): DebugSnapshot {
+  return {
+    generatedAt: new Date().toISOString(),
+    scope: src.scope.toJSON(),
+    plugins: src.plugins?.report() ?? null,
+    services: (src.services ?? []).flatMap((t) => t.snapshot()),
+  };
+}

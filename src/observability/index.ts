@@ -1,0 +1,12 @@
+/**
+ * Observability (`plugboard/observability`): a pino-compatible logger seam, registry
+ * instrumentation, a service tracker, and the read-only `/debug/registry` dashboard.
+ * Prometheus metrics live in `plugboard/observability/metrics` (optional peer `prom-client`).
+ * @module
+ */
+export { defaultLogger, silentLogger, childLogger, type Logger } from './logger.js';
+export { instrumentScope, type InstrumentOptions } from './instrument.js';
+export type { MetricsSink } from './metrics.js';
+export { ServiceTracker, type TrackedService } from './service-tracker.js';
+export { debugHandler, serveDebug, type DebugHandler, type DebugHandlerOptions, type ServeDebugOptions } from './debug-handler.js';
+export { debugSnapshot, type DebugSnapshot, type DebugSources } from './debug-snapshot.js';
