@@ -7,6 +7,7 @@ export interface StandardSchemaV1<Output = unknown> {
   readonly '~standard': {
     readonly version: 1;
     readonly vendor: string;
+    /** Validates `value`: its output, or the issues found. */
     readonly validate: (
       value: unknown,
     ) =>

@@ -7,13 +7,17 @@ export type Magic = string | Uint8Array | ReadonlyArray<number | '?'>;
 
 /** A registered format: its magic prefix and its decoder. */
 export interface Format<T> {
+  /** The prefix that identifies the format (`?` matches any byte). */
   readonly magic: Magic;
+  /** Turns the bytes into a value. */
   readonly decode: (bytes: Uint8Array) => T;
 }
 
 /** What {@link FormatRegistry.sniff} finds. */
 export interface SniffResult<T> {
+  /** The format's name. */
   readonly name: string;
+  /** Its decoder. */
   readonly decode: (bytes: Uint8Array) => T;
 }
 

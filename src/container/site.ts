@@ -98,7 +98,7 @@ export function resolveSite(site: SiteRef): string | undefined {
 /**
  * The first stack frame outside plugboard's own files, decorator helpers and node's
  * internals, as `file:line` (relative to the working directory when inside it), or
- * `undefined`. Formats now: use {@link LazySite} on hot paths.
+ * `undefined`. Formats at once (registries defer it on their hot path).
  */
 export function captureSite(): string | undefined {
   return pick(capture().stack);

@@ -7,7 +7,9 @@ export interface CallOptions {
 
 /** Registers and deregisters instances (go-kratos's `Registrar`). */
 export interface Registrar {
+  /** Registers (or replaces, by id) an instance; it stays until deregistered or its owner dies. */
   register(instance: ServiceInstanceInput, opts?: CallOptions): Promise<void>;
+  /** Removes an instance; removing an unknown one is not an error. */
   deregister(instance: ServiceInstanceInput, opts?: CallOptions): Promise<void>;
 }
 
@@ -28,9 +30,13 @@ export interface WatchHealth {
  * `E_DISCOVERY_STOPPED` and `for await` ends.
  */
 export interface Watcher extends AsyncIterable<ServiceInstance[]> {
+  /** The current list (first call) or the next changed one. */
   next(): Promise<ServiceInstance[]>;
+  /** Ends the watch; a pending `next()` rejects with `E_DISCOVERY_STOPPED`. Idempotent. */
   stop(): void;
+  /** Backend health as this watcher sees it. */
   readonly health: WatchHealth;
+  /** Whether `stop()` was called (or the signal aborted). */
   readonly stopped: boolean;
 }
 

@@ -56,6 +56,7 @@ export class ListWatcher implements Watcher {
     this.#onStop(this);
   }
 
+  /** `for await (const list of watcher)`: every list until `stop()`. */
   async *[Symbol.asyncIterator](): AsyncIterator<ServiceInstance[]> {
     while (!this.#stopped) {
       try {

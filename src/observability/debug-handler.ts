@@ -85,6 +85,15 @@ function streamEvents(src: DebugSources, res: ServerResponse, headers: Record<st
   });
 }
 
+/** A running debug server. */
+export interface DebugServer {
+  /** The page's URL, e.g. `http://127.0.0.1:43123/debug/registry`. */
+  url: string;
+  port: number;
+  /** Stops the server and closes open event streams. */
+  close(): Promise<void>;
+}
+
 /** Options of {@link serveDebug}. */
 export interface ServeDebugOptions extends DebugHandlerOptions {
   /** Port (default 0: any free port). */
@@ -96,7 +105,7 @@ export interface ServeDebugOptions extends DebugHandlerOptions {
 }
 
 /** Serves {@link debugHandler} on its own `node:http` server (loopback by default). */
-export async function serveDebug(opts: ServeDebugOptions = {}): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function serveDebug(opts: ServeDebugOptions = {}): Promise<DebugServer> {
   const host = opts.host ?? '127.0.0.1';
   const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
   if (!loopback && opts.allowRemote !== true) {

@@ -15,11 +15,18 @@ export interface DebugSnapshot {
 
 /** The sources of a snapshot. */
 export interface DebugSources {
+  /** The scope whose tree is shown. */
   scope: Scope;
-  plugins?: { report(): BootReport };
+  /** A plugin host (its boot report is shown). */
+  plugins?: {
+    /** The boot report. */
+    report(): BootReport;
+  };
+  /** Trackers of the services to show. */
   services?: readonly ServiceTracker[];
 }
 
+/** Builds the snapshot `/debug/registry` serves, from a scope and the optional plugin host and trackers. */
 export function debugSnapshot(src: DebugSources): DebugSnapshot {
   return {
     generatedAt: new Date().toISOString(),

@@ -8,5 +8,5 @@ export { defaultLogger, silentLogger, childLogger, type Logger } from './logger.
 export { instrumentScope, type InstrumentOptions } from './instrument.js';
 export type { MetricsSink } from './metrics.js';
 export { ServiceTracker, type TrackedService } from './service-tracker.js';
-export { debugHandler, serveDebug, type DebugHandler, type DebugHandlerOptions, type ServeDebugOptions } from './debug-handler.js';
+export { debugHandler, serveDebug, type DebugHandler, type DebugHandlerOptions, type DebugServer, type ServeDebugOptions } from './debug-handler.js';
 export { debugSnapshot, type DebugSnapshot, type DebugSources } from './debug-snapshot.js';

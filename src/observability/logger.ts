@@ -3,9 +3,13 @@
  * (pino, bunyan-likes, or `console`). Calls follow pino's shape: `(fields, message)`.
  */
 export interface Logger {
+  /** Registrations and other routine events. */
   debug(fields: object, msg?: string): void;
+  /** Noteworthy events (a plugin reloaded). */
   info(fields: object, msg?: string): void;
+  /** Refused registrations, plugin failures, degraded backends. */
   warn(fields: object, msg?: string): void;
+  /** Failures that lose something. */
   error(fields: object, msg?: string): void;
   /** pino's `child(bindings)`; when missing, bindings are merged into each call instead. */
   child?(bindings: Record<string, unknown>): Logger;

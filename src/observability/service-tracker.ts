@@ -45,6 +45,7 @@ export class ServiceTracker {
     return () => this.#listeners.delete(fn);
   }
 
+  /** Stops every watcher and timer. */
   stop(): void {
     clearInterval(this.#healthTimer);
     for (const w of this.#watchers.values()) w.stop();

@@ -42,7 +42,10 @@ describe('package build and exports', function () {
       }
     }
     expect(run(['--input-type=module', '-e', "const i = await import('plugboard/inversify'); const t = await import('plugboard/tsyringe'); console.log(typeof i.plugboardModule, typeof t.registerPlugboard);"])).to.equal('function function');
-    expect(run(['-e', "console.log(typeof require('plugboard/discovery/consul').ConsulRegistry)"])).to.equal('function');
+    expect(run(['-e', "console.log(typeof require('plugboard/discovery/consul').ConsulRegistry, typeof require('plugboard/plugins').PluginHost, typeof require('plugboard/observability').serveDebug, typeof require('plugboard/observability/metrics').PlugboardMetrics)"])).to.equal('function function function function');
+    expect(run(['--input-type=module', '-e', "const p = await import('plugboard/plugins'); const o = await import('plugboard/observability'); console.log(typeof p.findPlugins, typeof o.instrumentScope);"])).to.equal('function function');
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string>; version: string };
+    expect(run([pkg.bin['plugboard']!, '--version'])).to.equal(pkg.version);
   });
 
   it('shares one default scope and one error brand between the ESM and CJS copies', () => {

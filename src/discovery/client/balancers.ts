@@ -10,6 +10,7 @@ export interface DoneInfo {
 /** Chooses one node per call. `update` gets the full current list. */
 export interface Balancer {
   readonly name: string;
+  /** Takes the current nodes (after filters), keeping per-node state for nodes that stay. */
   update(nodes: readonly Node[]): void;
   /** A node, or `undefined` when there are none. */
   pick(): Node | undefined;
@@ -23,6 +24,7 @@ export class RoundRobinBalancer implements Balancer {
   #nodes: readonly Node[] = [];
   #next = 0;
 
+  /** Takes the current nodes, keeping per-node state for nodes that stay. */
   update(nodes: readonly Node[]): void {
     this.#nodes = nodes;
     if (this.#next >= nodes.length) this.#next = 0;
@@ -43,6 +45,7 @@ export class RandomBalancer implements Balancer {
   #nodes: readonly Node[] = [];
   constructor(private readonly random: () => number = Math.random) {}
 
+  /** Takes the current nodes, keeping per-node state for nodes that stay. */
   update(nodes: readonly Node[]): void {
     this.#nodes = nodes;
   }
@@ -64,6 +67,7 @@ export class WeightedRoundRobinBalancer implements Balancer {
   #current: Float64Array = new Float64Array(0);
   #total = 0;
 
+  /** Takes the current nodes, keeping per-node state for nodes that stay. */
   update(nodes: readonly Node[]): void {
     // Keep the running state of nodes that stay, so an update does not reset the rotation.
     const old = new Map(this.#nodes.map((n, i) => [nodeKey(n), this.#current[i]!]));
@@ -111,6 +115,7 @@ export class P2CBalancer implements Balancer {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Takes the current nodes, keeping per-node state for nodes that stay. */
   update(nodes: readonly Node[]): void {
     // Carry each surviving node's stats over by key, so an update does not forget latencies.
     const byKey = new Map(this.#nodes.map((n, i) => [nodeKey(n), this.#stats[i]!] as const));

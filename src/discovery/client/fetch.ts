@@ -20,6 +20,7 @@ export interface DiscoveryFetch {
   (input: string | URL, init?: RequestInit): Promise<Response>;
   /** The selector following `service` (created on first use). */
   selector(service: string): Promise<Selector>;
+  /** Stops the watchers this fetch opened. */
   close(): Promise<void>;
 }
 

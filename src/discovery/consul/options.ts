@@ -41,7 +41,10 @@ export interface ConsulRegistryOptions {
   /** Backoff of heartbeat, re-registration and watch retries (they never give up). */
   retry?: { minMs?: number; maxMs?: number };
   /** Where warnings go. Default: `process.emitWarning`. */
-  logger?: { warn(msg: string): void };
+  logger?: {
+    /** One line of warning. */
+    warn(msg: string): void;
+  };
 }
 
 export interface ResolvedConsulOptions {

@@ -11,7 +11,10 @@ export interface EtcdRegistryOptions {
   /** Backoff of the lease-recovery loop (it retries forever). */
   retry?: { minMs?: number; maxMs?: number };
   /** Where warnings go (bad data under the prefix, lease recovery). Default: `process.emitWarning`. */
-  logger?: { warn(msg: string): void };
+  logger?: {
+    /** One line of warning. */
+    warn(msg: string): void;
+  };
 }
 
 /** Connection options accepted in code or in the URL (`etcd://user:pass@h1:2379,h2:2379/prefix?ttl=15&tls=1`). */

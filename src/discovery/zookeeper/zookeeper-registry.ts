@@ -22,7 +22,10 @@ export interface ZooKeeperRegistryOptions {
    * their children to everyone else).
    */
   auth?: { username: string; password: string };
-  logger?: { warn(msg: string): void };
+  logger?: {
+    /** One line of warning. */
+    warn(msg: string): void;
+  };
 }
 
 /**
