@@ -10,39 +10,17 @@ import { closestName, validateName } from './names.js';
 import { Provided } from './provider.js';
 import { captureSite, LazySite, resolveSite, type SiteRef } from './site.js';
 import { ChangeListeners } from './change-listeners.js';
-import { describeEntry, LazyEntry, rawValue, StoredEntry } from './stored-entry.js';
-import { toItems, type BatchInput, type BatchItem } from './batch.js';
+import { LazyEntry, rawValue, reown, StoredEntry } from './stored-entry.js';
+import { ownerSwap } from './owner-swap.js';
+import { registryJSON } from './registry-json.js';
+import { prepareBatch, toItems, type BatchInput } from './batch.js';
 import { freezeMeta, sameMeta } from './meta.js';
+import type { RegistryObserver } from './observer.js';
+import type { Prepared, RegistryOptions } from './registry-options.js';
 
 export type { BatchInput, BatchItem } from './batch.js';
-
-/** Options accepted by every registry constructor. */
-export interface RegistryOptions<R = unknown> {
-  /** A registry of the same kind whose entries this one falls back to on reads (child scopes). */
-  parent?: R;
-  /** Name of the owning scope, for diagnostics. */
-  scope?: string;
-  /** Record registration sites from stack traces (default `true`). */
-  captureSites?: boolean;
-}
-
-/** Hooks observability attaches to a registry (`instrumentScope`). All optional; none is called when none is attached. */
-export interface RegistryObserver {
-  /** A `get` on this registry: found or not (a parent's fallback counts here, once). */
-  lookup?(hit: boolean): void;
-  /** A registration (or batch, or swap) was refused; `err` is the thrown error. */
-  rejected?(operation: string, err: unknown): void;
-  /** `replaceAll`, a plugin swap or a scope restore replaced the entry set. */
-  swapped?(): void;
-}
-
-/** What a kind's `prepare` step turns a registration into before it is committed. */
-export interface Prepared<V> {
-  key: string;
-  name: string;
-  value: V;
-  meta: Record<PropertyKey, unknown>;
-}
+export type { RegistryObserver } from './observer.js';
+export type { Prepared, RegistryOptions } from './registry-options.js';
 
 /**
  * The storage and invariants shared by every registry kind: no duplicates, no nil, validated
@@ -217,7 +195,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   #registerAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('register', undefined, undefined);
     const site = this.siteOf(undefined);
-    const { prepared, errors } = this.prepareBatch(toItems(input), site, true);
+    const { prepared, errors } = prepareBatch(this.id, toItems(input), site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k));
     if (errors.length > 0) {
       throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: batch registration rejected (${errors.length} error(s)); nothing was registered`, {
         registry: this.id,
@@ -252,7 +230,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   #replaceAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('replaceAll', undefined, undefined);
     const site = this.siteOf(undefined);
-    const { prepared, errors } = this.prepareBatch(toItems(input), site, false);
+    const { prepared, errors } = prepareBatch(this.id, toItems(input), site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined);
     if (errors.length > 0) {
       throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: replaceAll rejected (${errors.length} error(s)); the old entries stay`, {
         registry: this.id,
@@ -309,22 +287,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Diagnostics: kind, state, version and every entry with its site and metadata (not the values). */
   toJSON(): RegistryJSON {
-    return {
-      id: this.id,
-      kind: this.kind,
-      ...(this.scopeName === undefined ? {} : { scope: this.scopeName }),
-      state: this.state,
-      version: this.version,
-      size: this.size,
-      entries: this.entries().map((e) => ({
-        key: e.key,
-        name: e.name,
-        ...(e.site === undefined ? {} : { site: e.site }),
-        ...(e.owner === undefined ? {} : { owner: e.owner }),
-        type: describeEntry(e),
-        ...e.meta,
-      })),
-    };
+    return registryJSON(this);
   }
 
   // ---------------------------------------------------------------- for kinds and scopes
@@ -394,22 +357,16 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * @internal Plugin commit and hot reload: makes `entries` (validated by a staging registry
    * of the same kind) the whole set attributed to `owner`, swapped in with one assignment as
    * `replaceAll` does. A key held by anyone else is a duplicate, and then nothing changes.
+   * With `check`, only validates (so a caller can check several registries before changing any).
    */
-  adoptEntries(owner: string, entries: ReadonlyArray<Entry<V>>): void {
-    this.#observed('adoptEntries', () => this.#adoptEntries(owner, entries));
-  }
-
-  #adoptEntries(owner: string, entries: ReadonlyArray<Entry<V>>): void {
-    if (this.#frozen) throw this.frozenError('adopt entries of', owner, undefined);
-    const next = new Map<string, Entry<V>>();
-    for (const [key, e] of this.#store) if (e.owner !== owner) next.set(key, e);
-    const errors = entries
-      .filter((e) => next.has(e.key))
-      .map((e) => new DuplicateRegistrationError(this.id, e.key, next.get(e.key)!, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: entries of '${owner}' rejected (${errors.length} duplicates); nothing changed`, { registry: this.id });
-    for (const e of entries) next.set(e.key, (e as unknown as { reown(o: string, s: number): Entry<V> }).reown(owner, this.#store.get(e.key)?.seq ?? this.#seq++));
-    this.restoreEntries([...next.values()]);
+  adoptEntries(owner: string, entries: ReadonlyArray<Entry<V>>, opts: { check?: boolean } = {}): void {
+    this.#observed('adoptEntries', () => {
+      if (this.#frozen) throw this.frozenError(`add the entries of '${owner}' to`, entries[0]?.key, undefined);
+      const next = ownerSwap(this.id, this.#store, owner, entries);
+      if (opts.check === true) return;
+      for (const e of entries) next.set(e.key, reown(e, owner, this.#store.get(e.key)?.seq ?? this.#seq++));
+      this.restoreEntries([...next.values()]);
+    });
   }
 
   // ---------------------------------------------------------------- internals
@@ -426,41 +383,6 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   private errorSite(opts: RegisterOptions | undefined): string | undefined {
     return resolveSite(opts?.site) ?? captureSite();
-  }
-
-  /**
-   * Validates a batch without committing anything. With `againstStore`, keys already in the
-   * registry are duplicates (unless the item asks to replace); without, the batch stands alone.
-   */
-  private prepareBatch(
-    items: ReadonlyArray<BatchItem<V, O>>,
-    site: SiteRef,
-    againstStore: boolean,
-  ): { prepared: Array<{ p: Prepared<V>; opts: O | undefined }>; errors: unknown[] } {
-    const prepared: Array<{ p: Prepared<V>; opts: O | undefined }> = [];
-    const errors: unknown[] = [];
-    const seen = new Set<string>();
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!; // indexed, not destructured: array destructuring runs the iterator protocol
-      const name = item[0];
-      const value = item[1];
-      const opts = item[2];
-      try {
-        const p = this.prepare(name, value, opts, undefined);
-        const existing = againstStore && opts?.replace !== true ? this.#store.get(p.key) : undefined;
-        if (existing !== undefined || seen.has(p.key)) {
-          const earlier = prepared.find((x) => x.p.key === p.key)?.p;
-          const itemSite = resolveSite(opts?.site ?? site) ?? captureSite();
-          const first = existing ?? { value: earlier?.value, ...(itemSite === undefined ? {} : { site: itemSite }) };
-          throw new DuplicateRegistrationError(this.id, p.key, first, { value: p.value, ...(itemSite === undefined ? {} : { site: itemSite }) });
-        }
-        seen.add(p.key);
-        prepared.push({ p, opts });
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    return { prepared, errors };
   }
 
   private makeEntry(p: Prepared<V>, opts: O | undefined, site: SiteRef, previous: Entry<V> | undefined): Entry<V> {

@@ -1,3 +1,7 @@
+import { DuplicateRegistrationError } from './errors.js';
+import type { Entry, RegisterOptions } from './entry.js';
+import { captureSite, resolveSite, type SiteRef } from './site.js';
+
 /** Input shapes of `registerAll` / `replaceAll`, normalised to `[name, value, opts?]` items. */
 
 /** A batch item for `registerAll` / `replaceAll`. */
@@ -12,4 +16,48 @@ export function toItems<V, O>(input: BatchInput<V, O>): ReadonlyArray<BatchItem<
   if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return [...(input as Iterable<BatchItem<V, O>>)];
   // A plain record: own enumerable string keys only, so a `__proto__` key is data, not a prototype.
   return Object.keys(input).map((k) => [k, (input as Record<string, V>)[k]!] as const);
+}
+
+/** What a kind's `prepare` returns for one item (see `BaseRegistry.prepare`). */
+interface PreparedItem<V> {
+  key: string;
+  value: V;
+}
+
+/**
+ * Validates a batch without committing anything. `existing(key)` gives the entry a key
+ * already has (for `registerAll`; `replaceAll` passes none): such keys are duplicates unless
+ * the item asks to replace. Duplicates within the batch are errors too.
+ */
+export function prepareBatch<V, O extends RegisterOptions, P extends PreparedItem<V>>(
+  registry: string,
+  items: ReadonlyArray<BatchItem<V, O>>,
+  site: SiteRef,
+  prepare: (name: string, value: V, opts: O | undefined) => P,
+  existing: (key: string) => Entry<V> | undefined,
+): { prepared: Array<{ p: P; opts: O | undefined }>; errors: unknown[] } {
+  const prepared: Array<{ p: P; opts: O | undefined }> = [];
+  const errors: unknown[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!; // indexed, not destructured: array destructuring runs the iterator protocol
+    const name = item[0];
+    const value = item[1];
+    const opts = item[2];
+    try {
+      const p = prepare(name, value, opts);
+      const held = opts?.replace !== true ? existing(p.key) : undefined;
+      if (held !== undefined || seen.has(p.key)) {
+        const earlier = prepared.find((x) => x.p.key === p.key)?.p;
+        const itemSite = resolveSite(opts?.site ?? site) ?? captureSite();
+        const first = held ?? { value: earlier?.value, ...(itemSite === undefined ? {} : { site: itemSite }) };
+        throw new DuplicateRegistrationError(registry, p.key, first, { value: p.value, ...(itemSite === undefined ? {} : { site: itemSite }) });
+      }
+      seen.add(p.key);
+      prepared.push({ p, opts });
+    } catch (err) {
+      errors.push(err);
+    }
+  }
+  return { prepared, errors };
 }

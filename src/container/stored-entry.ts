@@ -83,6 +83,11 @@ export class LazyEntry<V> extends EntryRecord<V> {
   }
 }
 
+/** A copy of a stored entry attributed to `owner` at position `seq`. */
+export function reown<V>(e: Entry<V>, owner: string, seq: number): Entry<V> {
+  return (e as unknown as EntryRecord<V>).reown(owner, seq);
+}
+
 /** The stored value without constructing a lazy one: compares and describes entries cheaply. */
 export function rawValue(e: Entry<unknown>): unknown {
   return e instanceof LazyEntry ? e.provider : e.value;

@@ -1,8 +1,7 @@
 import type { BaseRegistry } from '../container/base-registry.js';
-import { DuplicateRegistrationError, FrozenRegistryError, PlugboardAggregateError } from '../container/errors.js';
+import { PlugboardAggregateError } from '../container/errors.js';
 import type { RegistryClass, Scope } from '../container/scope.js';
 import type { Entry } from '../container/entry.js';
-import { rawValue } from '../container/stored-entry.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRegistry = BaseRegistry<any, any>;
@@ -29,8 +28,8 @@ export function ownedRegistries(host: Scope, owner: string): AnyRegistry[] {
 
 /**
  * Moves the staged entries into the host, as `owner`'s, replacing whatever `owner` had
- * (load, or hot reload). Everything is checked first — frozen registries, keys another owner
- * holds — and then applied in one synchronous pass: a reader never sees a mix, nor a key
+ * (load, or hot reload). Every registry is checked first (`adoptEntries(…, { check })`: frozen
+ * registries, keys another owner holds), and then the swaps are applied in one synchronous pass: a reader never sees a mix, nor a key
  * missing that both versions provide. Throws, changing nothing, when a check fails.
  * Returns `registry id → keys` now owned.
  */
@@ -45,14 +44,10 @@ export function commitStaged(host: Scope, staging: Scope, owner: string): Record
   }
   const errors: unknown[] = [];
   for (const { target, entries } of plans.values()) {
-    if (target.state === 'frozen') {
-      errors.push(new FrozenRegistryError(target.id, entries[0]?.key, `add the registrations of plugin '${owner}' to`, entries[0]?.site));
-      continue;
-    }
-    const held = new Map(target.localSnapshot().map((e: Entry<unknown>) => [e.key, e] as const));
-    for (const e of entries) {
-      const other = held.get(e.key);
-      if (other !== undefined && other.owner !== owner) errors.push(new DuplicateRegistrationError(target.id, e.key, other, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
+    try {
+      target.adoptEntries(owner, entries, { check: true });
+    } catch (err) {
+      errors.push(err);
     }
   }
   if (errors.length === 1) throw errors[0];
