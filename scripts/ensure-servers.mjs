@@ -23,9 +23,12 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
 if (update.status !== 0) console.error('servers: apt-get update failed; trying the install anyway');
 try {
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  const servers = missing.filter((p) => p !== 'chromium');
+  if (servers.length > 0) execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...servers], { stdio: 'inherit', env });
+  // Chromium with its recommended packages (fonts among them), as the browser test was written against.
+  if (missing.includes('chromium')) execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
 } catch {
-  console.error(`servers: apt-get install ${missing.join(' ')} failed; the etcd/ZooKeeper tests will fail with a clear message`);
+  console.error(`servers: apt-get install ${missing.join(' ')} failed; the etcd/ZooKeeper/browser tests will fail with a clear message`);
   process.exit(1);
 }
 // The package starts its own etcd/zookeeper service on the default ports; tests never use

@@ -108,6 +108,11 @@ export class PluginHost {
       const c = byName.get(name)!;
       try {
         this.checkDependencies(c.record);
+      } catch (err) {
+        await this.fail(c, 'load', err); // setup never ran: nothing to dispose
+        continue;
+      }
+      try {
         const t0 = performance.now();
         await withTimeout(name, 'setup', this.#timeoutMs, () => c.plugin!.setup(this.context(c)));
         c.record.registrations = commitStaged(this.scope, c.staging, name);

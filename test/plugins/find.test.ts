@@ -17,7 +17,7 @@ describe('plugins: finding and loading modules', () => {
       ['@acme/storage-s3', 'package.json'],
       ['plugboard-plugin-cache', 'package.json'],
     ]);
-    expect(rel(found)).to.deep.equal(['node_modules/@acme/plugboard-plugin/dist/index.cjs', 'node_modules/@acme/storage-s3/index.js', 'node_modules/plugboard-plugin-cache/index.js']);
+    expect(rel(found)).to.deep.equal(['node_modules/@acme/plugboard-plugin/lib/index.cjs', 'node_modules/@acme/storage-s3/index.js', 'node_modules/plugboard-plugin-cache/index.js']);
   });
 
   it('finds packages by naming convention, scoped ones included, and never others', () => {

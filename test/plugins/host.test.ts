@@ -67,8 +67,10 @@ describe('plugins: host', () => {
 
     it('a missing dependency is E_PLUGIN_DEPENDENCY naming it', async () => {
       const host = newHost();
-      await host.load(codecPlugin('needy', { dependencies: ['ghost'] }));
-      expect(firstError(host, 'needy')).to.deep.include({ code: 'E_PLUGIN_DEPENDENCY', message: "plugin 'needy' needs 'ghost', which is not loaded" });
+      const log: string[] = [];
+      await host.load(codecPlugin('needy', { log, dependencies: ['ghost'] }));
+      expect(firstError(host, 'needy')).to.deep.include({ code: 'E_PLUGIN_DEPENDENCY', step: 'load', message: "plugin 'needy' needs 'ghost', which is not loaded" });
+      expect(log).to.deep.equal([], 'neither setup nor dispose ran');
     });
 
     it('a dependency loaded by an earlier load() call counts', async () => {
