@@ -20,7 +20,7 @@ export type DebugHandler = (req: IncomingMessage, res: ServerResponse, next?: (e
  * data as JSON. Read-only (anything but GET/HEAD is 405), and it reveals internals: keep it on
  * loopback ({@link serveDebug} refuses other addresses unless told). Mount it with
  * `http.createServer(debugHandler())`, `app.use(debugHandler())` in express, or
- * `fastify.get('/debug/registry*', (req, reply) => handler(req.raw, reply.raw))`.
+ * `fastify.get('/debug/registry*', (req, reply) => { reply.hijack(); handler(req.raw, reply.raw); })`.
  */
 export function debugHandler(opts: DebugHandlerOptions = {}): DebugHandler {
   const base = (opts.basePath ?? '/debug/registry').replace(/\/+$/, '');

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import express from 'express';
+import Fastify from 'fastify';
 import { request } from 'node:http';
 import { PlugboardError } from '../../src/container/index.js';
 import { debugHandler, serveDebug, type DebugSnapshot } from '../../src/observability/index.js';
@@ -79,11 +81,34 @@ describe('observability: /debug/registry', () => {
     expect((await fetch(`${app.url}.json`, { method: 'DELETE' })).status).to.equal(405);
   });
 
-  it('mounts as express-style middleware: other paths go to next()', () => {
-    const h = debugHandler({ scope: app.scope });
-    let passed = false;
-    h({ url: '/api/users', method: 'GET' } as never, {} as never, () => void (passed = true));
-    expect(passed).to.equal(true);
+  it('mounts in real express (app.use) and fastify (raw request and reply), SSE included', async () => {
+    const handler = debugHandler({ scope: app.scope, plugins: app.plugins, services: [app.tracker] });
+    const ex = express();
+    ex.use(handler);
+    ex.get('/api/ping', (_req, res) => void res.send('pong'));
+    const exServer = await new Promise<import('node:http').Server>((r) => {
+      const s = ex.listen(0, '127.0.0.1', () => r(s));
+    });
+    const fa = Fastify();
+    fa.get('/debug/registry*', (req, reply) => {
+      reply.hijack(); // the handler writes the raw response (and keeps event streams open)
+      handler(req.raw, reply.raw);
+    });
+    await fa.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      for (const base of [`http://127.0.0.1:${(exServer.address() as { port: number }).port}`, `http://127.0.0.1:${(fa.server.address() as { port: number }).port}`]) {
+        const snap = (await (await fetch(`${base}/debug/registry.json`)).json()) as DebugSnapshot;
+        expect(snap.services[0]!.service).to.equal('greeter');
+        expect(await (await fetch(`${base}/debug/registry`)).text()).to.include('<title>plugboard');
+        const events = await readEvents(`${base}/debug/registry/events`, (s) => s.scope.name === 'app');
+        expect(events).to.have.length(1);
+      }
+      expect(await (await fetch(`http://127.0.0.1:${(exServer.address() as { port: number }).port}/api/ping`)).text()).to.equal('pong');
+    } finally {
+      exServer.closeAllConnections();
+      exServer.close();
+      await fa.close();
+    }
   });
 
   it('refuses to bind anything but loopback unless asked', async () => {
