@@ -88,7 +88,6 @@ for (let i = 1; i <= 2; i++) {
 
 const dashboard = await serveDebug({ scope, plugins, services: [tracker] });
 say(`dashboard: ${dashboard.url}  (JSON: ${dashboard.url}.json; try: plugboard inspect ${dashboard.url})`);
-say('ready — Ctrl-C to stop');
 
 let stopping = false;
 const shutdown = async (): Promise<void> => {
@@ -106,6 +105,8 @@ const shutdown = async (): Promise<void> => {
 // `on`, not `once`: under `npm start`, Ctrl-C reaches the demo twice (from the terminal and forwarded).
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
+// Only now: whoever reads "ready" may send Ctrl-C at once.
+say('ready — Ctrl-C to stop');
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -21,7 +21,10 @@ function untilReady(cmd: string, args: string[], ms = 90_000): Promise<{ p: Chil
         resolve({ p, out: () => out });
       }
     });
-    p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    p.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      process.stderr.write(d); // the demo's warnings, if any, show in the test log
+    });
     p.on('exit', (code) => {
       clearTimeout(t);
       reject(new Error(`exited (${code}) before "ready"\nstdout:\n${out}\nstderr:\n${err}`));
@@ -29,8 +32,9 @@ function untilReady(cmd: string, args: string[], ms = 90_000): Promise<{ p: Chil
   });
 }
 
-async function stop(p: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => p.once('exit', r));
+/** Ctrl-C; resolves with the exit code, or the signal's name if it killed the process. */
+async function stop(p: ChildProcess): Promise<number | string | null> {
+  const exited = new Promise<number | string | null>((r) => p.once('exit', (code, signal) => r(code ?? signal)));
   p.kill('SIGINT');
   return exited;
 }
@@ -75,7 +79,8 @@ describe('examples/demo', function () {
         expect(out()).to.include('plugboard demo · discovery etcd://');
         checkRun(out(), 'etcd');
       } finally {
-        expect(await stop(p)).to.equal(0);
+        const code = await stop(p);
+        expect(code).to.equal(0, `exit ${String(code)}; output:\n${out()}`);
       }
     } finally {
       await etcd.destroy();
