@@ -11,7 +11,7 @@
  */
 import 'reflect-metadata';
 import { Container } from 'inversify';
-import { dirname } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FactoryRegistry, ImplementationRegistry, Scope, setDefaultScope } from '../../src/container/index.js';
 import { plugboardModule } from '../../src/container/di/inversify.js';
@@ -87,7 +87,9 @@ for (let i = 1; i <= 2; i++) {
 }
 
 const dashboard = await serveDebug({ scope, plugins, services: [tracker] });
-say(`dashboard: ${dashboard.url}  (JSON: ${dashboard.url}.json; try: plugboard inspect ${dashboard.url})`);
+// The CLI compiled next to the demo: `npx plugboard` where plugboard is installed.
+const cli = relative(process.cwd(), fileURLToPath(new URL('../../src/cli/plugboard.js', import.meta.url)));
+say(`dashboard: ${dashboard.url}  (JSON: ${dashboard.url}.json; CLI: node ${cli} inspect ${dashboard.url})`);
 
 let stopping = false;
 const shutdown = async (): Promise<void> => {

@@ -38,13 +38,16 @@ function shorten(file: string): string {
   return cwd !== '' && file.startsWith(`${cwd}/`) ? file.slice(cwd.length + 1) : file;
 }
 
-/** The first user frame of a formatted stack, as `file:line`. */
-function pick(stack: string | undefined): string | undefined {
+/** Node's own frames: `at fn (node:internal/…)` or `at node:internal/…` (the path alone could pass for `e:internal/…`). */
+const NODE_FRAME = /(?:^\s*at |\()node:/;
+
+/** @internal The first user frame of a formatted stack, as `file:line`. */
+export function pick(stack: string | undefined): string | undefined {
   if (stack === undefined) return undefined;
   const root = libraryRoot();
   for (const line of stack.split('\n').slice(1)) {
     const f = frameFile(line);
-    if (f === undefined || HELPER_FN.test(line) || HELPER_FILE.test(f.file)) continue;
+    if (f === undefined || NODE_FRAME.test(line) || HELPER_FN.test(line) || HELPER_FILE.test(f.file)) continue;
     if (f.file.startsWith(root) || f.file.startsWith('node:')) continue;
     return `${shorten(f.file)}:${f.line}`;
   }

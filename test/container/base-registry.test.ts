@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { pick } from '../../src/container/site.js';
 import {
   DuplicateRegistrationError,
   FrozenRegistryError,
@@ -312,6 +313,31 @@ describe('registry invariants (ImplementationRegistry)', () => {
       expectError(() => r.register('a', 2), DuplicateRegistrationError, 'E_DUPLICATE', 'first at an unknown site, again at test/container/base-registry.test.ts:');
       r.freeze();
       expectError(() => r.register('b', 2), FrozenRegistryError, 'E_FROZEN', '(at test/container/base-registry.test.ts:');
+    });
+  });
+
+  /** A real stack line from inside plugboard (a throwing `mustGet`). */
+  const ownFrame = (): string => {
+    try {
+      new ImplementationRegistry<number>('own').mustGet('nope');
+    } catch (err) {
+      return (err as Error).stack!.split('\n').find((l) => /[/\\]container[/\\]base-registry\.(ts|js):/.test(l))!;
+    }
+    throw new Error('mustGet did not throw');
+  };
+
+  describe('registration sites', () => {
+    it('skip node:internal frames, whose paths would otherwise read as a drive letter (e:internal/…)', () => {
+      const stack = [
+        'Error',
+        ownFrame(), // a frame of plugboard's own code, as this run prints them (source-mapped or not)
+        '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+        '    at node:internal/modules/esm/loader:547:26',
+        '    at file:///srv/app/main.js:12:7',
+      ].join('\n');
+      expect(pick(stack)).to.equal('/srv/app/main.js:12');
+      expect(pick(stack.split('\n').slice(0, 4).join('\n'))).to.equal(undefined, 'no user frame: no site');
+      expect(pick('Error\n    at C:\\app\\main.js:3:1')).to.equal('C:\\app\\main.js:3');
     });
   });
 
