@@ -4,11 +4,14 @@ import { ImplementationRegistry, PlugboardError } from '../../src/container/inde
 
 /**
  * Model-based test: random sequences of registry operations run against the real registry
- * and against a plain reference model; every observable result must agree.
+ * and against a plain reference model; every observable result must agree. Plugin
+ * operations (owner-scoped swaps and rollbacks) are among them, with owners in the model.
  */
 
 interface Model {
   map: Map<string, number>;
+  /** Key → plugin that owns it (keys registered directly have none). */
+  owners: Map<string, string>;
   frozen: boolean;
   version: number;
 }
@@ -43,6 +46,7 @@ function check(m: Model, r: Real): void {
   expect(r.size).to.equal(m.map.size);
   expect(r.version).to.equal(m.version);
   expect(r.state).to.equal(m.frozen ? 'frozen' : m.map.size > 0 ? 'populated' : 'empty');
+  for (const k of m.map.keys()) expect(r.entry(k)!.owner).to.equal(m.owners.get(k), `owner of ${JSON.stringify(k)}`);
 }
 
 class Register implements fc.Command<Model, Real> {
@@ -53,6 +57,7 @@ class Register implements fc.Command<Model, Real> {
     expect(outcome(() => r.register(this.name, this.value as number, { replace: this.replace }))).to.equal(want);
     if (want === 'ok') {
       m.map.set(this.name, this.value!);
+      m.owners.delete(this.name);
       m.version++;
     }
     check(m, r);
@@ -68,6 +73,7 @@ class Unregister implements fc.Command<Model, Real> {
       expect(outcome(() => r.unregister(this.name))).to.equal('E_FROZEN');
     } else {
       const had = m.map.delete(this.name);
+      m.owners.delete(this.name);
       expect(r.unregister(this.name)).to.equal(had);
       if (had) m.version++;
     }
@@ -107,6 +113,7 @@ class ReplaceAll implements fc.Command<Model, Real> {
     expect(outcome(() => r.replaceAll(this.items as Array<[string, number]>))).to.equal(want);
     if (want === 'ok') {
       m.map = new Map(this.items as Array<[string, number]>);
+      m.owners.clear();
       m.version++;
     }
     check(m, r);
@@ -124,12 +131,67 @@ class RegisterAll implements fc.Command<Model, Real> {
     const want = m.frozen ? 'E_FROZEN' : bad ? 'E_BATCH' : 'ok';
     expect(outcome(() => r.registerAll(this.items as Array<[string, number]>))).to.equal(want);
     if (want === 'ok' && this.items.length > 0) {
-      for (const [n, v] of this.items) m.map.set(n, v!);
+      for (const [n, v] of this.items) {
+        m.map.set(n, v!);
+        m.owners.delete(n);
+      }
       m.version++;
     }
     check(m, r);
   }
   toString = () => `registerAll(${JSON.stringify(this.items)})`;
+}
+
+/** A plugin's commit or reload: its staged entries replace everything it owned, in one swap. */
+class Adopt implements fc.Command<Model, Real> {
+  constructor(readonly owner: string, readonly items: Array<[string, number]>) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    const staging = new ImplementationRegistry<number>('stage', { captureSites: false });
+    try {
+      staging.registerAll(this.items);
+    } catch {
+      return; // a plugin whose own registrations fail never gets to commit
+    }
+    const clashes = this.items.filter(([n]) => m.map.has(n) && m.owners.get(n) !== this.owner).length;
+    const want = m.frozen ? 'E_FROZEN' : clashes === 1 ? 'E_DUPLICATE' : clashes > 1 ? 'E_BATCH' : 'ok';
+    expect(outcome(() => r.adoptEntries(this.owner, staging.localSnapshot()))).to.equal(want);
+    if (want === 'ok') {
+      for (const [k, o] of [...m.owners]) {
+        if (o !== this.owner) continue;
+        m.map.delete(k);
+        m.owners.delete(k);
+      }
+      for (const [n, v] of this.items) {
+        m.map.set(n, v);
+        m.owners.set(n, this.owner);
+      }
+      m.version++;
+    }
+    check(m, r);
+  }
+  toString = () => `adoptEntries(${this.owner}, ${JSON.stringify(this.items)})`;
+}
+
+/** A plugin's rollback or unload. */
+class UnregisterOwner implements fc.Command<Model, Real> {
+  constructor(readonly owner: string) {}
+  check = () => true;
+  run(m: Model, r: Real): void {
+    if (m.frozen) {
+      expect(outcome(() => r.unregisterOwner(this.owner))).to.equal('E_FROZEN');
+      return;
+    }
+    const owned = [...m.owners].filter(([, o]) => o === this.owner).map(([k]) => k);
+    expect(r.unregisterOwner(this.owner).sort()).to.deep.equal(owned.sort());
+    for (const k of owned) {
+      m.map.delete(k);
+      m.owners.delete(k);
+    }
+    if (owned.length > 0) m.version++;
+    check(m, r);
+  }
+  toString = () => `unregisterOwner(${this.owner})`;
 }
 
 class MutateListing implements fc.Command<Model, Real> {
@@ -162,6 +224,8 @@ const commands = [
   items.map((i) => new ReplaceAll(i)),
   items.map((i) => new RegisterAll(i)),
   fc.constant(new MutateListing()),
+  fc.tuple(fc.constantFrom('plugin-a', 'plugin-b'), fc.array(fc.tuple(fc.constantFrom('pq', 'mysql', 'sqlite', '__proto__', 's3'), fc.integer({ min: 0, max: 5 })), { maxLength: 3 })).map(([o, i]) => new Adopt(o, i)),
+  fc.constantFrom('plugin-a', 'plugin-b').map((o) => new UnregisterOwner(o)),
 ];
 
 describe('registry model-based test (fast-check)', function () {
@@ -170,7 +234,7 @@ describe('registry model-based test (fast-check)', function () {
   it('agrees with a plain reference model over 10k random operation sequences', () => {
     fc.assert(
       fc.property(fc.commands(commands, { maxCommands: 25 }), (cmds) => {
-        const model: Model = { map: new Map(), frozen: false, version: 0 };
+        const model: Model = { map: new Map(), owners: new Map(), frozen: false, version: 0 };
         const real = new ImplementationRegistry<number>('model', { captureSites: false });
         fc.modelRun(() => ({ model, real }), cmds);
       }),
