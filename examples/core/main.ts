@@ -1,5 +1,5 @@
 /**
- * A tour of the registry core, run by `npm start` until the full demo lands: a driver
+ * A tour of the registry core (`node .build/examples/examples/core/main.js` after `npm start`): a driver
  * registry in a scope, a validated factory, a duplicate and a late registration after freeze.
  */
 import 'reflect-metadata';

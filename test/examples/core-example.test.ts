@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 
-describe('examples/core (the current `npm start`)', function () {
+describe('examples/core (a tour of the registry core)', function () {
   this.timeout(30_000);
 
   it('runs to its ready line and shows each error with its code and site', () => {
