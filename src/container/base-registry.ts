@@ -11,7 +11,7 @@ import { Provided } from './provider.js';
 import { captureSite, LazySite, resolveSite, type SiteRef } from './site.js';
 import { ChangeListeners } from './change-listeners.js';
 import { LazyEntry, rawValue, reown, StoredEntry } from './stored-entry.js';
-import { ownerSwap } from './owner-swap.js';
+import { checkOwnerSwap, ownerSwap } from './owner-swap.js';
 import { registryJSON } from './registry-json.js';
 import { prepareBatch, toItems, type BatchInput } from './batch.js';
 import { freezeMeta, sameMeta } from './meta.js';
@@ -362,10 +362,13 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   adoptEntries(owner: string, entries: ReadonlyArray<Entry<V>>, opts: { check?: boolean } = {}): void {
     this.#observed('adoptEntries', () => {
       if (this.#frozen) throw this.frozenError(`add the entries of '${owner}' to`, entries[0]?.key, undefined);
-      const next = ownerSwap(this.id, this.#store, owner, entries);
+      checkOwnerSwap(this.id, this.#store, owner, entries);
       if (opts.check === true) return;
-      for (const e of entries) next.set(e.key, reown(e, owner, this.#store.get(e.key)?.seq ?? this.#seq++));
-      this.restoreEntries([...next.values()]);
+      const old = this.#store;
+      const { next, changes } = ownerSwap(this.id, old, owner, entries, (e) => reown(e, owner, old.get(e.key)?.seq ?? this.#seq++));
+      this.#store = next; // the swap: one assignment
+      this.committed(changes, true);
+      this.#observer?.swapped?.();
     });
   }
 

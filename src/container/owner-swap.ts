@@ -1,19 +1,47 @@
-import type { Entry } from './entry.js';
+import type { Entry, RegistryChange } from './entry.js';
 import { DuplicateRegistrationError, PlugboardAggregateError } from './errors.js';
 import { rawValue } from './stored-entry.js';
 
 /**
- * The first half of an owner-scoped swap (plugin load and reload): the entries that stay,
- * everyone's but `owner`'s. Throws, changing nothing, when an incoming key is held by
- * someone else: one `DuplicateRegistrationError`, or an `E_BATCH` aggregate of several.
+ * Checks an owner-scoped swap (plugin load and reload): an incoming key held by someone other
+ * than `owner` is a duplicate. Throws one `DuplicateRegistrationError`, or an `E_BATCH`
+ * aggregate of several. Costs one lookup per incoming entry.
  */
-export function ownerSwap<V>(registry: string, store: ReadonlyMap<string, Entry<V>>, owner: string, incoming: ReadonlyArray<Entry<V>>): Map<string, Entry<V>> {
-  const next = new Map<string, Entry<V>>();
-  for (const [key, e] of store) if (e.owner !== owner) next.set(key, e);
-  const errors = incoming
-    .filter((e) => next.has(e.key))
-    .map((e) => new DuplicateRegistrationError(registry, e.key, next.get(e.key)!, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
+export function checkOwnerSwap<V>(registry: string, store: ReadonlyMap<string, Entry<V>>, owner: string, incoming: ReadonlyArray<Entry<V>>): void {
+  const errors: DuplicateRegistrationError[] = [];
+  for (const e of incoming) {
+    const held = store.get(e.key);
+    if (held !== undefined && held.owner !== owner) errors.push(new DuplicateRegistrationError(registry, e.key, held, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
+  }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new PlugboardAggregateError('E_BATCH', errors, `${registry}: entries of '${owner}' rejected (${errors.length} duplicates); nothing changed`, { registry });
-  return next;
+}
+
+/**
+ * The new store after a checked owner-scoped swap — everyone else's entries, then `owner`'s
+ * new ones (made by `adopt`) — built as a copy so the registry can swap it in with one
+ * assignment, and the changes to report: only keys `owner` had or now has.
+ */
+export function ownerSwap<V>(
+  registry: string,
+  store: ReadonlyMap<string, Entry<V>>,
+  owner: string,
+  incoming: ReadonlyArray<Entry<V>>,
+  adopt: (e: Entry<V>) => Entry<V>,
+): { next: Map<string, Entry<V>>; changes: Array<RegistryChange<V>> } {
+  const next = new Map<string, Entry<V>>();
+  const dropped: Array<Entry<V>> = [];
+  for (const [key, e] of store) {
+    if (e.owner === owner) dropped.push(e);
+    else next.set(key, e);
+  }
+  const changes: Array<RegistryChange<V>> = [];
+  for (const e of incoming) {
+    const entry = adopt(e);
+    const previous = store.get(e.key);
+    next.set(e.key, entry);
+    changes.push(previous === undefined ? { type: 'add', registry, key: e.key, entry, version: 0 } : { type: 'replace', registry, key: e.key, entry, previous, version: 0 });
+  }
+  for (const previous of dropped) if (!next.has(previous.key)) changes.push({ type: 'remove', registry, key: previous.key, previous, version: 0 });
+  return { next, changes };
 }

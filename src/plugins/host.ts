@@ -139,7 +139,8 @@ export class PluginHost {
         await this.step(p, 'start', () => p.plugin!.start?.());
         p.record.state = 'started';
       } catch (err) {
-        removeOwned(this.scope, p.record.name);
+        removeOwned(this.scope, p.record.name, p.record.registrations);
+        p.record.registrations = {};
         await this.fail({ ...p, staging: this.scope }, 'start', err);
       }
     }
@@ -184,7 +185,7 @@ export class PluginHost {
     }
     for (const d of dependents.reverse()) if (LIVE.has(d.record.state)) await this.unload(d.record.name, opts);
     if (p.record.state === 'started') await this.step(p, 'stop', () => p.plugin!.stop?.()).catch((err: unknown) => this.note(p.record, 'stop', err));
-    removeOwned(this.scope, name);
+    removeOwned(this.scope, name, p.record.registrations);
     p.record.registrations = {};
     await this.step(p, 'dispose', () => p.plugin!.dispose?.()).catch((err: unknown) => this.note(p.record, 'dispose', err));
     p.record.state = 'unloaded';
@@ -210,7 +211,7 @@ export class PluginHost {
       this.checkDependencies(c.record);
       await withTimeout(name, 'setup', this.#timeoutMs, () => c.plugin!.setup(this.context(c)));
       const wasStarted = old.record.state === 'started';
-      const registrations = commitStaged(this.scope, c.staging, name); // the swap
+      const registrations = commitStaged(this.scope, c.staging, name, old.record.registrations); // the swap
       const previous = old.plugin!;
       Object.assign(old.record, { version: c.record.version, api: c.record.api, dependencies: c.record.dependencies, registrations, reloads: old.record.reloads + 1 });
       old.plugin = c.plugin!;

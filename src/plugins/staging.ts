@@ -21,21 +21,23 @@ interface Plan {
   entries: ReadonlyArray<Entry<unknown>>;
 }
 
-/** Host registries holding entries attributed to `owner`. */
-export function ownedRegistries(host: Scope, owner: string): AnyRegistry[] {
-  return host.registries().filter((r) => r.localSnapshot().some((e: Entry<unknown>) => e.owner === owner));
+/** The host registries named in `owned` (a plugin's `registrations`: registry id → keys). */
+function ownedRegistries(host: Scope, owned: Readonly<Record<string, readonly string[]>>): AnyRegistry[] {
+  return Object.keys(owned)
+    .map((id) => host.peek(id))
+    .filter((r): r is AnyRegistry => r !== undefined);
 }
 
 /**
  * Moves the staged entries into the host, as `owner`'s, replacing whatever `owner` had
- * (load, or hot reload). Every registry is checked first (`adoptEntries(…, { check })`: frozen
+ * (load, or hot reload; `before` is what it had). Every registry is checked first (`adoptEntries(…, { check })`: frozen
  * registries, keys another owner holds), and then the swaps are applied in one synchronous pass: a reader never sees a mix, nor a key
  * missing that both versions provide. Throws, changing nothing, when a check fails.
  * Returns `registry id → keys` now owned.
  */
-export function commitStaged(host: Scope, staging: Scope, owner: string): Record<string, string[]> {
+export function commitStaged(host: Scope, staging: Scope, owner: string, before: Readonly<Record<string, readonly string[]>> = {}): Record<string, string[]> {
   const plans = new Map<string, Plan>();
-  for (const r of ownedRegistries(host, owner)) plans.set(r.id, { target: r, entries: [] });
+  for (const r of ownedRegistries(host, before)) plans.set(r.id, { target: r, entries: [] });
   for (const staged of staging.registries()) {
     const entries = staged.localSnapshot();
     if (entries.length === 0 && !plans.has(staged.id)) continue;
@@ -60,7 +62,7 @@ export function commitStaged(host: Scope, staging: Scope, owner: string): Record
   return owned;
 }
 
-/** Removes every entry attributed to `owner` from the host's registries. */
-export function removeOwned(host: Scope, owner: string): void {
-  for (const r of ownedRegistries(host, owner)) if (r.state !== 'frozen') r.unregisterOwner(owner);
+/** Removes every entry attributed to `owner` from the host registries it registered into. */
+export function removeOwned(host: Scope, owner: string, owned: Readonly<Record<string, readonly string[]>>): void {
+  for (const r of ownedRegistries(host, owned)) if (r.state !== 'frozen') r.unregisterOwner(owner);
 }
