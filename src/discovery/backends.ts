@@ -16,6 +16,11 @@ export interface BackendConfig {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
+/** Whether a backend constructor's argument is the parsed URL `createRegistry` passes (not code options or a client). */
+export function isBackendConfig(value: unknown): value is BackendConfig {
+  return typeof value === 'object' && value !== null && 'url' in value && 'hosts' in value && 'options' in value;
+}
+
 /** Options of {@link createRegistry}. */
 export interface CreateRegistryOptions {
   /** Scope whose `discovery.backends` registry is used (default: the default scope). */

@@ -58,12 +58,12 @@ function streamEvents(src: DebugSources, res: ServerResponse, headers: Record<st
   let pending: NodeJS.Timeout | undefined;
   const send = (): void => {
     pending = undefined;
-    const data = JSON.stringify(debugSnapshot(src));
-    const { generatedAt: _, ...comparable } = JSON.parse(data) as Record<string, unknown>;
+    const snap = debugSnapshot(src);
+    const { generatedAt: _, ...comparable } = snap; // the time alone is not a change
     const key = JSON.stringify(comparable);
     if (key === last) return;
     last = key;
-    res.write(`event: snapshot\ndata: ${data}\n\n`);
+    res.write(`event: snapshot\ndata: ${JSON.stringify(snap)}\n\n`);
   };
   const soon = (): void => {
     pending ??= setTimeout(send, 25);

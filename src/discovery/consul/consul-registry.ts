@@ -1,6 +1,6 @@
 import Consul from 'consul';
 import { RegisterFactory } from '../../decorators/decorators.js';
-import { BACKENDS, rememberBackend, type BackendConfig } from '../backends.js';
+import { BACKENDS, isBackendConfig, rememberBackend, type BackendConfig } from '../backends.js';
 import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
 import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
@@ -41,7 +41,7 @@ export class ConsulRegistry implements ServiceRegistry {
   skipped = 0;
 
   constructor(first: BackendConfig | Consul | ConsulRegistryOptions = {}, opts: ConsulRegistryOptions = {}) {
-    const isConfig = typeof first === 'object' && 'url' in first && 'hosts' in first && 'options' in first;
+    const isConfig = isBackendConfig(first);
     const isClient = first instanceof Consul;
     const code = { ...(isConfig ? ((first as BackendConfig).options as ConsulRegistryOptions) : isClient ? {} : (first as ConsulRegistryOptions)), ...opts };
     this.options = Object.freeze(resolveConsulOptions(isConfig ? (first as BackendConfig) : undefined, code));

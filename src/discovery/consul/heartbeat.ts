@@ -1,7 +1,6 @@
 import { backoff } from '../backoff.js';
-import type { AgentServiceRegistration } from './codec.js';
+import { ttlCheckId, type AgentServiceRegistration } from './codec.js';
 import { isUnknownCheck, type ConsulApi } from './consul-api.js';
-import { ttlCheckId } from './codec.js';
 
 /**
  * Keeps one registered service alive: `check.pass` every TTL/2. When the agent no longer

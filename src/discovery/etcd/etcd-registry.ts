@@ -1,6 +1,6 @@
 import { Etcd3, type IOptions } from 'etcd3';
 import { RegisterFactory } from '../../decorators/decorators.js';
-import { BACKENDS, rememberBackend, type BackendConfig } from '../backends.js';
+import { BACKENDS, isBackendConfig, rememberBackend, type BackendConfig } from '../backends.js';
 import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
 import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
@@ -37,7 +37,7 @@ export class EtcdRegistry implements ServiceRegistry {
   #closed = false;
 
   constructor(first: BackendConfig | Etcd3 | (IOptions & EtcdRegistryOptions) | (EtcdConnectionOptions & EtcdRegistryOptions), opts: EtcdRegistryOptions = {}) {
-    const isConfig = typeof first === 'object' && 'url' in first && 'hosts' in first && 'options' in first;
+    const isConfig = isBackendConfig(first);
     const isClient = first instanceof Etcd3;
     const code = { ...(isConfig ? (first as BackendConfig).options : isClient ? {} : first), ...opts } as EtcdRegistryOptions & EtcdConnectionOptions;
     const resolved = resolveEtcdOptions(isConfig ? (first as BackendConfig) : undefined, isClient || isConfig ? code : { ...code, hosts: normaliseHosts((first as IOptions).hosts) });

@@ -1,5 +1,5 @@
 import { RegisterFactory } from '../../decorators/decorators.js';
-import { BACKENDS, rememberBackend, parseDuration, type BackendConfig } from '../backends.js';
+import { BACKENDS, isBackendConfig, rememberBackend, parseDuration, type BackendConfig } from '../backends.js';
 import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
 import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
@@ -33,7 +33,7 @@ export class MemoryRegistry implements ServiceRegistry {
   #closed = false;
 
   constructor(config: BackendConfig | MemoryRegistryOptions = {}) {
-    const fromUrl = 'url' in config ? config : undefined;
+    const fromUrl = isBackendConfig(config) ? config : undefined;
     const opts = (fromUrl?.options ?? config) as MemoryRegistryOptions;
     this.store = opts.store ?? namedStore(fromUrl?.url.host || 'default');
     this.ttl = parseDuration('ttl', opts.ttl ?? fromUrl?.url.searchParams.get('ttl') ?? undefined, fromUrl !== undefined && opts.ttl === undefined ? 's' : 'ms');

@@ -1,6 +1,6 @@
 import { RegisterFactory } from '../../decorators/decorators.js';
 import { sleep } from '../backoff.js';
-import { BACKENDS, parseDuration, rememberBackend, type BackendConfig } from '../backends.js';
+import { BACKENDS, isBackendConfig, parseDuration, rememberBackend, type BackendConfig } from '../backends.js';
 import { DiscoveryError, throwIfAborted } from '../errors.js';
 import { parseStoredInstance, sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
 import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
@@ -57,7 +57,7 @@ export class ZooKeeperRegistry implements ServiceRegistry {
   sessionsRenewed = 0;
 
   constructor(config: BackendConfig | ZooKeeperRegistryOptions = {}) {
-    const fromUrl = 'url' in config && 'hosts' in config ? (config as BackendConfig) : undefined;
+    const fromUrl = isBackendConfig(config) ? config : undefined;
     const opts = (fromUrl?.options ?? config) as ZooKeeperRegistryOptions;
     this.connectString = opts.connect ?? fromUrl?.hosts.join(',') ?? '';
     if (this.connectString === '') throw new DiscoveryError('E_DISCOVERY_URL', 'zookeeper: no hosts (expected zookeeper://host:2181/services)', { key: 'host' });
