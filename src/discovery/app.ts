@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { abortable, callSignal } from './driver/abort.js';
+import { validateInstance } from './driver/codec.js';
+import { DriverRegistry } from './driver/registry.js';
 import { DiscoveryError } from './errors.js';
-import { validateInstance, type ServiceInstance } from './instance.js';
+import type { ServiceInstance } from './instance.js';
 import type { Registrar } from './types.js';
 
 /** Options of an {@link App} (go-kratos's `app.New` options). */
@@ -14,7 +17,7 @@ export interface AppOptions {
   endpoints: string[];
   /** Where to register; omit to run without registration. */
   registrar?: Registrar;
-  /** How long `start()` may spend registering, in ms (default 10 000). */
+  /** How long `start()` may spend registering, and `stop()` deregistering, in ms (default 10 000). */
   registrarTimeout?: number;
   /** Stop gracefully on SIGTERM and SIGINT (default `true`). */
   handleSignals?: boolean;
@@ -27,7 +30,10 @@ type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 /**
  * An application's registration lifecycle: `start()` registers the instance (with a timeout),
  * `stop()` deregisters it and runs the stop hooks, and SIGTERM/SIGINT trigger `stop()`.
- * `stop()` before `start()` and a second `stop()` are safe. After a signal-driven stop the
+ *
+ * `stop()` may come at any time: before `start()`, during it (the registration is withdrawn
+ * and anything it wrote removed), or twice. A `start()` that times out withdraws its
+ * registration, so nothing appears once the backend recovers. After a signal-driven stop the
  * process is left to exit by itself (exit code 0 once nothing else keeps it alive).
  */
 export class App {
@@ -38,7 +44,10 @@ export class App {
   readonly #handleSignals: boolean;
   readonly #stopHooks: Array<() => unknown>;
   #state: State = 'new';
-  #registered = false;
+  /** Whether a register call was made: stop() must then deregister, whatever came of it. */
+  #registering = false;
+  #starting: Promise<void> | undefined;
+  readonly #startAbort = new AbortController();
   #stopping: Promise<void> | undefined;
   #resolveDone!: () => void;
   readonly #done = new Promise<void>((r) => (this.#resolveDone = r));
@@ -79,29 +88,19 @@ export class App {
     this.#stopHooks.push(fn);
   }
 
-  /** Registers the instance; rejects with `E_DISCOVERY_TIMEOUT` if that takes longer than `registrarTimeout`. */
-  async start(): Promise<void> {
-    if (this.#state !== 'new') throw new DiscoveryError('E_DISCOVERY_BACKEND', `app '${this.instance.name}': start() called in state '${this.#state}'`);
+  /**
+   * Registers the instance; rejects with `E_DISCOVERY_TIMEOUT` if that takes longer than
+   * `registrarTimeout`, and with `E_DISCOVERY_ABORTED` if `stop()` came first. Either way the
+   * registration is withdrawn. A second call gives `E_DISCOVERY_MISUSE`.
+   */
+  start(): Promise<void> {
+    if (this.#state !== 'new') return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `app '${this.instance.name}': start() called in state '${this.#state}'`));
     this.#state = 'starting';
-    if (this.#handleSignals) {
-      process.once('SIGTERM', this.#onSignal);
-      process.once('SIGINT', this.#onSignal);
-    }
-    try {
-      if (this.#registrar !== undefined) {
-        await withTimeout(this.#timeout, `app '${this.instance.name}': registering`, (signal) => this.#registrar!.register(this.instance, { signal }));
-        this.#registered = true;
-      }
-    } catch (err) {
-      this.removeSignalHandlers();
-      this.#state = 'stopped';
-      this.#resolveDone();
-      throw err;
-    }
-    if ((this.#state as State) === 'starting') this.#state = 'running';
+    this.#starting = this.doStart();
+    return this.#starting;
   }
 
-  /** Deregisters (if registered), runs the stop hooks, and removes the signal handlers. Idempotent. */
+  /** Deregisters (if a registration was made), runs the stop hooks, and removes the signal handlers. Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= this.doStop();
     return this.#stopping;
@@ -112,14 +111,47 @@ export class App {
     return this.#done;
   }
 
+  private async doStart(): Promise<void> {
+    if (this.#handleSignals) {
+      process.once('SIGTERM', this.#onSignal);
+      process.once('SIGINT', this.#onSignal);
+    }
+    const registrar = this.#registrar;
+    if (registrar === undefined) {
+      this.#state = 'running';
+      return;
+    }
+    const call = callSignal([this.#startAbort.signal], this.#timeout);
+    const what = `app '${this.instance.name}': registering`;
+    try {
+      this.#registering = true;
+      await abortable(registrar.register(this.instance, { signal: call.signal }), call.signal, what);
+    } catch (err) {
+      if (this.#stopping === undefined) {
+        this.removeSignalHandlers();
+        this.#state = 'stopped';
+        this.#resolveDone();
+        // plugboard's registries withdraw a registration that rejects; a hand-written
+        // Registrar may not, so remove whatever it may have written (best effort).
+        if (!(registrar instanceof DriverRegistry)) void this.deregister(registrar).catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      call.dispose();
+    }
+    if (this.#state === 'starting') this.#state = 'running';
+  }
+
   private async doStop(): Promise<void> {
     this.#state = 'stopping';
     this.removeSignalHandlers();
+    // A start in progress is cut short; its registration is then withdrawn (and removed below).
+    this.#startAbort.abort(new DiscoveryError('E_DISCOVERY_ABORTED', `app '${this.instance.name}': stopped during start()`));
+    await this.#starting?.catch(() => undefined);
     const errors: unknown[] = [];
-    if (this.#registered && this.#registrar !== undefined) {
+    if (this.#registering && this.#registrar !== undefined) {
       try {
-        await withTimeout(this.#timeout, `app '${this.instance.name}': deregistering`, (signal) => this.#registrar!.deregister(this.instance, { signal }));
-        this.#registered = false;
+        await this.deregister(this.#registrar);
       } catch (err) {
         errors.push(err);
       }
@@ -136,24 +168,17 @@ export class App {
     if (errors.length > 0) throw errors[0];
   }
 
+  private async deregister(registrar: Registrar): Promise<void> {
+    const call = callSignal([], this.#timeout);
+    try {
+      await abortable(registrar.deregister(this.instance, { signal: call.signal }), call.signal, `app '${this.instance.name}': deregistering`);
+    } finally {
+      call.dispose();
+    }
+  }
+
   private removeSignalHandlers(): void {
     process.off('SIGTERM', this.#onSignal);
     process.off('SIGINT', this.#onSignal);
-  }
-}
-
-async function withTimeout<T>(ms: number, what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      ac.abort();
-      reject(new DiscoveryError('E_DISCOVERY_TIMEOUT', `${what} took longer than ${ms} ms`));
-    }, ms);
-  });
-  try {
-    return await Promise.race([fn(ac.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

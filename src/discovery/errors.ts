@@ -10,7 +10,8 @@ import { PlugboardError, type ErrorDetails } from '../container/errors.js';
  * - `E_DISCOVERY_CLOSED`: a call on a closed registry;
  * - `E_DISCOVERY_ABORTED`: the caller's `AbortSignal` fired;
  * - `E_DISCOVERY_BACKEND`: the backend failed (see `cause`);
- * - `E_DISCOVERY_AUTH`: the backend refused our credentials.
+ * - `E_DISCOVERY_AUTH`: the backend refused our credentials;
+ * - `E_DISCOVERY_MISUSE`: the API was used in a way it does not allow (a second pending `next()`, `App.start()` twice).
  */
 export type DiscoveryCode =
   | 'E_DISCOVERY_INSTANCE'
@@ -21,7 +22,8 @@ export type DiscoveryCode =
   | 'E_DISCOVERY_CLOSED'
   | 'E_DISCOVERY_ABORTED'
   | 'E_DISCOVERY_BACKEND'
-  | 'E_DISCOVERY_AUTH';
+  | 'E_DISCOVERY_AUTH'
+  | 'E_DISCOVERY_MISUSE';
 
 /** An error of the discovery layer, with one of the {@link DiscoveryCode}s. */
 export class DiscoveryError extends PlugboardError {
@@ -29,9 +31,4 @@ export class DiscoveryError extends PlugboardError {
   constructor(code: DiscoveryCode, message: string, details: ErrorDetails = {}) {
     super(code, message, details);
   }
-}
-
-/** Throws `E_DISCOVERY_ABORTED` if `signal` has fired. */
-export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
-  if (signal?.aborted === true) throw new DiscoveryError('E_DISCOVERY_ABORTED', `${what}: aborted`, { cause: signal.reason });
 }

@@ -1,15 +1,18 @@
 /**
- * Service discovery: the Registrar/Discovery/Watcher contract, the embedded memory backend,
- * `createRegistry(url)`, the App lifecycle and the client side (selector, balancers, fetch).
- * The gRPC resolver is in `plugboard/discovery/grpc`.
+ * Service discovery, the user's entry (`plugboard/discovery`): `createRegistry(url)`, the
+ * Registrar/Discovery/Watcher contract, the embedded memory backend, the App lifecycle and
+ * the client side (selector, balancers, filters, fetch). Backends live in their own entries
+ * (`plugboard/discovery/etcd`, `…/zookeeper`, `…/consul`), the gRPC resolver in
+ * `plugboard/discovery/grpc`, and what a backend implementer needs in `plugboard/discovery/driver`.
  * @module
  */
 export { DiscoveryError, type DiscoveryCode } from './errors.js';
-export { validateInstance, parseStoredInstance, sortInstances, MAX_INSTANCE_BYTES, type ServiceInstance, type ServiceInstanceInput } from './instance.js';
+export type { ServiceInstance, ServiceInstanceInput } from './instance.js';
 export type { Registrar, Discovery, Watcher, WatchHealth, ServiceRegistry, ServiceRegistry as Registry, CallOptions } from './types.js';
-export { ListWatcher } from './watcher.js';
-export { WatchHub, type HubHooks } from './watch-hub.js';
-export { createRegistry, backendRegistry, parseRegistryUrl, parseDuration, BACKENDS, type BackendConfig, type CreateRegistryOptions } from './backends.js';
+export { createRegistry, backendRegistry, BACKENDS, type CreateRegistryOptions } from './backends.js';
+export type { BackendConfig } from './backend-config.js';
+export type { KitOptions } from './driver/options.js';
+export type { KitStats } from './driver/registry.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory/memory-registry.js';
 export { MemoryStore } from './memory/memory-store.js';
 export { App, type AppOptions } from './app.js';

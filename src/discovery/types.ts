@@ -2,14 +2,23 @@ import type { ServiceInstance, ServiceInstanceInput } from './instance.js';
 
 /** Options of calls that can be cancelled. */
 export interface CallOptions {
+  /** Ends the call (and, for `register`, withdraws it). The registry's own `timeout` applies as well. */
   signal?: AbortSignal;
 }
 
-/** Registers and deregisters instances (go-kratos's `Registrar`). */
+/**
+ * Registers and deregisters instances (go-kratos's `Registrar`). The contract every plugboard
+ * backend keeps (docs/discovery.md, "What registered means"), and that a hand-written
+ * `Registrar` should keep too:
+ * - `register` resolves once the store holds the instance; it then stays, written again after
+ *   any loss, until deregistered or its owner dies;
+ * - a `register` that rejects (signal, timeout, error) leaves no trace: the instance never appears later;
+ * - `deregister` resolves once the instance is gone; one cut short still happens.
+ */
 export interface Registrar {
-  /** Registers (or replaces, by id) an instance; it stays until deregistered or its owner dies. */
+  /** Registers (or replaces, by id) an instance. See the interface comment. */
   register(instance: ServiceInstanceInput, opts?: CallOptions): Promise<void>;
-  /** Removes an instance; removing an unknown one is not an error. */
+  /** Removes an instance (by name and id); removing an unknown one is not an error. */
   deregister(instance: ServiceInstanceInput, opts?: CallOptions): Promise<void>;
 }
 
@@ -44,7 +53,7 @@ export interface Watcher extends AsyncIterable<ServiceInstance[]> {
 export interface Discovery {
   /** The current instances of `name`, sorted by id; `[]` for an unknown name. */
   getService(name: string, opts?: CallOptions): Promise<ServiceInstance[]>;
-  /** A watcher of `name`. Aborting `opts.signal` stops it. */
+  /** A watcher of `name`; it does not wait for the backend (its first `next()` does). Aborting `opts.signal` stops it. */
   watch(name: string, opts?: CallOptions): Promise<Watcher>;
 }
 
@@ -54,6 +63,10 @@ export interface ServiceRegistry extends Registrar, Discovery {
   readonly backend: string;
   /** Names of the services with at least one instance (sorted), for tools such as `plugboard ls`. */
   services(opts?: CallOptions): string[] | Promise<string[]>;
-  /** Releases everything: watchers stop, timers and connections close. Idempotent. */
+  /**
+   * Releases everything: watchers stop, this client's instances are removed, timers and
+   * connections close. Resolves within a bounded time (default 5 s), even with the backend
+   * unreachable; afterwards nothing of ours keeps the process alive. Idempotent.
+   */
   close(): Promise<void>;
 }

@@ -50,7 +50,7 @@ describe('App lifecycle (memory backend)', function () {
       () => expect.fail('start must time out'),
       (e: DiscoveryError) => {
         expect(e.code).to.equal('E_DISCOVERY_TIMEOUT');
-        expect(e.message).to.include("app 'slow': registering took longer than 100 ms");
+        expect(e.message).to.include("app 'slow': registering: took longer than 100 ms");
       },
     );
     expect(aborted).to.equal(true);

@@ -47,7 +47,7 @@ describe('etcd with RBAC auth (real etcd)', function () {
 
   it('fails with a clear E_DISCOVERY_AUTH for a wrong password or no credentials', async () => {
     const wrong = new EtcdRegistry({ hosts: cluster.endpoints, auth: { username: 'root', password: 'nope' } }, { prefix: '/secure', logger: quiet });
-    await expectAuthError(wrong.register(instance(uniqueName(), 'a')), 'etcd: put');
+    await expectAuthError(wrong.register(instance(uniqueName(), 'a')), 'etcd: granting a lease failed');
     await wrong.close();
     const anonymous = new EtcdRegistry({ hosts: cluster.endpoints }, { prefix: '/secure', logger: quiet });
     await expectAuthError(anonymous.getService('x'), "etcd: getService 'x' failed");

@@ -62,8 +62,8 @@ describe('etcd backend under faults (real etcd)', function () {
     cluster.members[0]!.start();
     await cluster.waitHealthy();
     const deadline = Date.now() + 20_000;
-    while ((writer.stats().recoveries === 0 || !reader.stats().healthy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(writer.stats().recoveries).to.be.greaterThan(0, 'a new lease was granted and the instances put again');
+    while ((writer.stats().leasesLost === 0 || !reader.stats().healthy) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(writer.stats().leasesLost).to.be.greaterThan(0, 'a new lease was granted and the instances put again');
     expect(ids(await reader.getService(name))).to.deep.equal(['a', 'b']);
     await new Promise((r) => setTimeout(r, 3000)); // past the old lease's TTL: nothing disappears
     expect(ids(await reader.getService(name))).to.deep.equal(['a', 'b']);
@@ -88,8 +88,8 @@ describe('etcd backend under faults (real etcd)', function () {
     }
     // The watcher can see the re-put before the keeper has counted its recovery: allow a moment.
     const deadline = Date.now() + 2000;
-    while (writer.stats().recoveries < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(writer.stats().recoveries).to.be.greaterThanOrEqual(3);
+    while (writer.stats().leasesLost < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(writer.stats().leasesLost).to.be.greaterThanOrEqual(3);
     raw.close();
     w.stop();
   });
@@ -112,11 +112,11 @@ describe('etcd backend under faults (real etcd)', function () {
       const { header } = await raw.getAll().prefix('/compact/').exec();
       await raw.kv.compact({ revision: header.revision, physical: true });
       raw.close();
-      const listedBefore = reader.stats().listedAt;
+      const runsBefore = reader.follows().get('')!.runs;
       await proxy.restore(); // the watch resumes from a compacted revision: etcd cancels it
       const want = ['b', 'c0', 'c1', 'c2', 'c3', 'c4'];
       expect(ids(await until(w, (l) => ids(l).join() === want.join(), 30_000, 'the state after compaction'))).to.deep.equal(want);
-      expect(reader.stats().listedAt).to.be.greaterThan(listedBefore, 'it listed again');
+      expect(reader.follows().get('')!.runs).to.be.greaterThan(runsBefore, 'it listed and watched again');
       await writer.register(instance(name, 'd'));
       expect(ids(await until(w, (l) => l.length === 7, 10_000, 'd after the resume'))).to.include('d');
       w.stop();

@@ -58,7 +58,7 @@ describe('etcd backend', function () {
     expect((await r.getService(name)).map((i) => i.id)).to.deep.equal(['a']);
     await r.deregister(instance(name, 'a'));
     expect(await r.getService(name)).to.deep.equal([]);
-    expect(r.stats().owned).to.equal(0);
+    expect(r.stats().keys).to.equal(0);
   });
 
   it('skips, counts and warns once about foreign or malformed values under the prefix; never throws out of a watcher', async () => {
@@ -89,12 +89,12 @@ describe('etcd backend', function () {
     const r = client({ prefix: '/many' });
     const watchers = await Promise.all(Array.from({ length: 50 }, (_, i) => r.watch(`svc-${i}`)));
     await Promise.all(watchers.map((w) => nextWithin(w, 5000)));
-    expect(r.stats().watches).to.equal(1);
+    expect(r.stats().follows).to.equal(1);
     await r.register(instance('svc-7', 'x'));
     expect((await until(watchers[7]!, (l) => l.length === 1, 5000, 'svc-7')).map((i) => i.id)).to.deep.equal(['x']);
     for (const w of watchers) w.stop();
     await new Promise((res) => setTimeout(res, 50));
-    expect(r.stats().watches).to.equal(0, 'the watch closes when the last watcher stops');
+    expect(r.stats().follows).to.equal(0, 'the watch closes when the last watcher stops');
   });
 
   it('lists then watches from the list revision + 1: nothing registered in between is lost', async () => {

@@ -43,10 +43,11 @@ describe('memory backend', () => {
     await Promise.all([a.close(), b.close(), c.close()]);
   });
 
-  it('installs the built-in memory backend into a fresh scope on demand', async () => {
+  it('finds the built-in memory backend from a fresh scope without writing into it', async () => {
     const scope = new Scope('isolated');
     const r = await createRegistry('memory://', { scope });
-    expect(scope.peek('discovery.backends')!.names()).to.include('memory');
+    expect(r).to.be.instanceOf(MemoryRegistry);
+    expect(scope.peek('discovery.backends')).to.equal(undefined, 'the user scope is untouched');
     await r.close();
   });
 

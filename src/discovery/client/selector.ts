@@ -1,3 +1,4 @@
+import { sleep } from '../driver/abort.js';
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
 import type { Discovery, Watcher } from '../types.js';
@@ -32,6 +33,7 @@ export class Selector {
   #instances: ServiceInstance[] = [];
   #watcher: Watcher | undefined;
   #closed = false;
+  readonly #closer = new AbortController();
   #ready: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   #listeners = new Set<(nodes: readonly Node[]) => void>();
@@ -42,15 +44,41 @@ export class Selector {
     this.balancer = typeof opts.balancer === 'object' ? opts.balancer : createBalancer(opts.balancer ?? 'round-robin');
   }
 
-  /** Starts following the service; resolves once the first list is applied. Idempotent. */
+  /**
+   * Starts following the service; resolves once the first list is applied. Idempotent while
+   * it succeeds; after a failure, the next call tries again. `close()` during `start()` stops
+   * the watcher and makes `start()` reject with `E_DISCOVERY_CLOSED`.
+   */
   start(): Promise<void> {
-    this.#ready ??= (async () => {
-      const w = await this.#opts.discovery.watch(this.name);
-      this.#watcher = w;
-      this.apply(await w.next());
-      this.#loop = this.follow(w);
-    })();
+    if (this.#closed) return Promise.reject(this.closedError());
+    this.#ready ??= this.begin().catch((err: unknown) => {
+      this.#ready = undefined;
+      throw err;
+    });
     return this.#ready;
+  }
+
+  private async begin(): Promise<void> {
+    const w = await this.#opts.discovery.watch(this.name);
+    if (this.#closed) {
+      w.stop();
+      throw this.closedError();
+    }
+    this.#watcher = w;
+    let first: ServiceInstance[];
+    try {
+      first = await w.next();
+    } catch (err) {
+      if (this.#closed) throw this.closedError();
+      w.stop();
+      throw err;
+    }
+    this.apply(first);
+    this.#loop = this.follow(w);
+  }
+
+  private closedError(): DiscoveryError {
+    return new DiscoveryError('E_DISCOVERY_CLOSED', `selector '${this.name}': closed`, { key: this.name });
   }
 
   /** The nodes after filters, as the balancer sees them. */
@@ -86,10 +114,12 @@ export class Selector {
     this.balancer.done?.(node, info);
   }
 
-  /** Stops following. Idempotent. */
+  /** Stops following (a `start()` in progress included). Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closer.abort();
     this.#watcher?.stop();
+    await this.#ready?.catch(() => undefined);
     await this.#loop;
   }
 
@@ -110,7 +140,10 @@ export class Selector {
         if (w === undefined) {
           w = await this.#opts.discovery.watch(this.name);
           this.#watcher = w;
-          if (this.#closed) w.stop();
+          if (this.#closed) {
+            w.stop();
+            return;
+          }
         }
         this.apply(await w.next());
         delay = this.#opts.retryMs ?? 1000;
@@ -119,7 +152,7 @@ export class Selector {
         // Transient failure: keep the last good list, re-watch after a backoff.
         w?.stop();
         w = undefined;
-        await new Promise((r) => setTimeout(r, delay).unref());
+        await sleep(delay, this.#closer.signal);
         delay = Math.min(delay * 2, 30_000);
       }
     }

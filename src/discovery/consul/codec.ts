@@ -1,7 +1,8 @@
 import { DiscoveryError } from '../errors.js';
-import { validateInstance, type ServiceInstance } from '../instance.js';
+import { validateInstance } from '../driver/codec.js';
+import { parseDuration } from '../driver/options.js';
+import type { ServiceInstance } from '../instance.js';
 import { goDuration, type ResolvedConsulOptions } from './options.js';
-import { parseDuration } from '../backends.js';
 
 /** The service definition `PUT /v1/agent/service/register` takes (Consul's field names). */
 export interface AgentServiceRegistration {

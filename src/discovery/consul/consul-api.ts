@@ -6,15 +6,45 @@ import type { ResolvedConsulOptions } from './options.js';
 
 /** The part of papi's request API (under the `consul` client) that registration goes through. */
 interface RawPut {
-  _put(req: { name: string; path: string; type: 'json'; body: unknown; headers: Record<string, string> }): Promise<unknown>;
+  _put(req: { name: string; path: string; type: 'json'; body: unknown; headers: Record<string, string>; ctx: RequestContext; timeout: number }): Promise<unknown>;
 }
 
-/** A cancellable request context, as the `consul` client takes it (`ctx.emit('cancel')` aborts). */
+/** A cancellable request context, as the `consul` client takes it (`ctx.emit('cancel')` aborts; `canceled` refuses to start). */
 export class RequestContext extends EventEmitter {
-  /** Makes the client return `[response, body]`, so that `X-Consul-Index` can be read. */
-  readonly includeResponse = true;
+  /** Read by the client before it sends: a request cancelled before it started is not sent. */
+  canceled = false;
+  /** Makes the client return `[response, body]` (read from the context, not the options), so that `X-Consul-Index` can be read. */
+  includeResponse = false;
   cancel(): void {
+    this.canceled = true;
     this.emit('cancel');
+  }
+
+  /** A context cancelled when `signal` fires; `dispose()` detaches it once the request is done. */
+  static of(signal: AbortSignal | undefined): { ctx: RequestContext; dispose(): void } {
+    const ctx = new RequestContext();
+    if (signal === undefined) return { ctx, dispose: () => undefined };
+    const onAbort = (): void => ctx.cancel();
+    if (signal.aborted) ctx.canceled = true;
+    else signal.addEventListener('abort', onAbort, { once: true });
+    return { ctx, dispose: () => signal.removeEventListener('abort', onAbort) };
+  }
+}
+
+/** The longest a non-blocking request to the agent may take. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Runs one request with a context cancelled by `signal`, and maps its error. */
+async function withContext<T>(signal: AbortSignal | undefined, what: string, fn: (ctx: RequestContext) => Promise<T>, onError?: (err: unknown) => T, includeResponse = false): Promise<T> {
+  const { ctx, dispose } = RequestContext.of(signal);
+  ctx.includeResponse = includeResponse;
+  try {
+    return await fn(ctx);
+  } catch (err) {
+    if (onError !== undefined) return onError(err);
+    throw consulError(what, err);
+  } finally {
+    dispose();
   }
 }
 
@@ -34,27 +64,34 @@ export class ConsulApi {
    * `agent.service.register` keeps only the `lan` and `wan` tagged addresses, and our
    * endpoints are tagged addresses keyed by scheme.
    */
-  async register(body: AgentServiceRegistration): Promise<void> {
-    const req = { name: 'agent.service.register', path: '/agent/service/register', type: 'json' as const, body, headers: (this.o.token === undefined ? {} : { 'x-consul-token': this.o.token }) as Record<string, string> };
-    await (this.client as unknown as RawPut)._put(req).catch((err: unknown) => Promise.reject(consulError(`register '${body.Name}/${body.ID}'`, err)));
+  async register(body: AgentServiceRegistration, signal?: AbortSignal): Promise<void> {
+    const headers = (this.o.token === undefined ? {} : { 'x-consul-token': this.o.token }) as Record<string, string>;
+    await withContext(signal, `register '${body.Name}/${body.ID}'`, (ctx) =>
+      (this.client as unknown as RawPut)._put({ name: 'agent.service.register', path: '/agent/service/register', type: 'json', body, headers, ctx, timeout: REQUEST_TIMEOUT_MS }),
+    );
   }
 
   /** `PUT /v1/agent/service/deregister/{id}`; an id the agent does not know is not an error. */
-  async deregister(id: string): Promise<void> {
-    await this.client.agent.service.deregister(id).catch((err: unknown) => {
-      if (statusOf(err) !== 404) throw consulError(`deregister '${id}'`, err);
-    });
+  async deregister(id: string, signal?: AbortSignal): Promise<void> {
+    await withContext(
+      signal,
+      `deregister '${id}'`,
+      (ctx) => this.client.agent.service.deregister({ id, ctx, timeout: REQUEST_TIMEOUT_MS } as never),
+      (err) => {
+        if (statusOf(err) !== 404) throw consulError(`deregister '${id}'`, err);
+      },
+    );
   }
 
   /** `PUT /v1/agent/check/pass/{id}`. */
-  async pass(checkId: string): Promise<void> {
-    await this.client.agent.check.pass(checkId).catch((err: unknown) => Promise.reject(consulError(`heartbeat of '${checkId}'`, err)));
+  async pass(checkId: string, signal?: AbortSignal): Promise<void> {
+    await withContext(signal, `heartbeat of '${checkId}'`, (ctx) => this.client.agent.check.pass({ id: checkId, ctx, timeout: REQUEST_TIMEOUT_MS } as never));
   }
 
   /** `GET /v1/catalog/services` names, without Consul's own `consul` service. */
-  async serviceNames(): Promise<string[]> {
-    const opts = this.o.dc === undefined ? {} : { dc: this.o.dc };
-    const body = (await this.client.catalog.service.list(opts).catch((err: unknown) => Promise.reject(consulError('list services', err)))) as Record<string, unknown>;
+  async serviceNames(signal?: AbortSignal): Promise<string[]> {
+    const opts = { ...(this.o.dc === undefined ? {} : { dc: this.o.dc }), timeout: REQUEST_TIMEOUT_MS };
+    const body = (await withContext(signal, 'list services', (ctx) => this.client.catalog.service.list({ ...opts, ctx } as never))) as Record<string, unknown>;
     return Object.keys(body ?? {}).filter((n) => n !== 'consul').sort();
   }
 
@@ -62,23 +99,18 @@ export class ConsulApi {
    * `GET /v1/health/service/{name}?passing`, blocking when `index` > 0. Returns the entries
    * and `X-Consul-Index` (0 when missing or unreadable).
    */
-  async health(name: string, q: { index?: number; waitMs?: number; ctx?: RequestContext } = {}): Promise<{ entries: HealthEntry[]; index: number }> {
-    const ctx = q.ctx ?? new RequestContext();
+  async health(name: string, q: { index?: number; waitMs?: number; signal?: AbortSignal } = {}): Promise<{ entries: HealthEntry[]; index: number }> {
+    const blocking = q.index !== undefined && q.index > 0;
+    const waitMs = q.waitMs ?? 30_000;
     const opts = {
       service: name,
       passing: true,
-      ctx,
       ...(this.o.dc === undefined ? {} : { dc: this.o.dc }),
-      ...(q.index === undefined || q.index <= 0 ? {} : { index: String(q.index), wait: `${Math.round((q.waitMs ?? 30_000) / 1000)}s` }),
-      // The agent may hold the query up to wait + wait/16; give the socket a little more.
-      ...(q.waitMs === undefined ? {} : { timeout: q.waitMs + q.waitMs / 16 + 5000 }),
+      ...(blocking ? { index: String(q.index), wait: `${Math.round(waitMs / 1000)}s` } : {}),
+      // The agent may hold a blocking query up to wait + wait/16; give the socket a little more.
+      timeout: blocking ? waitMs + waitMs / 16 + 5000 : REQUEST_TIMEOUT_MS,
     };
-    let res: unknown;
-    try {
-      res = await (this.client.health.service as (o: object) => Promise<unknown>).call(this.client.health, opts);
-    } catch (err) {
-      throw consulError(`health of '${name}'`, err);
-    }
+    const res = await withContext(q.signal, `health of '${name}'`, (ctx) => (this.client.health.service as (o: object) => Promise<unknown>).call(this.client.health, { ...opts, ctx }), undefined, true);
     const [response, body] = res as [{ headers: Record<string, string | undefined> }, unknown];
     const index = Number(response.headers['x-consul-index'] ?? 0);
     return { entries: Array.isArray(body) ? (body as HealthEntry[]) : [], index: Number.isSafeInteger(index) && index > 0 ? index : 0 };

@@ -1,4 +1,5 @@
-import { parseDuration, type BackendConfig } from '../backends.js';
+import type { BackendConfig } from '../backend-config.js';
+import { KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions, type ResolvedKitOptions } from '../driver/options.js';
 import { DiscoveryError } from '../errors.js';
 
 /** An extra health check the agent runs next to our TTL check. */
@@ -16,7 +17,7 @@ export interface ConsulCheck {
 }
 
 /** Options of a {@link ConsulRegistry}; in a URL: `consul://h:8500?ttl=15s&dc=dc1&token=…`. */
-export interface ConsulRegistryOptions {
+export interface ConsulRegistryOptions extends KitOptions {
   host?: string;
   port?: number;
   /** HTTPS to the agent (`?tls=1` in a URL). */
@@ -38,13 +39,6 @@ export interface ConsulRegistryOptions {
   tags?: string[];
   /** Extra HTTP, TCP or gRPC checks, run by the agent. */
   checks?: ConsulCheck[];
-  /** Backoff of heartbeat, re-registration and watch retries (they never give up). */
-  retry?: { minMs?: number; maxMs?: number };
-  /** Where warnings go. Default: `process.emitWarning`. */
-  logger?: {
-    /** One line of warning. */
-    warn(msg: string): void;
-  };
 }
 
 export interface ResolvedConsulOptions {
@@ -58,24 +52,25 @@ export interface ResolvedConsulOptions {
   waitMs: number;
   tags: string[];
   checks: ConsulCheck[];
-  retry: { minMs: number; maxMs: number };
-  logger: { warn(msg: string): void };
+  kit: ResolvedKitOptions;
 }
+
+const CODE_OPTIONS = ['host', 'port', 'secure', 'token', 'dc', 'ttl', 'deregisterCriticalServiceAfter', 'wait', 'tags', 'checks', ...KIT_OPTIONS];
+const URL_OPTIONS = ['ttl', 'deregisterCriticalServiceAfter', 'wait', 'tags', 'dc', 'token', 'tls', ...KIT_URL_OPTIONS];
 
 const TRUE = new Set(['1', 'true', 'yes']);
 
 /** Merges URL options and options given in code (code wins). */
 export function resolveConsulOptions(config: BackendConfig | undefined, code: ConsulRegistryOptions): ResolvedConsulOptions {
+  rejectUnknownOptions('consul', config, code, { code: CODE_OPTIONS, url: URL_OPTIONS });
   const q = config?.url.searchParams;
   const fromUrl = (key: string): string | undefined => q?.get(key) ?? undefined;
   // In a URL, a bare number is seconds (`ttl=15`); in code, milliseconds.
-  const duration = (key: keyof ConsulRegistryOptions, dflt: number): number =>
-    parseDuration(key, code[key] ?? fromUrl(key), code[key] === undefined ? 's' : 'ms') ?? dflt;
-  const ttlMs = duration('ttl', 15_000);
-  if (ttlMs < 1000) throw new DiscoveryError('E_DISCOVERY_URL', `consul: option 'ttl' must be at least 1s (got ${ttlMs} ms)`, { key: 'ttl' });
-  const waitMs = duration('wait', 30_000);
-  if (waitMs < 1000 || waitMs > 600_000) throw new DiscoveryError('E_DISCOVERY_URL', `consul: option 'wait' must be between 1s and 10m (got ${waitMs} ms)`, { key: 'wait' });
-  const deregisterAfterMs = duration('deregisterCriticalServiceAfter', 60_000);
+  const duration = (key: 'ttl' | 'wait' | 'deregisterCriticalServiceAfter', dflt: number, min: number, max: number): number =>
+    parseDuration(key, code[key] ?? fromUrl(key), { bareUnit: code[key] === undefined ? 's' : 'ms', min, max }) ?? dflt;
+  const ttlMs = duration('ttl', 15_000, 1000, 3_600_000);
+  const waitMs = duration('wait', 30_000, 1000, 600_000); // Consul caps a blocking query's wait at 10 m
+  const deregisterAfterMs = duration('deregisterCriticalServiceAfter', 60_000, 0, 30 * 24 * 3_600_000);
   const hostPort = config?.hosts[0];
   const port = code.port ?? (hostPort?.includes(':') ? Number(hostPort.slice(hostPort.lastIndexOf(':') + 1)) : 8500);
   const host = code.host ?? (hostPort === undefined ? '127.0.0.1' : config!.url.hostname.replace(/^\[|\]$/g, ''));
@@ -99,8 +94,7 @@ export function resolveConsulOptions(config: BackendConfig | undefined, code: Co
     waitMs,
     tags: code.tags ?? (fromUrl('tags')?.split(',').filter((t) => t !== '') ?? []),
     checks,
-    retry: { minMs: code.retry?.minMs ?? 200, maxMs: code.retry?.maxMs ?? 5000 },
-    logger: code.logger ?? { warn: (msg) => process.emitWarning(msg, { code: 'PLUGBOARD_CONSUL' }) },
+    kit: resolveKitOptions('consul', config, code),
   };
 }
 

@@ -1,20 +1,14 @@
 import type { IOptions } from 'etcd3';
-import { parseDuration, type BackendConfig } from '../backends.js';
+import type { BackendConfig } from '../backend-config.js';
+import { KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions, type ResolvedKitOptions } from '../driver/options.js';
 import { DiscoveryError } from '../errors.js';
 
 /** Registry options of the etcd backend. */
-export interface EtcdRegistryOptions {
+export interface EtcdRegistryOptions extends KitOptions {
   /** Key prefix (default `/services`): keys are `{prefix}/{name}/{id}`. */
   prefix?: string;
-  /** Lease TTL: a number of ms, or `15s`; at least 1 s (etcd leases count whole seconds). Default 15 s. */
+  /** Lease TTL: a number of ms, or `15s`; from 1 s (etcd leases count whole seconds) to 1 h. Default 15 s. */
   ttl?: number | string;
-  /** Backoff of the lease-recovery loop (it retries forever). */
-  retry?: { minMs?: number; maxMs?: number };
-  /** Where warnings go (bad data under the prefix, lease recovery). Default: `process.emitWarning`. */
-  logger?: {
-    /** One line of warning. */
-    warn(msg: string): void;
-  };
 }
 
 /** Connection options accepted in code or in the URL (`etcd://user:pass@h1:2379,h2:2379/prefix?ttl=15&tls=1`). */
@@ -29,48 +23,57 @@ export interface EtcdConnectionOptions {
 
 /** Everything resolved: etcd3 client options plus registry options. */
 export interface ResolvedEtcdOptions {
-  client: IOptions;
+  /** etcd3 options for a client we create; `undefined` when the caller gave a client. */
+  client: IOptions | undefined;
   prefix: string;
   ttlSeconds: number;
-  retry: { minMs: number; maxMs: number };
-  logger: { warn(msg: string): void };
+  kit: ResolvedKitOptions;
 }
+
+const REGISTRY_OPTIONS = ['prefix', 'ttl', ...KIT_OPTIONS] as const;
+const CONNECTION_OPTIONS = ['hosts', 'username', 'password', 'tls', 'dialTimeout'] as const;
+/** etcd3's own client options, accepted as the first constructor argument and passed through. */
+const ETCD3_OPTIONS = ['hosts', 'auth', 'credentials', 'grpcOptions', 'dialTimeout', 'defaultCallOptions', 'faultHandling'] as const;
+const URL_OPTIONS = ['ttl', 'tls', ...KIT_URL_OPTIONS] as const;
 
 const pem = (v: string | Buffer): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v));
 
 /** Normalises a key prefix to `/a/b` (leading slash, no trailing slash). */
-export function normalisePrefix(prefix: string): string {
+export function normalisePrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string') throw new DiscoveryError('E_DISCOVERY_URL', `etcd: option 'prefix' must be a string like /services, got ${typeof prefix}`, { key: 'prefix' });
   const p = `/${prefix.replace(/^\/+|\/+$/g, '')}`;
   if (p === '/' || /\/\//.test(p)) throw new DiscoveryError('E_DISCOVERY_URL', `etcd prefix '${prefix}' must be a non-empty path like /services`, { key: 'prefix' });
   return p;
 }
 
-/** Merges URL options and options given in code (code wins). */
-export function resolveEtcdOptions(config: BackendConfig | undefined, code: EtcdRegistryOptions & EtcdConnectionOptions): ResolvedEtcdOptions {
+/**
+ * Merges URL options and options given in code (code wins). `given` says what the constructor
+ * got: the parsed URL (`createRegistry`), an etcd3 client, or etcd3 options with ours mixed in.
+ */
+export function resolveEtcdOptions(config: BackendConfig | undefined, code: EtcdRegistryOptions & EtcdConnectionOptions & Partial<IOptions>, given: 'url' | 'client' | 'options'): ResolvedEtcdOptions {
+  const known = given === 'options' ? [...REGISTRY_OPTIONS, ...CONNECTION_OPTIONS, ...ETCD3_OPTIONS] : given === 'client' ? [...REGISTRY_OPTIONS] : [...REGISTRY_OPTIONS, ...CONNECTION_OPTIONS];
+  rejectUnknownOptions('etcd', config, code, { code: known, url: [...URL_OPTIONS] });
   const q = config?.url.searchParams;
-  const tlsInUrl = config?.url.protocol === 'etcds:' || q?.get('tls') === '1' || q?.get('tls') === 'true';
-  const scheme = tlsInUrl || code.tls !== undefined ? 'https' : 'http';
-  const hosts = code.hosts ?? (config?.hosts ?? []).map((h) => `${scheme}://${h.includes(':') ? h : `${h}:2379`}`);
-  if (hosts.length === 0) throw new DiscoveryError('E_DISCOVERY_URL', 'etcd: no hosts (expected etcd://host:2379)', { key: 'host' });
-  const username = code.username ?? (config?.url.username ? decodeURIComponent(config.url.username) : undefined);
-  const password = code.password ?? (config?.url.password ? decodeURIComponent(config.url.password) : undefined);
-  const ttlMs = parseDuration('ttl', code.ttl ?? q?.get('ttl') ?? undefined, code.ttl === undefined ? 's' : 'ms') ?? 15_000;
-  if (ttlMs < 1000) throw new DiscoveryError('E_DISCOVERY_URL', `etcd: option 'ttl' must be at least 1s (got ${ttlMs} ms)`, { key: 'ttl' });
+  const ttlMs = parseDuration('ttl', code.ttl ?? q?.get('ttl') ?? undefined, { bareUnit: code.ttl === undefined ? 's' : 'ms', min: 1000, max: 3_600_000 }) ?? 15_000;
   const path = config?.url.pathname ?? '';
   const prefix = normalisePrefix(code.prefix ?? (path === '' || path === '/' ? '/services' : decodeURIComponent(path)));
+  const kit = resolveKitOptions('etcd', config, code);
+  if (given === 'client') return { client: undefined, prefix, ttlSeconds: Math.ceil(ttlMs / 1000), kit };
+  const tlsInUrl = config?.url.protocol === 'etcds:' || q?.get('tls') === '1' || q?.get('tls') === 'true';
+  const scheme = tlsInUrl || code.tls !== undefined ? 'https' : 'http';
+  const rawHosts = code.hosts ?? (config?.hosts ?? []).map((h) => `${scheme}://${h.includes(':') ? h : `${h}:2379`}`);
+  const hosts = (Array.isArray(rawHosts) ? rawHosts : [rawHosts]).map((h) => (/^https?:\/\//.test(h) ? h : `${scheme}://${h}`));
+  if (hosts.length === 0) throw new DiscoveryError('E_DISCOVERY_URL', 'etcd: no hosts (expected etcd://host:2379, { hosts: [...] } or an Etcd3 client)', { key: 'host' });
+  const username = code.username ?? (config?.url.username ? decodeURIComponent(config.url.username) : undefined);
+  const password = code.password ?? (config?.url.password ? decodeURIComponent(config.url.password) : undefined);
+  const { prefix: _p, ttl: _t, retry: _r, logger: _l, timeout: _to, closeTimeout: _ct, username: _u, password: _pw, tls: _tls, hosts: _h, ...passthrough } = code;
   const client: IOptions = {
+    ...passthrough,
     hosts,
     ...(username === undefined ? {} : { auth: { username, password: password ?? '' } }),
     ...(code.tls === undefined
       ? {}
       : { credentials: { rootCertificate: pem(code.tls.ca), ...(code.tls.key === undefined ? {} : { privateKey: pem(code.tls.key) }), ...(code.tls.cert === undefined ? {} : { certChain: pem(code.tls.cert) }) } }),
-    ...(code.dialTimeout === undefined ? {} : { dialTimeout: code.dialTimeout }),
   };
-  return {
-    client,
-    prefix,
-    ttlSeconds: Math.ceil(ttlMs / 1000),
-    retry: { minMs: code.retry?.minMs ?? 200, maxMs: code.retry?.maxMs ?? 5000 },
-    logger: code.logger ?? { warn: (msg) => process.emitWarning(msg, { code: 'PLUGBOARD_ETCD' }) },
-  };
+  return { client, prefix, ttlSeconds: Math.ceil(ttlMs / 1000), kit };
 }

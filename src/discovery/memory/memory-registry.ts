@@ -1,13 +1,13 @@
-import { RegisterFactory } from '../../decorators/decorators.js';
-import { BACKENDS, isBackendConfig, rememberBackend, parseDuration, type BackendConfig } from '../backends.js';
-import { DiscoveryError, throwIfAborted } from '../errors.js';
-import { sortInstances, validateInstance, type ServiceInstance, type ServiceInstanceInput } from '../instance.js';
-import type { CallOptions, ServiceRegistry, Watcher } from '../types.js';
-import { WatchHub } from '../watch-hub.js';
+import { InvalidOptionError } from '../../container/errors.js';
+import { RegisterBackend } from '../driver/register-backend.js';
+import { isBackendConfig, type BackendConfig } from '../backend-config.js';
+import { DriverRegistry } from '../driver/registry.js';
+import { KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions } from '../driver/options.js';
+import { MemoryDriver } from './memory-driver.js';
 import { MemoryStore, namedStore } from './memory-store.js';
 
 /** Options of a {@link MemoryRegistry}. */
-export interface MemoryRegistryOptions {
+export interface MemoryRegistryOptions extends KitOptions {
   /** The shared store (default: the process-wide store named by the URL host, or `default`). */
   store?: MemoryStore;
   /** Instances expire this many ms after their last renewal; this client renews every ttl/3. Omit for no expiry. */
@@ -17,105 +17,30 @@ export interface MemoryRegistryOptions {
 /**
  * The embedded discovery backend (`memory://`): in-process, for tests, demos and single-process
  * apps. With a TTL it behaves like a lease-based backend: the registering client renews its
- * instances, and `abandon()` stops that, as a crashed process would.
+ * instances, and `abandon()` stops that, as a crashed process would. `close()` removes this
+ * client's instances, like the other backends.
  */
-@RegisterFactory('memory', { registry: BACKENDS })
-export class MemoryRegistry implements ServiceRegistry {
+@RegisterBackend('memory')
+export class MemoryRegistry extends DriverRegistry<MemoryDriver> {
   /** URL scheme of this backend. */
   static readonly scheme = 'memory';
-  readonly backend = 'memory';
   readonly store: MemoryStore;
   readonly ttl: number | undefined;
-  readonly #owned = new Map<string, ServiceInstance>();
-  readonly #hub: WatchHub;
-  #renewTimer: NodeJS.Timeout | undefined;
-  #unsubscribe: () => void;
-  #closed = false;
 
   constructor(config: BackendConfig | MemoryRegistryOptions = {}) {
     const fromUrl = isBackendConfig(config) ? config : undefined;
     const opts = (fromUrl?.options ?? config) as MemoryRegistryOptions;
-    this.store = opts.store ?? namedStore(fromUrl?.url.host || 'default');
-    this.ttl = parseDuration('ttl', opts.ttl ?? fromUrl?.url.searchParams.get('ttl') ?? undefined, fromUrl !== undefined && opts.ttl === undefined ? 's' : 'ms');
-    this.#hub = new WatchHub({
-      follow: (name) => this.#hub.publish(name, this.store.list(name)),
-      unfollow: () => undefined,
-    });
-    this.#unsubscribe = this.store.subscribe((name) => {
-      if (this.#hub.watching(name)) this.#hub.publish(name, this.store.list(name));
-    });
+    rejectUnknownOptions('memory', fromUrl, opts, { code: ['store', 'ttl', ...KIT_OPTIONS], url: ['ttl', ...KIT_URL_OPTIONS] });
+    const store = opts.store ?? namedStore(fromUrl?.url.host || 'default');
+    if (!(store instanceof MemoryStore)) throw new InvalidOptionError('discovery.memory', 'store', 'must be a MemoryStore');
+    const ttl = parseDuration('ttl', opts.ttl ?? fromUrl?.url.searchParams.get('ttl') ?? undefined, { bareUnit: fromUrl !== undefined && opts.ttl === undefined ? 's' : 'ms', min: 1 });
+    super(() => new MemoryDriver(store, ttl), resolveKitOptions('memory', fromUrl, opts));
+    this.store = store;
+    this.ttl = ttl;
   }
 
-  async register(input: ServiceInstanceInput, opts: CallOptions = {}): Promise<void> {
-    this.assertOpen('register');
-    throwIfAborted(opts.signal, 'register');
-    const instance = validateInstance(input);
-    this.store.put(instance, this.ttl);
-    this.#owned.set(key(instance), instance);
-    this.scheduleRenewals();
-  }
-
-  async deregister(input: ServiceInstanceInput, opts: CallOptions = {}): Promise<void> {
-    this.assertOpen('deregister');
-    throwIfAborted(opts.signal, 'deregister');
-    const instance = validateInstance(input);
-    this.#owned.delete(key(instance));
-    this.store.delete(instance.name, instance.id);
-    if (this.#owned.size === 0) this.stopRenewals();
-  }
-
-  async getService(name: string, opts: CallOptions = {}): Promise<ServiceInstance[]> {
-    this.assertOpen('getService');
-    throwIfAborted(opts.signal, `getService '${name}'`);
-    return sortInstances(this.store.list(name));
-  }
-
-  async watch(name: string, opts: CallOptions = {}): Promise<Watcher> {
-    this.assertOpen('watch');
-    return this.#hub.watch(name, opts);
-  }
-
-  /** Stops renewing this client's instances without deregistering them: they expire after the TTL, like a crashed process's. */
+  /** Stops renewing and re-writing this client's instances without removing them: they expire after the TTL, like a crashed process's. */
   abandon(): void {
-    this.stopRenewals();
-    this.#owned.clear();
+    this.abandonRegistrations();
   }
-
-  /** Names with instances in the store. */
-  services(): string[] {
-    return this.store.services();
-  }
-
-  /** Stops watchers and renewals. Owned instances are not deregistered (use `deregister`, or an `App`). */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.stopRenewals();
-    this.#unsubscribe();
-    this.#hub.stopAll();
-  }
-
-  private scheduleRenewals(): void {
-    if (this.ttl === undefined || this.#renewTimer !== undefined) return;
-    const ttl = this.ttl;
-    this.#renewTimer = setInterval(() => {
-      for (const inst of this.#owned.values()) if (!this.store.renew(inst, ttl)) this.store.put(inst, ttl); // expired meanwhile: put it back
-    }, Math.max(1, Math.floor(ttl / 3)));
-    this.#renewTimer.unref();
-  }
-
-  private stopRenewals(): void {
-    if (this.#renewTimer !== undefined) clearInterval(this.#renewTimer);
-    this.#renewTimer = undefined;
-  }
-
-  private assertOpen(op: string): void {
-    if (this.#closed) throw new DiscoveryError('E_DISCOVERY_CLOSED', `memory registry: ${op} after close()`);
-  }
-}
-
-rememberBackend(MemoryRegistry);
-
-function key(i: ServiceInstance): string {
-  return `${i.name}/${i.id}`;
 }

@@ -1,6 +1,6 @@
 /**
  * A thin typed face over the `zookeeper` npm package (the maintained native client): the
- * promise API plus the events this backend needs. Kept apart so the registry reads plainly.
+ * promise API plus the events this backend needs. Kept apart so the driver reads plainly.
  */
 import ZooKeeper from 'zookeeper';
 
@@ -14,27 +14,44 @@ export interface ZkAcl {
 export interface ZkStat {
   ephemeralOwner: unknown;
   version: number;
+  /** Set by the package: whether the node's ephemeral owner is this client's session. */
+  createdInThisSession?: boolean;
 }
+
+/** A watch callback: event type, session state, path. */
+export type ZkWatch = (type: number, state: number, path: string) => void;
 
 /** The subset of the client used here. */
 export interface ZkClient {
   create(path: string, data: string | Buffer, flags: number): Promise<string>;
   exists(path: string, watch: boolean): Promise<ZkStat | null>;
+  w_exists(path: string, watchCb: ZkWatch): Promise<ZkStat | null>;
   get(path: string, watch: boolean): Promise<[ZkStat, Buffer | string]>;
+  w_get(path: string, watchCb: ZkWatch): Promise<[ZkStat, Buffer | string]>;
+  set(path: string, data: string | Buffer, version: number): Promise<ZkStat>;
   get_children(path: string, watch: boolean): Promise<string[]>;
-  w_get_children(path: string, watchCb: (type: number, state: number, path: string) => void): Promise<string[]>;
+  w_get_children(path: string, watchCb: ZkWatch): Promise<string[]>;
   delete_(path: string, version: number): Promise<void>;
-  mkdirp(path: string, cb: (err: Error | null) => void): void;
   add_auth(scheme: string, auth: string, cb: (rc: number, error: string) => void): void;
   set_acl(path: string, version: number, acl: ZkAcl[]): Promise<void>;
   close(): void;
   init(config: object): void;
-  on(event: 'connect' | 'close' | 'connecting', fn: () => void): void;
+  on(event: 'connect' | 'connecting', fn: () => void): void;
+  on(event: 'close', fn: (client: unknown, code: number) => void): void;
+  readonly client_id: string;
 }
 
+const constants = (ZooKeeper as unknown as { constants: Record<string, number> }).constants;
+
 export const ZK = {
-  EPHEMERAL: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_EPHEMERAL']!,
-  LOG_ERROR: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR']!,
+  EPHEMERAL: constants['ZOO_EPHEMERAL']!,
+  PERSISTENT: constants['ZOO_PERSISTENT'] ?? 0,
+  LOG_ERROR: constants['ZOO_LOG_LEVEL_ERROR']!,
+  CREATED_EVENT: constants['ZOO_CREATED_EVENT']!,
+  DELETED_EVENT: constants['ZOO_DELETED_EVENT']!,
+  CHANGED_EVENT: constants['ZOO_CHANGED_EVENT']!,
+  CHILD_EVENT: constants['ZOO_CHILD_EVENT']!,
+  EXPIRED_SESSION_STATE: constants['ZOO_EXPIRED_SESSION_STATE']!,
   PERM_READ: 1,
   PERM_CREATE: 4,
   PERM_ALL: 31,
@@ -57,11 +74,6 @@ export function newClient(connect: string, sessionTimeoutMs: number): ZkClient {
     debug_level: ZK.LOG_ERROR,
     host_order_deterministic: false,
   });
-}
-
-/** Creates `path` and its missing parents as persistent nodes (the package's mkdirp is callback-only). */
-export function mkdirp(zk: ZkClient, path: string): Promise<void> {
-  return new Promise((resolve, reject) => zk.mkdirp(path, (err) => (err ? reject(err) : resolve())));
 }
 
 /** Adds digest credentials to the session (the package's add_auth is callback-only). */

@@ -85,12 +85,14 @@ export class ConsulServer {
   /**
    * An agent restart that lost its state (a dev agent, or a wiped data dir): the services
    * are gone and the index starts again from `startIndex`, below what clients have seen.
+   * With `keepConnections`, open requests are not cut: a blocking query then answers at its
+   * `wait` with an index lower than the one it was given (Consul's "index went backwards").
    */
-  async restart(startIndex = 1): Promise<void> {
-    await this.stop();
+  async restart(startIndex = 1, opts: { keepConnections?: boolean } = {}): Promise<void> {
+    if (opts.keepConnections !== true) await this.stop();
     this.state.close();
     this.state = this.newState(startIndex);
-    await this.resume();
+    if (opts.keepConnections !== true) await this.resume();
   }
 
   async destroy(): Promise<void> {

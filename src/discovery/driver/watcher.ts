@@ -1,6 +1,7 @@
-import { DiscoveryError } from './errors.js';
-import { listFingerprint, type ServiceInstance } from './instance.js';
-import type { WatchHealth, Watcher } from './types.js';
+import { DiscoveryError } from '../errors.js';
+import type { ServiceInstance } from '../instance.js';
+import type { WatchHealth, Watcher } from '../types.js';
+import { sameList } from './codec.js';
 
 /**
  * The one watcher implementation every backend uses. A backend only calls `publish(list)`
@@ -12,7 +13,7 @@ import type { WatchHealth, Watcher } from './types.js';
 export class ListWatcher implements Watcher {
   readonly #name: string;
   #pending: ServiceInstance[] | undefined;
-  #lastDelivered: string | undefined;
+  #lastDelivered: readonly ServiceInstance[] | undefined;
   #waiter: { resolve: (l: ServiceInstance[]) => void; reject: (e: unknown) => void } | undefined;
   #stopped = false;
   #health: WatchHealth = { healthy: true, since: Date.now() };
@@ -20,7 +21,7 @@ export class ListWatcher implements Watcher {
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.stop();
 
-  /** @internal Backends create watchers through a `WatchHub`. Aborting `signal` stops the watcher. */
+  /** @internal Created by the kit's `WatchHub`. Aborting `signal` stops the watcher. */
   constructor(name: string, onStop: (w: ListWatcher) => void, signal?: AbortSignal) {
     this.#name = name;
     this.#onStop = onStop;
@@ -38,7 +39,7 @@ export class ListWatcher implements Watcher {
 
   next(): Promise<ServiceInstance[]> {
     if (this.#stopped) return Promise.reject(this.stoppedError());
-    if (this.#waiter !== undefined) return Promise.reject(new DiscoveryError('E_DISCOVERY_BACKEND', `watch '${this.#name}': next() called while another next() is pending`));
+    if (this.#waiter !== undefined) return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `watch '${this.#name}': next() called while another next() is pending`));
     if (this.#pending !== undefined) return Promise.resolve(this.take());
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
@@ -71,8 +72,7 @@ export class ListWatcher implements Watcher {
   /** @internal A new full list from the backend. */
   publish(list: readonly ServiceInstance[]): void {
     if (this.#stopped) return;
-    const fp = listFingerprint(list);
-    if (fp === this.#lastDelivered) {
+    if (this.#lastDelivered !== undefined && sameList(list, this.#lastDelivered)) {
       this.#pending = undefined; // back to what the consumer already has: nothing to report
       return;
     }
@@ -92,7 +92,7 @@ export class ListWatcher implements Watcher {
   private take(): ServiceInstance[] {
     const list = this.#pending!;
     this.#pending = undefined;
-    this.#lastDelivered = listFingerprint(list);
+    this.#lastDelivered = list;
     return list;
   }
 

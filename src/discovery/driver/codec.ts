@@ -1,0 +1,125 @@
+/**
+ * The instance codec every driver shares: validation on the way in, decoding of stored values
+ * on the way out (foreign or malformed data gives `undefined`, never an exception), and cheap
+ * list comparison for watchers.
+ */
+import { DiscoveryError } from '../errors.js';
+import type { ServiceInstance } from '../instance.js';
+
+/** Largest instance accepted, as JSON. Keeps a bad client from filling a backend. */
+export const MAX_INSTANCE_BYTES = 64 * 1024;
+const MAX_ID = 256;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+/** The canonical JSON of instances this codec produced: compared instead of re-serialising. */
+const canonical = new WeakMap<ServiceInstance, string>();
+
+function fail(field: string, problem: string): never {
+  throw new DiscoveryError('E_DISCOVERY_INSTANCE', `invalid service instance: ${field} ${problem}`, { key: field });
+}
+
+/** Why `name` cannot be a service name, or `undefined` when it can (letters, digits, `.`, `_`, `-`; at most 253). */
+export function serviceNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name === '') return 'must be a non-empty string';
+  if (!NAME.test(name)) return `'${name.slice(0, 80)}' must be letters, digits, '.', '_' or '-' (at most 253, not starting with a symbol)`;
+  return undefined;
+}
+
+/** Throws `E_DISCOVERY_INSTANCE` (key `name`) unless `name` is a valid service name; `what` names the call. */
+export function validateServiceName(name: unknown, what: string): string {
+  const problem = serviceNameProblem(name);
+  if (problem !== undefined) throw new DiscoveryError('E_DISCOVERY_INSTANCE', `${what}: service name ${problem}`, { key: 'name' });
+  return name as string;
+}
+
+/**
+ * Checks an instance and returns a frozen, detached copy. The message of the
+ * `E_DISCOVERY_INSTANCE` error names the field: `instance.endpoints[1] …`. `knownSize` is
+ * the JSON size when the caller has it (values read from a store), saving a re-serialisation.
+ */
+export function validateInstance(input: unknown, knownSize?: number): ServiceInstance {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('instance', 'must be an object');
+  const i = input as Record<string, unknown>;
+  const nameProblem = serviceNameProblem(i['name']);
+  if (nameProblem !== undefined) fail('instance.name', nameProblem);
+  const id = validateId(i['id']);
+  const version = i['version'] ?? '';
+  if (typeof version !== 'string') fail('instance.version', 'must be a string');
+  const metadata: Record<string, string> = {};
+  const rawMeta = i['metadata'] ?? {};
+  if (typeof rawMeta !== 'object' || rawMeta === null || Array.isArray(rawMeta)) fail('instance.metadata', 'must be an object of strings');
+  for (const k of Object.keys(rawMeta)) {
+    const v = (rawMeta as Record<string, unknown>)[k];
+    if (typeof v !== 'string') fail(`instance.metadata.${k}`, `must be a string, got ${v === null ? 'null' : typeof v}`);
+    Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true }); // `__proto__` stays data
+  }
+  const endpoints = i['endpoints'];
+  if (!Array.isArray(endpoints) || endpoints.length === 0) fail('instance.endpoints', 'must be a non-empty array of URLs');
+  (endpoints as unknown[]).forEach((e, n) => {
+    if (typeof e !== 'string') fail(`instance.endpoints[${n}]`, 'must be a string');
+    let url: URL;
+    try {
+      url = new URL(e as string);
+    } catch {
+      fail(`instance.endpoints[${n}]`, `'${(e as string).slice(0, 80)}' is not a valid URL`);
+    }
+    if (url.host === '') fail(`instance.endpoints[${n}]`, `'${(e as string).slice(0, 80)}' has no host`);
+  });
+  const out: ServiceInstance = Object.freeze({
+    id,
+    name: i['name'] as string,
+    version,
+    metadata: Object.freeze(metadata),
+    endpoints: Object.freeze([...(endpoints as string[])]),
+  });
+  const json = JSON.stringify(out);
+  const size = knownSize ?? Buffer.byteLength(json);
+  if (size > MAX_INSTANCE_BYTES) fail('instance', `is ${size} bytes as JSON; the limit is ${MAX_INSTANCE_BYTES}`);
+  canonical.set(out, json);
+  return out;
+}
+
+/** Checks an instance id: non-empty, at most 256 characters, no whitespace or `/`. */
+export function validateId(id: unknown): string {
+  if (typeof id !== 'string' || id === '') fail('instance.id', 'must be a non-empty string');
+  if (id.length > MAX_ID || id.trim() !== id || /[\s/]/.test(id)) fail('instance.id', `'${id.slice(0, 80)}' must be at most ${MAX_ID} characters with no whitespace or '/'`);
+  return id;
+}
+
+/** The JSON stored for an instance (what {@link decodeInstance} reads back). */
+export function encodeInstance(i: ServiceInstance): string {
+  let json = canonical.get(i);
+  if (json === undefined) {
+    json = JSON.stringify({ id: i.id, name: i.name, version: i.version, metadata: i.metadata, endpoints: i.endpoints });
+    canonical.set(i, json);
+  }
+  return json;
+}
+
+/** Parses an instance stored by a backend; returns `undefined` (never throws) for foreign or malformed data. */
+export function decodeInstance(raw: string | Uint8Array): ServiceInstance | undefined {
+  try {
+    const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
+    if (text.length > MAX_INSTANCE_BYTES * 4) return undefined; // far too big to be one of ours: do not even parse it
+    return validateInstance(JSON.parse(text), typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether two instances carry the same data (same id, name, version, metadata and endpoints). */
+export function sameInstance(a: ServiceInstance, b: ServiceInstance): boolean {
+  return a === b || encodeInstance(a) === encodeInstance(b);
+}
+
+/** Whether two id-sorted lists are equal, instance by instance. */
+export function sameList(a: readonly ServiceInstance[], b: readonly ServiceInstance[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameInstance(a[i]!, b[i]!)) return false;
+  return true;
+}
+
+/** Sorts instances by id, for stable lists. */
+export function sortInstances(list: Iterable<ServiceInstance>): ServiceInstance[] {
+  return [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

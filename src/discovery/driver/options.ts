@@ -1,0 +1,146 @@
+/**
+ * URL and option helpers for drivers: parsing a registry URL, reading durations with bounds,
+ * and refusing options nobody reads (a typo such as `?tll=5` must not pass silently).
+ */
+import { InvalidOptionError } from '../../container/errors.js';
+import { closestName } from '../../container/names.js';
+import { DiscoveryError } from '../errors.js';
+import type { BackendConfig } from '../backend-config.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
+
+/** The longest delay a Node timer can hold (about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Parses a registry URL, with `E_DISCOVERY_URL` naming what is wrong. The authority may list
+ * several hosts (`etcd://u:p@h1:2379,h2:2379/services?ttl=15`); `url` carries the first.
+ */
+export function parseRegistryUrl(url: string | URL): { url: URL; hosts: string[] } {
+  if (url instanceof URL) return { url, hosts: url.host === '' ? [] : [url.host] };
+  if (typeof url !== 'string' || url.trim() === '') throw new DiscoveryError('E_DISCOVERY_URL', `registry URL must be a non-empty string, got ${url === '' ? "''" : typeof url}`);
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)(.*)$/s.exec(url);
+  if (m === null) throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': missing scheme (expected e.g. memory://, etcd://host:2379)`);
+  const [, scheme, userinfo, authority, rest] = m as unknown as [string, string, string | undefined, string, string];
+  const hosts = authority === '' ? [] : authority.split(',');
+  hosts.forEach((h, i) => {
+    if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(h)) {
+      throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': host ${i + 1} '${h}' is not host[:port]`, { key: 'host' });
+    }
+  });
+  try {
+    const first = `${scheme}://${userinfo === undefined ? '' : `${userinfo}@`}${hosts[0] ?? ''}${rest}`;
+    return { url: new URL(first), hosts };
+  } catch (err) {
+    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': not a valid URL after the scheme '${scheme}://'`, { cause: err });
+  }
+}
+
+/** The URL with any password replaced, for messages. */
+export function redact(url: string): string {
+  return url.replace(/^([^:]+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+}
+
+/** Bounds of a duration option. */
+export interface DurationBounds {
+  /** Unit of a bare number: `'s'` in URLs (`ttl=15`), `'ms'` in code. */
+  bareUnit?: 'ms' | 's';
+  min?: number;
+  /** Default: the longest timer Node can hold. */
+  max?: number;
+}
+
+/**
+ * Reads a duration: a number, or a string like `15s`, `500ms`, `1m`, `2h`. Values outside
+ * `[min, max]` are refused with `E_DISCOVERY_URL` (a `600h` TTL would overflow a timer and
+ * fire at once, so it is an error rather than a surprise).
+ */
+export function parseDuration(what: string, value: unknown, bounds: DurationBounds | 'ms' | 's' = {}): number | undefined {
+  const b = typeof bounds === 'string' ? { bareUnit: bounds } : bounds;
+  if (value === undefined || value === null || value === '') return undefined;
+  let ms: number | undefined;
+  const bare = b.bareUnit ?? 'ms';
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) ms = bare === 's' ? value * 1000 : value;
+  else if (typeof value === 'string') {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+    if (m !== null) ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? bare]!;
+  }
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': '${String(value).slice(0, 80)}' is not a duration (use e.g. 15s, 500ms, 1m)`, { key: what });
+  }
+  const max = b.max ?? MAX_TIMER_MS;
+  if (ms > max) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${String(value)} is longer than the largest allowed, ${formatMs(max)}`, { key: what });
+  if (b.min !== undefined && ms < b.min) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${String(value)} is shorter than the smallest allowed, ${formatMs(b.min)}`, { key: what });
+  return ms;
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/**
+ * Refuses options nobody reads, naming the closest known one: `E_DISCOVERY_URL` for URL query
+ * parameters, `E_INVALID_OPTION` for options given in code.
+ */
+export function rejectUnknownOptions(backend: string, config: BackendConfig | undefined, code: object, known: { url: readonly string[]; code: readonly string[] }): void {
+  for (const key of Object.keys(code)) {
+    if (known.code.includes(key)) continue;
+    const near = closestName(key, known.code);
+    throw new InvalidOptionError(`discovery.${backend}`, key, `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...known.code].sort().join(', ')}`);
+  }
+  for (const key of config?.url.searchParams.keys() ?? []) {
+    if (known.url.includes(key)) continue;
+    const near = closestName(key, known.url);
+    throw new DiscoveryError('E_DISCOVERY_URL', `${backend} URL: unknown option '${key}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...known.url].sort().join(', ') || '(none)'}`, { key });
+  }
+}
+
+/** Options every backend takes, handled by the kit. */
+export interface KitOptions {
+  /** Backoff of every retry loop (writes, subscriptions, sessions); they never give up. */
+  retry?: { minMs?: number; maxMs?: number };
+  /** How long `register` and `deregister` wait for the store by default: ms or `'30s'` (default 30 s). A call's own signal may end it sooner. */
+  timeout?: number | string;
+  /** How long `close()` may take before it drops connections without waiting: ms or `'5s'` (default 5 s). */
+  closeTimeout?: number | string;
+  /** Where warnings go (bad data under our prefix, failing writes). Default: `process.emitWarning`. */
+  logger?: {
+    /** One line of warning. */
+    warn(msg: string): void;
+  };
+}
+
+/** The kit options' names, in code and in URLs (`?timeout=10s&closeTimeout=2s`). */
+export const KIT_OPTIONS = ['retry', 'timeout', 'closeTimeout', 'logger'] as const;
+export const KIT_URL_OPTIONS = ['timeout', 'closeTimeout'] as const;
+
+/** {@link KitOptions}, resolved. */
+export interface ResolvedKitOptions {
+  retry: RetryPolicy;
+  timeoutMs: number;
+  closeTimeoutMs: number;
+  warn(msg: string): void;
+}
+
+/** Resolves the kit's options from code (which wins) and the URL. */
+export function resolveKitOptions(backend: string, config: BackendConfig | undefined, code: KitOptions): ResolvedKitOptions {
+  const q = config?.url.searchParams;
+  const fromCode = (v: unknown): boolean => v !== undefined;
+  const timeoutMs = parseDuration('timeout', code.timeout ?? q?.get('timeout') ?? undefined, { bareUnit: fromCode(code.timeout) ? 'ms' : 's', min: 1 }) ?? 30_000;
+  const closeTimeoutMs = parseDuration('closeTimeout', code.closeTimeout ?? q?.get('closeTimeout') ?? undefined, { bareUnit: fromCode(code.closeTimeout) ? 'ms' : 's', min: 0 }) ?? 5000;
+  const minMs = code.retry?.minMs ?? DEFAULT_RETRY.minMs;
+  const maxMs = code.retry?.maxMs ?? Math.max(DEFAULT_RETRY.maxMs, minMs);
+  if (!(minMs > 0 && maxMs >= minMs && maxMs <= MAX_TIMER_MS)) {
+    throw new InvalidOptionError(`discovery.${backend}`, 'retry', `needs 0 < minMs ≤ maxMs ≤ ${MAX_TIMER_MS} (got minMs ${minMs}, maxMs ${maxMs})`);
+  }
+  if (code.logger !== undefined && typeof code.logger?.warn !== 'function') throw new InvalidOptionError(`discovery.${backend}`, 'logger', 'must have a warn(msg) method');
+  const logger = code.logger;
+  return {
+    retry: { minMs, maxMs },
+    timeoutMs,
+    closeTimeoutMs,
+    warn: logger !== undefined ? (msg) => logger.warn(msg) : (msg) => process.emitWarning(msg, { code: `PLUGBOARD_${backend.toUpperCase()}` }),
+  };
+}
