@@ -18,8 +18,8 @@ export interface CallOptions {
 export interface Registrar {
   /** Registers (or replaces, by id) an instance. See the interface comment. */
   register(instance: ServiceInstanceInput, opts?: CallOptions): Promise<void>;
-  /** Removes an instance (by name and id); removing an unknown one is not an error. */
-  deregister(instance: ServiceInstanceInput, opts?: CallOptions): Promise<void>;
+  /** Removes an instance; only its name and id are read. Removing an unknown one is not an error. */
+  deregister(instance: ServiceInstanceInput | Pick<ServiceInstance, 'name' | 'id'>, opts?: CallOptions): Promise<void>;
 }
 
 /** Backend health as a watcher sees it. */

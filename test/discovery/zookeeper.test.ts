@@ -4,7 +4,7 @@ import ZooKeeper from 'zookeeper';
 import { createRegistry } from '../../src/discovery/index.js';
 import { ZooKeeperRegistry } from '../../src/discovery/zookeeper/index.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { ZooKeeperServer } from '../support/zookeeper-server.js';
+import { closeZk, ZooKeeperServer } from '../support/zookeeper-server.js';
 import { discoveryContract, instance, nextWithin, uniqueName, until } from './contract.js';
 
 const quiet = { warn: () => undefined };
@@ -59,7 +59,7 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       const [stat, data] = await raw.get(`/svc-root/${name}/a`, false);
       expect(JSON.parse(data.toString())).to.include({ id: 'a', name });
       expect(String(stat.ephemeralOwner)).to.not.equal('0', 'the leaf is ephemeral');
-      raw.close();
+      await closeZk(raw);
     });
 
     it('session expiry: the server is down longer than the session timeout; the leaf is re-created within 2 s of the reconnect and watchers converge', async () => {
@@ -102,8 +102,8 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       const [stat, data] = await raw.get(`/stale/${name}/a`, false);
       expect(JSON.parse(data.toString()).version).to.equal('new');
       const mine = await rawClient(server.connect);
-      mine.close();
-      raw.close(); // the old session's close must not take our leaf with it
+      await closeZk(mine);
+      await closeZk(raw); // the old session's close must not take our leaf with it
       await new Promise((res) => setTimeout(res, 500));
       expect((await r.getService(name)).map((i) => i.version)).to.deep.equal(['new']);
       void stat;
@@ -156,7 +156,7 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       await new Promise<void>((res) => stranger.add_auth('digest', 'svc:s3cret', () => res()));
       await stranger.delete_(leaf, -1);
       expect(await r.getService(name)).to.deep.equal([], 'with the credentials, the delete is allowed');
-      stranger.close();
+      await closeZk(stranger);
     });
 
     it('skips, counts and warns once about malformed data written by others', async () => {
@@ -175,7 +175,7 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       await until(w, (l) => l.length === 2, 5000, 'good2');
       expect(r.stats().skipped).to.be.greaterThanOrEqual(4);
       expect(warnings.filter((m) => m.includes(`/zkbad/${name}/junk`))).to.have.length(1);
-      raw.close();
+      await closeZk(raw);
       w.stop();
     });
   });

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:f
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ZooKeeper from 'zookeeper';
 import { freePort } from './free-port.js';
 
 const JAR = '/usr/share/java/zookeeper.jar';
@@ -76,4 +77,38 @@ export class ZooKeeperServer {
     await this.stopProcess();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Ends the ZooKeeper session `session` (id and password in hex), the documented way to make a
+ * session expire in a test: a second client connects with the same id and password, then
+ * closes. The session's owner then learns that its session expired.
+ */
+export async function expireSession(connect: string, session: { id: string; password: string }): Promise<void> {
+  const zk = new (ZooKeeper as unknown as new (c: object) => { init(c: object): void; once(e: string, f: () => void): void; close(): void })({
+    connect,
+    timeout: 2000,
+    client_id: session.id,
+    client_password: session.password,
+    debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'],
+  });
+  await new Promise<void>((resolve) => {
+    zk.once('connect', () => resolve());
+    zk.init({});
+  });
+  await closeZk(zk);
+}
+
+/**
+ * Closes a raw `zookeeper` client outside of its own callbacks: after an `await` on one of its
+ * promises, code runs inside the native callback, and closing there crashes the process (see
+ * closeSafely in src/discovery/zookeeper/zk-client.ts).
+ */
+export function closeZk(zk: { close(): void }): Promise<void> {
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      zk.close();
+      resolve();
+    }),
+  );
 }

@@ -45,11 +45,12 @@ export function abortable<T>(task: Promise<T>, signal: AbortSignal | undefined, 
 }
 
 /**
- * Waits `ms` (an unref'd timer: it never keeps the process alive). Resolves `true` when the time
- * passed, `false` as soon as `signal` fires; it never rejects, so retry loops just check their
- * own state afterwards.
+ * Waits `ms`. Resolves `true` when the time passed, `false` as soon as `signal` fires; it never
+ * rejects, so retry loops just check their own state afterwards. The timer is unref'd (it never
+ * keeps the process alive) unless `ref` is set: for waits someone is holding on to, such as the
+ * retries of a followed name that still has watchers.
  */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+export function sleep(ms: number, signal?: AbortSignal, ref = false): Promise<boolean> {
   if (signal?.aborted === true) return Promise.resolve(false);
   return new Promise((resolve) => {
     const done = (passed: boolean): void => {
@@ -59,7 +60,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     };
     const onAbort = (): void => done(false);
     const timer = setTimeout(() => done(true), ms);
-    timer.unref();
+    if (!ref) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -75,7 +76,9 @@ export class Deadline extends Error {
 /**
  * One signal for a call: it fires when any of `signals` fires or after `timeoutMs`. `dispose()`
  * removes every listener and clears the timer, so a finished call leaves nothing behind
- * (unlike `AbortSignal.timeout`, whose timer lives on until it fires).
+ * (unlike `AbortSignal.timeout`, whose timer lives on until it fires). The timer is ref'd on
+ * purpose: a call someone awaits keeps the process alive until it settles (at most
+ * `timeoutMs`), while the kit's background upkeep, whose timers are unref'd, never does.
  */
 export function callSignal(signals: ReadonlyArray<AbortSignal | undefined>, timeoutMs?: number): { signal: AbortSignal; dispose(): void } {
   const ac = new AbortController();
@@ -104,7 +107,6 @@ export function callSignal(signals: ReadonlyArray<AbortSignal | undefined>, time
       dispose();
       ac.abort(new Deadline(timeoutMs));
     }, timeoutMs);
-    timer.unref();
   }
   return { signal: ac.signal, dispose };
 }

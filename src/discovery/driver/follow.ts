@@ -133,7 +133,8 @@ export class Follow {
             this.#failures++;
             this.setHealth(err instanceof Error ? err : new Error(String(err)));
             this.setState('retrying');
-            await sleep(backoff(this.#failures - 1, this.retry), run.signal);
+            // Ref'd: watchers are held open on purpose, and keep the process alive like a socket would.
+            await sleep(backoff(this.#failures - 1, this.retry), run.signal, true);
           }
         } finally {
           this.closed.removeEventListener('abort', onClose);

@@ -42,6 +42,7 @@ export {
   type DurationBounds,
   type KitOptions,
   type ResolvedKitOptions,
+  type Interposer,
 } from './options.js';
 export { isBackendConfig, type BackendConfig } from '../backend-config.js';
 export { BACKENDS, backendRegistry, libraryScope } from '../backends.js';

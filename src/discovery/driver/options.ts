@@ -110,10 +110,19 @@ export interface KitOptions {
     /** One line of warning. */
     warn(msg: string): void;
   };
+  /**
+   * For `plugboard/testing`'s interleaving checker, not for production: every call the kit
+   * makes to the driver (`apply`, `remove`, `beat`, `read`, `services`) goes through it, so a
+   * scheduler can choose the order in which their results arrive.
+   */
+  interpose?: Interposer;
 }
 
+/** Wraps one driver call: `run()` starts it; the returned promise delivers its outcome. */
+export type Interposer = <T>(what: string, run: () => Promise<T>) => Promise<T>;
+
 /** The kit options' names, in code and in URLs (`?timeout=10s&closeTimeout=2s`). */
-export const KIT_OPTIONS = ['retry', 'timeout', 'closeTimeout', 'logger'] as const;
+export const KIT_OPTIONS = ['retry', 'timeout', 'closeTimeout', 'logger', 'interpose'] as const;
 export const KIT_URL_OPTIONS = ['timeout', 'closeTimeout'] as const;
 
 /** {@link KitOptions}, resolved. */
@@ -122,7 +131,10 @@ export interface ResolvedKitOptions {
   timeoutMs: number;
   closeTimeoutMs: number;
   warn(msg: string): void;
+  interpose: Interposer;
 }
+
+const direct: Interposer = (_what, run) => run();
 
 /** Resolves the kit's options from code (which wins) and the URL. */
 export function resolveKitOptions(backend: string, config: BackendConfig | undefined, code: KitOptions): ResolvedKitOptions {
@@ -137,7 +149,9 @@ export function resolveKitOptions(backend: string, config: BackendConfig | undef
   }
   if (code.logger !== undefined && typeof code.logger?.warn !== 'function') throw new InvalidOptionError(`discovery.${backend}`, 'logger', 'must have a warn(msg) method');
   const logger = code.logger;
+  if (code.interpose !== undefined && typeof code.interpose !== 'function') throw new InvalidOptionError(`discovery.${backend}`, 'interpose', 'must be a function');
   return {
+    interpose: code.interpose ?? direct,
     retry: { minMs, maxMs },
     timeoutMs,
     closeTimeoutMs,

@@ -19,11 +19,11 @@
  * - an intent overtaken by a later one resolves when the later one is applied (as if it had
  *   been applied and then replaced).
  */
+import { setMaxListeners } from 'node:events';
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
 import { abortError, sleep } from './abort.js';
 import { backoff, type RetryPolicy } from './backoff.js';
-import { sameInstance } from './codec.js';
 
 /** What identifies an instance in a store: its service name and its id. */
 export interface InstanceKey {
@@ -67,8 +67,10 @@ class KeyState {
   target: ServiceInstance | undefined;
   /** The version the store is known to hold, or -1 when unknown (after a failure or a loss). */
   appliedVersion = -1;
-  /** What the store holds when `appliedVersion` ≥ 0 (`undefined`: nothing). */
+  /** What this reconciler last wrote for the key (`undefined`: nothing, or it was removed). */
   applied: ServiceInstance | undefined;
+  /** The store lost the key ({@link Reconciler.invalidate}) and it has not been written since. */
+  lost = false;
   /** Bumped by {@link Reconciler.invalidate}: a write begun in an older epoch may have gone to a dead lease or session. */
   epoch = 0;
   running = false;
@@ -123,6 +125,7 @@ export class Reconciler {
   constructor(writes: StoreWrites, opts: ReconcilerOptions) {
     this.#writes = writes;
     this.#opts = opts;
+    setMaxListeners(0, this.#closer.signal); // every write in flight listens to it: thousands are fine
   }
 
   /** Whether {@link close} was called. */
@@ -149,16 +152,21 @@ export class Reconciler {
     for (const st of states) {
       st.epoch++;
       if (st.target === undefined) continue; // nothing to restore; a loss only removes
+      st.lost = true;
       st.appliedVersion = -1;
       this.#rewrites++;
       this.kick(st);
     }
   }
 
-  /** The desired instances whose write is confirmed (what heartbeats keep alive). */
+  /**
+   * What heartbeats keep alive: for every key still desired, the content last written to the
+   * store, unless the store is known to have lost it. An update in flight (or failing) does not
+   * stop the beats of the version already there.
+   */
   confirmed(): ServiceInstance[] {
     const out: ServiceInstance[] = [];
-    for (const st of this.#keys.values()) if (st.target !== undefined && st.converged && !st.inflight) out.push(st.target);
+    for (const st of this.#keys.values()) if (st.target !== undefined && st.applied !== undefined && !st.lost) out.push(st.applied);
     return out;
   }
 
@@ -225,12 +233,9 @@ export class Reconciler {
     const intent: Intent = { instance, version: st.version, state: 'pending', waiter: undefined };
     st.intents.push(intent);
     st.target = instance;
-    // Already there (the same data re-registered, or a second deregister): nothing to write.
-    if (!st.inflight && st.appliedVersion >= 0 && sameTarget(st.applied, instance)) st.appliedVersion = st.version;
-    if (st.converged) {
-      this.settle(st);
-      return Promise.resolve();
-    }
+    // Always written, even when we believe the store already holds it: it may have lost it
+    // (a revoked lease, an agent restart) before we noticed, and a call that resolves is one
+    // the store confirmed.
     const done = new Promise<void>((resolve, reject) => {
       intent.waiter = { resolve, reject };
       if (signal === undefined) return;
@@ -267,10 +272,7 @@ export class Reconciler {
     }
     st.version++;
     st.target = target;
-    if (!st.inflight && st.appliedVersion >= 0 && sameTarget(st.applied, target)) st.appliedVersion = st.version;
-    if (st.converged) this.settle(st);
-    else this.kick(st);
-    this.maybeDrop(st);
+    this.kick(st);
   }
 
   /** Resolves the intents the applied version covers, and prunes history no withdrawal can fall back to. */
@@ -333,6 +335,7 @@ export class Reconciler {
           if (st.epoch === epoch) {
             st.appliedVersion = version;
             st.applied = target;
+            st.lost = false;
           }
           if (st.failures > 0) this.#opts.onRecovery?.(st.id);
           st.failures = 0;
@@ -406,9 +409,4 @@ export class Reconciler {
     this.#settledWaiters = [];
     for (const w of waiters) w();
   }
-}
-
-function sameTarget(a: ServiceInstance | undefined, b: ServiceInstance | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return sameInstance(a, b);
 }

@@ -8,6 +8,7 @@
  *   caller's signal on every call, warn-once for foreign data, and a bounded `close()` after
  *   which no handle of ours is left.
  */
+import { setMaxListeners } from 'node:events';
 import { PlugboardError } from '../../container/errors.js';
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance, ServiceInstanceInput } from '../instance.js';
@@ -59,6 +60,7 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
   #skipped = 0;
 
   constructor(make: DriverFactory<D>, kit: ResolvedKitOptions) {
+    setMaxListeners(0, this.#closer.signal); // every call and subscription in flight listens to it
     this.#kit = kit;
     this.#warn = new WarnOnce(kit.warn);
     const ctx: DriverContext = {
@@ -74,8 +76,9 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
     this.driver = make(ctx);
     this.backend = this.driver.backend;
     const driver = this.driver;
+    const via = kit.interpose;
     this.#reconciler = new Reconciler(
-      { apply: (i, s) => driver.apply(i, s), remove: (k, s) => driver.remove(k, s) },
+      { apply: (i, s) => via(`apply ${i.name}/${i.id}`, () => driver.apply(i, s)), remove: (k, s) => via(`remove ${k.name}/${k.id}`, () => driver.remove(k, s)) },
       {
         retry: kit.retry,
         onFailure: (key, err, n) => this.#warn.warnOnce(`write:${key}`, `${this.backend}: writing '${key}' failed (${describe(err)}); retrying until it works (attempt ${n})`),
@@ -88,7 +91,7 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
       hb === undefined
         ? undefined
         : runHeartbeat(
-            hb,
+            { intervalMs: hb.intervalMs, beat: (i, s) => via(`beat ${i.name}/${i.id}`, () => hb.beat(i, s)) },
             this.#reconciler,
             kit.retry,
             this.#closer.signal,
@@ -136,7 +139,7 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
     throwIfAborted(opts.signal, what);
     const mirrored = this.#hub.current(name);
     if (mirrored !== undefined) return [...mirrored];
-    return sortInstances(await this.call(what, opts, (signal) => this.driver.read(name, signal)));
+    return sortInstances(await this.call(what, opts, (signal) => this.#kit.interpose(`read ${name}`, () => this.driver.read(name, signal))));
   }
 
   /** A watcher of `name`. It never waits for the backend: its first `next()` resolves once a list exists. */
@@ -151,7 +154,7 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
   async services(opts: CallOptions = {}): Promise<string[]> {
     this.assertOpen('services');
     throwIfAborted(opts.signal, 'services');
-    return [...(await this.call('services', opts, (signal) => this.driver.services(signal)))].sort();
+    return [...(await this.call('services', opts, (signal) => this.#kit.interpose('services', () => this.driver.services(signal))))].sort();
   }
 
   /**

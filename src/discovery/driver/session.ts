@@ -5,6 +5,7 @@
  * the kit is told (`onLost`), so the reconciler writes every desired instance again under
  * the next one.
  */
+import { setMaxListeners } from 'node:events';
 import { DiscoveryError } from '../errors.js';
 import { abortable } from './abort.js';
 
@@ -38,6 +39,7 @@ export class Session<S> {
   lost = 0;
 
   constructor(what: string, hooks: SessionHooks<S>) {
+    setMaxListeners(0, this.#closer.signal);
     this.#what = what;
     this.#hooks = hooks;
   }
@@ -93,6 +95,7 @@ export class Session<S> {
         throw this.closedError();
       }
       const ac = new AbortController();
+      setMaxListeners(0, ac.signal); // every subscription on this session listens to its end
       this.#current = { value, ac };
       this.opened++;
       return { value, done: ac.signal };

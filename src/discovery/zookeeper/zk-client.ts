@@ -39,6 +39,7 @@ export interface ZkClient {
   on(event: 'connect' | 'connecting', fn: () => void): void;
   on(event: 'close', fn: (client: unknown, code: number) => void): void;
   readonly client_id: string;
+  readonly client_password: string;
 }
 
 const constants = (ZooKeeper as unknown as { constants: Record<string, number> }).constants;
@@ -81,4 +82,21 @@ export function addDigest(zk: ZkClient, username: string, password: string): Pro
   return new Promise((resolve, reject) =>
     zk.add_auth('digest', `${username}:${password}`, (rc, error) => (rc === 0 ? resolve() : reject(new Error(`${rc} ${error}`)))),
   );
+}
+
+/**
+ * Closes a client outside of any callback of the native client. Promise continuations run
+ * inside the binding's callbacks (Node drains microtasks in `MakeCallback`), and closing a
+ * client there frees it in the middle of `zookeeper_process`: a use-after-free that aborts
+ * the process (`uv_poll_start: Assertion !uv__is_closing(handle)`). `setImmediate` runs after
+ * the callback has returned.
+ */
+export function closeSafely(zk: ZkClient): void {
+  setImmediate(() => {
+    try {
+      zk.close();
+    } catch {
+      /* already closed */
+    }
+  });
 }

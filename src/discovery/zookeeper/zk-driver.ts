@@ -7,7 +7,7 @@ import type { InstanceKey } from '../driver/reconciler.js';
 import { Session } from '../driver/session.js';
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
-import { ZK, zkCode, type ZkAcl, type ZkClient } from './zk-client.js';
+import { closeSafely, ZK, zkCode, type ZkAcl, type ZkClient } from './zk-client.js';
 import { openZkSession } from './zk-session.js';
 
 /** What the driver needs, resolved from the URL and the options. */
@@ -98,9 +98,15 @@ export class ZkDriver implements DiscoveryDriver {
   async remove(k: InstanceKey, signal: AbortSignal): Promise<void> {
     const { value: zk } = await this.session.get(signal);
     const path = this.leaf(k);
-    await abortable(zk.delete_(path, -1), signal, `zookeeper: delete ${path}`).catch((err: unknown) => {
-      if (zkCode(err) !== ZK.NONODE) throw this.error(`delete ${path}`, err);
-    });
+    try {
+      await abortable(zk.delete_(path, -1), signal, `zookeeper: delete ${path}`);
+    } catch (err) {
+      if (zkCode(err) === ZK.NONODE) return;
+      // ZooKeeper checks the parent's ACL before the node's existence: a node that was never
+      // created (its create was refused) cannot be deleted either, and needs not be.
+      if (zkCode(err) === ZK.NOAUTH && (await abortable(zk.exists(path, false), signal, `zookeeper: exists ${path}`).catch(() => undefined)) === null) return;
+      throw this.error(`delete ${path}`, err);
+    }
   }
 
   async read(name: string, signal: AbortSignal): Promise<ServiceInstance[]> {
@@ -139,8 +145,9 @@ export class ZkDriver implements DiscoveryDriver {
     const parent = `${this.o.root}/${name}`;
     let fired = deferred<void>();
     const armed = new Set<string>(); // children with a data watch of ours outstanding
+    const consumed = (t: number): boolean => t === ZK.CHILD_EVENT || t === ZK.DELETED_EVENT || t === ZK.CREATED_EVENT || t === ZK.CHANGED_EVENT;
     const onEvent = (type: number, path?: string): void => {
-      if (type !== ZK.CHILD_EVENT && type !== ZK.DELETED_EVENT && type !== ZK.CREATED_EVENT && type !== ZK.CHANGED_EVENT) return; // session events
+      if (!consumed(type)) return; // a session event (a reconnect): the watch stays armed
       if (path !== undefined) armed.delete(path);
       fired.resolve();
     };
@@ -148,29 +155,50 @@ export class ZkDriver implements DiscoveryDriver {
     const onEnd = (): void => ended.resolve();
     signal.addEventListener('abort', onEnd, { once: true });
     live.done.addEventListener('abort', onEnd, { once: true });
-    let parentWatched = false; // a children or exists watch on the parent is outstanding
+    // Which watches of ours are armed on the parent: a children watch (the parent exists) and
+    // an exists watch (it did not). Session events do not consume a watch; real events do.
+    let childWatch = false;
+    let existWatch = false;
     try {
       while (!signal.aborted) {
         if (live.done.aborted) throw new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: watch '${name}': the session ended`, { cause: live.done.reason });
         const round = fired;
         let children: string[] | undefined;
         try {
-          children = parentWatched
-            ? await abortable(zk.get_children(parent, false), signal, `zookeeper: list ${parent}`)
-            : await abortable(zk.w_get_children(parent, (t) => ((parentWatched = false), onEvent(t))), signal, `zookeeper: watch ${parent}`);
-          parentWatched = true;
+          if (childWatch) children = await abortable(zk.get_children(parent, false), signal, `zookeeper: list ${parent}`);
+          else {
+            children = await abortable(
+              zk.w_get_children(parent, (t) => {
+                if (consumed(t)) childWatch = false;
+                onEvent(t);
+              }),
+              signal,
+              `zookeeper: watch ${parent}`,
+            );
+            childWatch = true;
+          }
         } catch (err) {
           if (signal.aborted) return;
           if (zkCode(err) !== ZK.NONODE) throw this.error(`watch ${parent}`, err);
         }
         if (children === undefined) {
-          // No such service yet: watch for its node to appear.
-          const stat = await abortable(zk.w_exists(parent, (t) => ((parentWatched = false), onEvent(t))), signal, `zookeeper: watch ${parent}`).catch((err: unknown) => {
+          // No such service yet: watch for its node to appear (never create it).
+          const watchExists = !existWatch;
+          const stat = await abortable(
+            watchExists
+              ? zk.w_exists(parent, (t) => {
+                  if (consumed(t)) existWatch = false;
+                  onEvent(t);
+                })
+              : zk.exists(parent, false),
+            signal,
+            `zookeeper: watch ${parent}`,
+          ).catch((err: unknown) => {
             if (zkCode(err) === ZK.NONODE) return null;
             throw this.error(`watch ${parent}`, err);
           });
-          parentWatched = true;
-          if (stat !== null) continue; // created in between: list it
+          if (watchExists) existWatch = true; // armed whether the node exists or not
+          if (stat !== null) continue; // created in between: list it, arming a children watch
           sink.list(name, []);
         } else sink.list(name, await this.readChildren(zk, name, children, signal, armed, onEvent));
         await Promise.race([round.promise, ended.promise]);
@@ -200,12 +228,7 @@ export class ZkDriver implements DiscoveryDriver {
   }
 
   private closeClient(zk: ZkClient): void {
-    if (!this.#clients.delete(zk)) return;
-    try {
-      zk.close();
-    } catch {
-      /* already closed */
-    }
+    if (this.#clients.delete(zk)) closeSafely(zk);
   }
 
   /** Reads the children's data; with `armed`/`onEvent`, a data watch is armed on each child that has none. */

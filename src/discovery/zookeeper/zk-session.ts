@@ -1,5 +1,5 @@
 import { DiscoveryError } from '../errors.js';
-import { addDigest, newClient, ZK, type ZkClient } from './zk-client.js';
+import { addDigest, closeSafely, newClient, ZK, type ZkClient } from './zk-client.js';
 
 /** What opening a ZooKeeper session needs. */
 export interface ZkSessionOptions {
@@ -25,19 +25,21 @@ export function openZkSession(o: ZkSessionOptions, signal: AbortSignal, track: (
     let closedByUs = false;
     const onAbort = (): void => {
       closedByUs = true;
-      zk.close();
+      closeSafely(zk);
       reject(new DiscoveryError('E_DISCOVERY_CLOSED', 'zookeeper: closed while connecting'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     zk.on('connect', () => {
-      if (connected) return o.health(true);
+      o.health(true);
+      if (connected) return;
       connected = true;
       signal.removeEventListener('abort', onAbort);
       if (o.auth === undefined) return resolve(zk);
       addDigest(zk, o.auth.username, o.auth.password).then(
         () => resolve(zk),
         (err: unknown) => {
-          zk.close();
+          closedByUs = true;
+          closeSafely(zk);
           reject(new DiscoveryError('E_DISCOVERY_AUTH', `zookeeper: add_auth failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
         },
       );

@@ -52,6 +52,16 @@ export class ZooKeeperRegistry extends DriverRegistry<ZkDriver> {
     this.connectString = connect;
     this.sessionTimeoutMs = sessionTimeoutMs;
   }
+
+  /**
+   * The current session's id and password (hex), or `undefined` when none is open. For fault
+   * injection in tests: connecting with them and closing ends the session, ZooKeeper's own
+   * documented way to make a session expire.
+   */
+  session(): { id: string; password: string } | undefined {
+    const live = this.driver.session.peek();
+    return live === undefined ? undefined : { id: live.value.client_id, password: live.value.client_password };
+  }
 }
 
 /** The root path: `/services` by default, with one leading slash and none trailing. */

@@ -25,6 +25,12 @@ import { freePort } from '../free-port.js';
 
 export interface ConsulServerOptions extends Partial<AgentTiming> {
   datacenter?: string;
+  /**
+   * A misbehaving agent, for client tests: `'missing'` answers blocking queries without
+   * `X-Consul-Index`, `'zero'` with `X-Consul-Index: 0`. Consul's docs tell clients to treat
+   * both as "reset to 0", and to rate-limit.
+   */
+  index?: 'normal' | 'missing' | 'zero';
   /** When set, every request must carry this ACL token. */
   aclToken?: string;
 }
@@ -42,6 +48,8 @@ const SERF = { Node: NODE, CheckID: 'serfHealth', Name: 'Serf Health Status', St
 
 export class ConsulServer {
   readonly requests: SeenRequest[] = [];
+  /** Fault injection: service registrations are answered this many ms late (a slow or overloaded agent). */
+  registerDelayMs = 0;
   state: AgentState;
   #http: Server;
   readonly #opts: Required<Omit<ConsulServerOptions, 'aclToken'>> & { aclToken?: string };
@@ -50,7 +58,7 @@ export class ConsulServer {
     readonly port: number,
     opts: ConsulServerOptions,
   ) {
-    this.#opts = { datacenter: 'dc1', reapIntervalMs: 30_000, minDeregisterAfterMs: 60_000, ...opts };
+    this.#opts = { datacenter: 'dc1', reapIntervalMs: 30_000, minDeregisterAfterMs: 60_000, index: 'normal', ...opts };
     this.state = this.newState(1);
     this.#http = this.newHttp();
   }
@@ -132,6 +140,7 @@ export class ConsulServer {
     const m = (re: RegExp): string | undefined => re.exec(url.pathname)?.[1];
     let id: string | undefined;
     if (method === 'PUT' && url.pathname === '/v1/agent/service/register') {
+      if (this.registerDelayMs > 0) await new Promise((r) => setTimeout(r, this.registerDelayMs));
       this.state.register(parseJson(body) as ServiceDef);
       return ok(res);
     }
@@ -207,7 +216,8 @@ export class ConsulServer {
         Service: serviceJson(s.def, s.createIndex, s.modifyIndex),
         Checks: [SERF, ...checks.map(checkJson)],
       }));
-    json(res, entries, this.state.indexFor(name));
+    const index = this.#opts.index === 'missing' ? undefined : this.#opts.index === 'zero' ? 0 : this.state.indexFor(name);
+    json(res, entries, index);
   }
 }
 

@@ -1,0 +1,309 @@
+/**
+ * The model-based interleaving check (Jepsen's check, with fast-check's scheduler): generated
+ * sequences of register, update, deregister, watch, stop and close on two clients, mixed with
+ * the backend's faults, run against the real backend. fast-check's scheduler chooses when each
+ * operation starts, when each signal aborts, and in which order the results of the kit's
+ * driver calls arrive (through the kit's `interpose` hook). Once the run settles:
+ * - the store equals the ground truth computed from the calls' outcomes (nothing lost, no ghost);
+ * - every live watcher's last list equals the store;
+ * - close() finished, and left nothing running.
+ *
+ *   discoveryInterleavings('nats', { client: (kit) => new NatsRegistry({ url, ...kit }), observe, faults });
+ *
+ * A failure prints fast-check's seed and the scheduler's log; replay it with `{ seed, path }`.
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DiscoveryError } from '../discovery/errors.js';
+import type { ServiceInstance } from '../discovery/instance.js';
+import type { ServiceRegistry, Watcher } from '../discovery/types.js';
+import type { Interposer, KitOptions } from '../discovery/driver/options.js';
+import { eventually, uniqueName } from './helpers.js';
+import { bdd, type BddRunner } from './runner.js';
+
+/** What the check needs from a backend. */
+export interface InterleavingSetup {
+  /** A new client of the backend under test, built with `kit` among its options (it carries the scheduler's hook and short timings). */
+  client(kit: KitOptions): Promise<ServiceRegistry>;
+  /** The instances of `name` as the store holds them, read without plugboard: the observation checked against the ground truth. */
+  observe(name: string): Promise<ServiceInstance[]>;
+  /** Faults this backend can suffer, by name. Each must heal by itself before it resolves (stop then start, cut then restore). */
+  faults?: Readonly<Record<string, (ctx: FaultContext) => Promise<void>>>;
+  /** How long convergence may take once the operations are over, in ms (default 15 000). */
+  convergeMs?: number;
+}
+
+/** What a fault is given. */
+export interface FaultContext {
+  /** The run's two clients (a closed one included). */
+  readonly clients: readonly ServiceRegistry[];
+  /** The service name the run uses. */
+  readonly name: string;
+}
+
+/** Options of {@link discoveryInterleavings}. */
+export interface InterleavingOptions {
+  /** Generated sequences (default: `PLUGBOARD_INTERLEAVING_RUNS`, else 200). */
+  runs?: number;
+  /** Replays a failure. */
+  seed?: number;
+  path?: string;
+  /** Longest sequence of operations (default 8). */
+  maxOps?: number;
+  /** The kit's call timeout for the run's clients, in ms (default 3000): a register outlasting a fault rejects and must leave no trace. */
+  callTimeoutMs?: number;
+  /** Budget of the whole mocha test, in ms (default 18 minutes). */
+  testTimeoutMs?: number;
+  /** A BDD runner, when its functions are not globals. */
+  runner?: BddRunner;
+}
+
+type ClientIx = 0 | 1;
+type Op =
+  | { kind: 'register'; client: ClientIx; id: string; version: string; abort: boolean }
+  | { kind: 'deregister'; client: ClientIx; id: string; abort: boolean }
+  | { kind: 'watch'; client: ClientIx }
+  | { kind: 'stop'; watcher: number }
+  | { kind: 'close'; client: ClientIx }
+  | { kind: 'fault'; fault: string };
+
+/** Each client writes its own ids: a registry client owns its instances. */
+const IDS: Record<ClientIx, readonly string[]> = { 0: ['a', 'b'], 1: ['x', 'y'] };
+
+function opArbitrary(faults: readonly string[]): fc.Arbitrary<Op> {
+  const client = fc.constantFrom<ClientIx>(0, 1);
+  const forClient = <T>(f: (c: ClientIx, id: string) => T): fc.Arbitrary<T> => client.chain((c) => fc.constantFrom(...IDS[c]).map((id) => f(c, id)));
+  const ops: Array<fc.WeightedArbitrary<Op>> = [
+    { weight: 6, arbitrary: client.chain((c) => fc.record({ kind: fc.constant('register' as const), client: fc.constant(c), id: fc.constantFrom(...IDS[c]), version: fc.constantFrom('v1', 'v2'), abort: fc.boolean() })) },
+    { weight: 3, arbitrary: fc.tuple(forClient((c, id) => ({ c, id })), fc.boolean()).map(([{ c, id }, abort]) => ({ kind: 'deregister' as const, client: c, id, abort })) },
+    { weight: 2, arbitrary: client.map((c) => ({ kind: 'watch' as const, client: c })) },
+    { weight: 1, arbitrary: fc.nat(3).map((w) => ({ kind: 'stop' as const, watcher: w })) },
+    { weight: 1, arbitrary: client.map((c) => ({ kind: 'close' as const, client: c })) },
+  ];
+  if (faults.length > 0) ops.push({ weight: 2, arbitrary: fc.constantFrom(...faults).map((f) => ({ kind: 'fault' as const, fault: f })) });
+  return fc.oneof(...ops);
+}
+
+function describeOp(op: Op): string {
+  switch (op.kind) {
+    case 'register':
+      return `register(c${op.client}, ${op.id}@${op.version}${op.abort ? ', abortable' : ''})`;
+    case 'deregister':
+      return `deregister(c${op.client}, ${op.id}${op.abort ? ', abortable' : ''})`;
+    case 'watch':
+      return `watch(c${op.client})`;
+    case 'stop':
+      return `stop(w${op.watcher})`;
+    case 'close':
+      return `close(c${op.client})`;
+    case 'fault':
+      return `fault(${op.fault})`;
+  }
+}
+
+interface Call {
+  readonly client: ClientIx;
+  readonly id: string;
+  /** The instance a register wrote, `undefined` for a deregister. */
+  readonly instance: ServiceInstance | undefined;
+  outcome?: 'resolved' | 'rejected';
+  /** How many faults had started when the call was made. */
+  readonly faultsBefore: number;
+}
+
+interface Watching {
+  readonly client: ClientIx;
+  readonly w: Watcher;
+  last: ServiceInstance[] | undefined;
+}
+
+const key = (l: readonly ServiceInstance[]): string =>
+  l
+    .map((i) => `${i.id}@${i.version}`)
+    .sort()
+    .join(',');
+
+/**
+ * The ground truth: per id, the latest call in force, in the order the calls were made. A
+ * register is in force once it resolved; a deregister always is (one cut short still
+ * happens); a rejected register leaves no trace; a closed client's instances are gone.
+ */
+function expected(calls: readonly Call[], closed: readonly boolean[]): ServiceInstance[] {
+  const last = new Map<string, ServiceInstance | undefined>();
+  for (const c of calls) {
+    if (c.instance !== undefined && c.outcome !== 'resolved') continue;
+    last.set(`${c.client}/${c.id}`, c.instance);
+  }
+  const out: ServiceInstance[] = [];
+  for (const [k, inst] of last) if (inst !== undefined && !closed[Number(k.split('/')[0])]) out.push(inst);
+  return out;
+}
+
+/** The kit's view of a client, for failure messages. */
+function diagnose(c: ServiceRegistry): string {
+  const k = c as unknown as { follows?(): ReadonlyMap<string, { state: string; runs: number }>; stats?(): object };
+  const follows = [...(k.follows?.() ?? new Map<string, { state: string; runs: number }>()).entries()].map(([subject, f]) => `${subject || '*'}: ${f.state} after ${f.runs} run(s)`);
+  return `follows ${follows.join(', ') || 'none'}; stats ${JSON.stringify(k.stats?.() ?? {})}`;
+}
+
+const EXPECTED_REJECTIONS = new Set(['E_DISCOVERY_ABORTED', 'E_DISCOVERY_TIMEOUT', 'E_DISCOVERY_CLOSED']);
+
+/** Registers one test that runs the check for `backend`. See the module comment. */
+export function discoveryInterleavings(backend: string, setup: InterleavingSetup, opts: InterleavingOptions = {}): void {
+  const { it } = bdd(opts.runner);
+  const runs = opts.runs ?? (Number(process.env['PLUGBOARD_INTERLEAVING_RUNS']) || 200);
+  const faultNames = Object.keys(setup.faults ?? {});
+  it(`${backend}: ${runs} generated interleavings of calls${faultNames.length > 0 ? ` and faults (${faultNames.join(', ')})` : ''} converge to the ground truth`, async function (this: { timeout?(ms: number): void }) {
+    this.timeout?.(opts.testTimeoutMs ?? 18 * 60_000);
+    let done = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.array(opArbitrary(faultNames), { minLength: 1, maxLength: opts.maxOps ?? 8 }), async (s, ops) => {
+        await runOnce(setup, opts, s, ops);
+        done++;
+      }),
+      { numRuns: runs, endOnFailure: process.env['PLUGBOARD_INTERLEAVING_SHRINK'] === undefined, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.path === undefined ? {} : { path: opts.path }) },
+    );
+    assert.equal(done, runs);
+  });
+}
+
+async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: fc.Scheduler, ops: readonly Op[]): Promise<void> {
+  const name = uniqueName('il');
+  let controlled = true;
+  // Both when a driver call starts and when its result arrives are the scheduler's choice.
+  const interpose: Interposer = (what, run) => {
+    if (!controlled) return run();
+    return s.schedule(Promise.resolve(), `${what}: start`).then(() => {
+      if (!controlled) return run();
+      const result = run();
+      result.catch(() => undefined); // its outcome is delivered when the scheduler says
+      return s.schedule(result, `${what}: result`);
+    });
+  };
+  const warnings: string[] = [];
+  const kit: KitOptions = { interpose, timeout: opts.callTimeoutMs ?? 3000, closeTimeout: 5000, retry: { minMs: 10, maxMs: 200 }, logger: { warn: (m) => warnings.push(m) } };
+  const clients = [await setup.client(kit), await setup.client(kit)] as const;
+  const closed = [false, false];
+  const closing: Array<Promise<void>> = [];
+  const calls: Call[] = [];
+  const watching: Watching[] = [];
+  const unexpected: unknown[] = [];
+  const checks: Array<Promise<void>> = [];
+  let faultsStarted = 0;
+  /**
+   * The linearization check: when a call resolves, the store holds what it wrote (nothing, for
+   * a deregister). Skipped when a later call on the same key, a fault or a close came first.
+   */
+  const checkAtResolution = (call: Call, index: number): void => {
+    checks.push(
+      setup.observe(name).then(
+        (list) => {
+          const superseded = calls.slice(index + 1).some((c) => c.client === call.client && c.id === call.id);
+          if (superseded || faultsStarted !== call.faultsBefore || closed[call.client]) return;
+          const got = list.find((i) => i.id === call.id);
+          const want = call.instance;
+          if ((got === undefined) !== (want === undefined) || (got !== undefined && want !== undefined && got.version !== want.version)) {
+            unexpected.push(new Error(`${want === undefined ? 'deregister' : `register ${want.id}@${want.version}`} on client ${call.client} resolved while the store held ${got === undefined ? 'nothing' : `${got.id}@${got.version}`}`));
+          }
+        },
+        () => undefined, // the store could not be read (a fault): nothing to check
+      ),
+    );
+  };
+  const expectRejection = (what: string) => (err: unknown) => {
+    if (!(err instanceof DiscoveryError && EXPECTED_REJECTIONS.has(err.code))) unexpected.push(new Error(`${what} rejected with ${err instanceof Error ? `${(err as DiscoveryError).code ?? err.name}: ${err.message}` : String(err)}`, { cause: err }));
+  };
+
+  const execute = async (op: Op, n: number): Promise<void> => {
+    switch (op.kind) {
+      case 'register':
+      case 'deregister': {
+        const c = clients[op.client];
+        const inst = op.kind === 'register' ? { id: op.id, name, version: op.version, metadata: {}, endpoints: [`http://127.0.0.1:${op.version === 'v1' ? 8001 : 8002}`] } : undefined;
+        const call: Call = { client: op.client, id: op.id, instance: inst, faultsBefore: faultsStarted };
+        const index = calls.push(call) - 1;
+        const ac = op.abort ? new AbortController() : undefined;
+        const abort = ac === undefined ? undefined : s.schedule(Promise.resolve(), `abort op ${n}`).then(() => ac.abort());
+        const signal = ac === undefined ? {} : { signal: ac.signal };
+        const p = inst === undefined ? c.deregister({ id: op.id, name }, signal) : c.register(inst, signal);
+        await p.then(
+          () => {
+            call.outcome = 'resolved';
+            checkAtResolution(call, index);
+          },
+          (err: unknown) => {
+            call.outcome = 'rejected';
+            expectRejection(describeOp(op))(err);
+          },
+        );
+        await abort;
+        return;
+      }
+      case 'watch': {
+        const w = await clients[op.client].watch(name).catch((err: unknown) => expectRejection(describeOp(op))(err));
+        if (w === undefined) return;
+        const entry: Watching = { client: op.client, w, last: undefined };
+        watching.push(entry);
+        void (async () => {
+          try {
+            for await (const list of w) entry.last = list;
+          } catch (err) {
+            unexpected.push(new Error(`a watcher failed: ${err instanceof Error ? err.message : String(err)}`));
+          }
+        })();
+        return;
+      }
+      case 'stop':
+        watching[op.watcher % Math.max(1, watching.length)]?.w.stop();
+        return;
+      case 'close': {
+        closed[op.client] = true;
+        const p = clients[op.client].close();
+        closing.push(p);
+        await p;
+        return;
+      }
+      case 'fault':
+        faultsStarted++;
+        // A fault that cannot be injected now (revoking leases while the server restarts) is no fault.
+        await setup.faults![op.fault]!({ clients, name }).catch(() => undefined);
+        return;
+    }
+  };
+
+  const all = Promise.all(ops.map((op, n) => s.schedule(Promise.resolve(), `op ${n}: ${describeOp(op)}`).then(() => execute(op, n))));
+  await s.waitFor(all);
+  controlled = false;
+  await s.waitIdle();
+  await Promise.all(checks);
+  assert.deepEqual(unexpected.map((e) => (e as Error).message), [], 'only the expected rejections (aborted, timed out, closed), and no call resolved before the store held it');
+
+  // Settle: the reconcilers converge, then the store must equal the ground truth.
+  const want = expected(calls, closed);
+  const converge = setup.convergeMs ?? 15_000;
+  let seen: ServiceInstance[] = [];
+  await eventually(
+    async () => {
+      seen = await setup.observe(name).catch(() => seen);
+      return key(seen) === key(want);
+    },
+    converge,
+    'the store matching the ground truth',
+  ).catch(() => assert.fail(`store ${key(seen) || '(empty)'} != ground truth ${key(want) || '(empty)'} after the calls ${calls.map((c) => `${c.client}:${c.id}@${c.instance?.version ?? 'deregister'}=${c.outcome}`).join(' ')}`));
+  for (const [n, x] of watching.entries()) {
+    if (x.w.stopped) continue;
+    await eventually(() => x.last !== undefined && key(x.last) === key(want), converge, `watcher ${n}`).catch(() =>
+      assert.fail(`watcher ${n} of client ${x.client} shows ${x.last === undefined ? 'nothing' : key(x.last) || '(empty)'}, the store ${key(want) || '(empty)'} (health: ${JSON.stringify(x.w.health)}; ${diagnose(clients[x.client])})`),
+    );
+  }
+
+  // close() always finishes, and leaves nothing running or waiting.
+  await Promise.all(closing);
+  await Promise.all(clients.map((c) => c.close()));
+  for (const c of clients) {
+    const st = (c as unknown as { stats?(): { waiting: number; follows: number } }).stats?.();
+    if (st !== undefined) assert.deepEqual({ waiting: st.waiting, follows: st.follows }, { waiting: 0, follows: 0 }, 'nothing left after close()');
+  }
+  for (const x of watching) assert.equal(x.w.stopped, true, 'close() stopped every watcher');
+  await eventually(async () => (await setup.observe(name).catch(() => [{}] as ServiceInstance[])).length === 0, converge, 'the closed clients’ instances gone');
+}

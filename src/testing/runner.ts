@@ -1,0 +1,17 @@
+/** The four functions of a BDD test runner the suites need (mocha, node:test, vitest and jest all have them). */
+export interface BddRunner {
+  describe(title: string, fn: () => void): unknown;
+  it(title: string, fn: () => Promise<void>): unknown;
+  beforeEach(fn: () => Promise<void> | void): unknown;
+  afterEach(fn: () => Promise<void> | void): unknown;
+}
+
+/** `runner`, or the runner's globals; a clear error when there are none. */
+export function bdd(runner: BddRunner | undefined): BddRunner {
+  if (runner !== undefined) return runner;
+  const g = globalThis as unknown as Partial<BddRunner>;
+  if (typeof g.describe !== 'function' || typeof g.it !== 'function' || typeof g.beforeEach !== 'function' || typeof g.afterEach !== 'function') {
+    throw new Error("plugboard/testing: no test runner found: run the suite under mocha (or jest, vitest), or pass { describe, it, beforeEach, afterEach } (e.g. from 'node:test')");
+  }
+  return g as BddRunner;
+}

@@ -1,0 +1,35 @@
+import { ConsulRegistry } from '../../../src/discovery/consul/index.js';
+import type { ServiceInstance } from '../../../src/discovery/index.js';
+import { discoveryInterleavings } from '../../../src/testing/index.js';
+import { ConsulServer } from '../../support/consul/consul-server.js';
+
+describe('interleavings: consul (Consul test agent)', function () {
+  this.timeout(60_000);
+  let server: ConsulServer;
+
+  before(async () => {
+    server = await ConsulServer.start({ reapIntervalMs: 200, minDeregisterAfterMs: 0 });
+  });
+  after(async () => {
+    await server?.destroy();
+  });
+
+  discoveryInterleavings('consul', {
+    client: async (kit) => new ConsulRegistry({ port: server.port, ttl: 2000, wait: 1000, ...kit }),
+    // The agent's own table of services (every registered one, passing or not).
+    observe: async (name) =>
+      [...server.state.services.values()]
+        .filter((s) => s.def.Name === name)
+        .map((s) => ({ id: s.def.ID, name, version: s.def.Meta?.['version'] ?? '', metadata: {}, endpoints: [] }) as unknown as ServiceInstance),
+    faults: {
+      // The agent restarts with its state wiped: it forgets every service and check.
+      restart: () => server.restart(1),
+      // The agent stops answering for a moment (connections cut), then comes back with its state.
+      outage: async () => {
+        await server.stop();
+        await new Promise((r) => setTimeout(r, 100));
+        await server.resume();
+      },
+    },
+  });
+});
