@@ -146,6 +146,9 @@ function diagnose(c: ServiceRegistry): string {
   return `follows ${follows.join(', ') || 'none'}; stats ${JSON.stringify(k.stats?.() ?? {})}`;
 }
 
+/** The longest one run's operations may take (faults included) before the run counts as hung. */
+const RUN_DEADLINE_MS = 60_000;
+
 const EXPECTED_REJECTIONS = new Set(['E_DISCOVERY_ABORTED', 'E_DISCOVERY_TIMEOUT', 'E_DISCOVERY_CLOSED']);
 
 /** Registers one test that runs the check for `backend`. See the module comment. */
@@ -271,8 +274,25 @@ async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: f
     }
   };
 
-  const all = Promise.all(ops.map((op, n) => s.schedule(Promise.resolve(), `op ${n}: ${describeOp(op)}`).then(() => execute(op, n))));
-  await s.waitFor(all);
+  const pending = new Set(ops.map((op, n) => `op ${n}: ${describeOp(op)}`));
+  const all = Promise.all(
+    ops.map((op, n) =>
+      s
+        .schedule(Promise.resolve(), `op ${n}: ${describeOp(op)}`)
+        .then(() => execute(op, n))
+        .finally(() => pending.delete(`op ${n}: ${describeOp(op)}`)),
+    ),
+  );
+  // A run that hangs fails with what it was waiting for, rather than hanging the suite.
+  let watchdog: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    watchdog = setTimeout(() => reject(new Error(`the run hung: still waiting for ${[...pending].join('; ') || 'the scheduler'} after ${RUN_DEADLINE_MS} ms; scheduler: ${JSON.stringify(s.report().slice(-20).map((t) => `${t.label} ${t.status}`))}; ${clients.map(diagnose).join(' | ')}`)), RUN_DEADLINE_MS);
+  });
+  try {
+    await Promise.race([s.waitFor(all), hung]);
+  } finally {
+    clearTimeout(watchdog);
+  }
   controlled = false;
   await s.waitIdle();
   await Promise.all(checks);

@@ -52,6 +52,8 @@ export class ConsulServer {
   registerDelayMs = 0;
   state: AgentState;
   #http: Server;
+  #listening = false;
+  #ops: Promise<void> = Promise.resolve();
   readonly #opts: Required<Omit<ConsulServerOptions, 'aclToken'>> & { aclToken?: string };
 
   private constructor(
@@ -79,15 +81,13 @@ export class ConsulServer {
   }
 
   /** Stops answering (connections are cut), as an agent that went down. */
-  async stop(): Promise<void> {
-    this.#http.closeAllConnections();
-    await new Promise<void>((r) => this.#http.close(() => r()));
+  stop(): Promise<void> {
+    return this.serial(() => this.stopNow());
   }
 
-  /** Listens again on the same port. */
-  async resume(): Promise<void> {
-    this.#http = this.newHttp();
-    await this.listen();
+  /** Listens again on the same port (after {@link stop}). */
+  resume(): Promise<void> {
+    return this.serial(() => this.resumeNow());
   }
 
   /**
@@ -96,16 +96,38 @@ export class ConsulServer {
    * With `keepConnections`, open requests are not cut: a blocking query then answers at its
    * `wait` with an index lower than the one it was given (Consul's "index went backwards").
    */
-  async restart(startIndex = 1, opts: { keepConnections?: boolean } = {}): Promise<void> {
-    if (opts.keepConnections !== true) await this.stop();
-    this.state.close();
-    this.state = this.newState(startIndex);
-    if (opts.keepConnections !== true) await this.resume();
+  restart(startIndex = 1, opts: { keepConnections?: boolean } = {}): Promise<void> {
+    return this.serial(async () => {
+      if (opts.keepConnections !== true) await this.stopNow();
+      this.state.close();
+      this.state = this.newState(startIndex);
+      if (opts.keepConnections !== true) await this.resumeNow();
+    });
   }
 
   async destroy(): Promise<void> {
-    await this.stop().catch(() => undefined);
+    await this.serial(() => this.stopNow()).catch(() => undefined);
     this.state.close();
+  }
+
+  /** Faults may overlap in a test: stop, resume and restart run one after another. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.#ops.then(fn);
+    this.#ops = run.catch(() => undefined);
+    return run;
+  }
+
+  private async stopNow(): Promise<void> {
+    if (!this.#listening) return;
+    this.#listening = false;
+    this.#http.closeAllConnections();
+    await new Promise<void>((r) => this.#http.close(() => r()));
+  }
+
+  private async resumeNow(): Promise<void> {
+    if (this.#listening) return;
+    this.#http = this.newHttp();
+    await this.listen();
   }
 
   private newState(startIndex: number): AgentState {
@@ -127,7 +149,10 @@ export class ConsulServer {
   private listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#http.once('error', reject);
-      this.#http.listen(this.port, '127.0.0.1', () => resolve());
+      this.#http.listen(this.port, '127.0.0.1', () => {
+        this.#listening = true;
+        resolve();
+      });
     });
   }
 
