@@ -1,14 +1,8 @@
 import type { ChangeListener, Entry, RegisterOptions, RegistryChange, RegistryJSON, RegistryState } from './entry.js';
-import {
-  DuplicateRegistrationError,
-  FrozenRegistryError,
-  NilRegistrationError,
-  PlugboardAggregateError,
-  UnknownNameError,
-} from './errors.js';
+import { DuplicateRegistrationError, FrozenRegistryError, NilRegistrationError, throwCollected, UnknownNameError } from './errors.js';
 import { closestName, validateName } from './names.js';
 import { Provided } from './provider.js';
-import { captureSite, LazySite, resolveSite, type SiteRef } from './site.js';
+import { captureSite, LazySite, resolveSite, type SiteEntry, type SiteRef } from './site.js';
 import { ChangeListeners } from './change-listeners.js';
 import { LazyEntry, rawValue, reown, StoredEntry } from './stored-entry.js';
 import { checkOwnerSwap, ownerSwap } from './owner-swap.js';
@@ -162,7 +156,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   #register(name: string, value: V, opts?: O): string {
     if (this.#frozen) throw this.frozenError('register', name, opts);
-    const site = this.siteOf(opts);
+    const site = this.siteOf(opts, this.register);
     const p = this.prepare(name, value, opts, undefined);
     const previous = this.#store.get(p.key);
     if (previous !== undefined && opts?.replace !== true) {
@@ -185,8 +179,9 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /**
    * Registers several entries, all or nothing: every item is validated (including duplicates
-   * within the batch) before any is committed. Failures are reported together as one
-   * `PlugboardAggregateError` with code `E_BATCH`.
+   * within the batch) before any is committed. One failure is thrown as itself; several are
+   * reported together as one `PlugboardAggregateError` with code `E_BATCH`. Input that is not
+   * a `Map`, a record or an iterable of `[name, value, opts?]` tuples is `E_INVALID_OPTION`.
    */
   registerAll(input: BatchInput<V, O>): void {
     this.#observed('registerAll', () => this.#registerAll(input));
@@ -194,13 +189,10 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   #registerAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('register', undefined, undefined);
-    const site = this.siteOf(undefined);
-    const { prepared, errors } = prepareBatch(this.id, toItems(input), site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k));
-    if (errors.length > 0) {
-      throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: batch registration rejected (${errors.length} error(s)); nothing was registered`, {
-        registry: this.id,
-      });
-    }
+    const items = toItems(this.id, 'registerAll', input);
+    const site = this.siteOf(undefined, this.registerAll);
+    const { prepared, errors } = prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k));
+    throwCollected(errors, (n) => `${this.id}: batch registration rejected (${n} errors); nothing was registered`, this.id);
     if (prepared.length === 0) return;
     const changes: Array<RegistryChange<V>> | undefined = this.#listeners.active ? [] : undefined;
     for (const { p, opts } of prepared) {
@@ -229,13 +221,10 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   #replaceAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('replaceAll', undefined, undefined);
-    const site = this.siteOf(undefined);
-    const { prepared, errors } = prepareBatch(this.id, toItems(input), site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined);
-    if (errors.length > 0) {
-      throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: replaceAll rejected (${errors.length} error(s)); the old entries stay`, {
-        registry: this.id,
-      });
-    }
+    const items = toItems(this.id, 'replaceAll', input);
+    const site = this.siteOf(undefined, this.replaceAll);
+    const { prepared, errors } = prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined);
+    throwCollected(errors, (n) => `${this.id}: replaceAll rejected (${n} errors); the old entries stay`, this.id);
     const old = this.#store;
     const next = new Map<string, Entry<V>>();
     const changes: Array<RegistryChange<V>> = [];
@@ -330,7 +319,14 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   /** @internal Replaces every local entry with `entries` (used by `Scope.restore`). */
   restoreEntries(entries: ReadonlyArray<Entry<V>>): void {
     if (this.#frozen) throw this.frozenError('restore', undefined, undefined);
-    const next = new Map(entries.map((e) => [e.key, e] as const));
+    // Everything is computed before the swap (no spread of the entries into Math.max: that
+    // overflows the call stack past ~120k entries, after the store had been swapped).
+    const next = new Map<string, Entry<V>>();
+    let seq = this.#seq;
+    for (const e of entries) {
+      next.set(e.key, e);
+      if (e.seq >= seq) seq = e.seq + 1;
+    }
     const changes: Array<RegistryChange<V>> = [];
     for (const [key, entry] of next) {
       const previous = this.#store.get(key);
@@ -339,7 +335,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     }
     for (const [key, previous] of this.#store) if (!next.has(key)) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
     this.#store = next;
-    this.#seq = Math.max(this.#seq, ...entries.map((e) => e.seq + 1));
+    this.#seq = seq;
     this.committed(changes, true);
     this.#observer?.swapped?.();
   }
@@ -374,9 +370,23 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   // ---------------------------------------------------------------- internals
 
-  private siteOf(opts: RegisterOptions | undefined): SiteRef {
+  /**
+   * The site of a registration: the one given, else (when capture is on) a lazy capture of the
+   * caller of `entry`, the public method the user called. Frames above `entry` are skipped by
+   * V8 itself, so one frame is all that is taken.
+   */
+  private siteOf(opts: RegisterOptions | undefined, entry: SiteEntry): SiteRef {
     if (opts?.site !== undefined) return opts.site;
-    return this.#captureSites ? new LazySite() : undefined;
+    return this.#captureSites ? new LazySite(entry) : undefined;
+  }
+
+  /**
+   * `opts` carrying the site of a registration made through `alias`, a public alias of
+   * `register` (`handle`): the caller of the alias is the site, not the alias.
+   */
+  protected aliasSite<T extends RegisterOptions>(opts: T | undefined, alias: SiteEntry): T | undefined {
+    if (opts?.site !== undefined || !this.#captureSites) return opts;
+    return { ...opts, site: new LazySite(alias) } as T;
   }
 
   /** The error for a mutation of a frozen registry, naming the caller's site (taken even when routine capture is off: errors are rare). */

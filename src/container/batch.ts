@@ -1,4 +1,4 @@
-import { DuplicateRegistrationError } from './errors.js';
+import { DuplicateRegistrationError, InvalidOptionError } from './errors.js';
 import type { Entry, RegisterOptions } from './entry.js';
 import { captureSite, resolveSite, type SiteRef } from './site.js';
 
@@ -10,7 +10,15 @@ export type BatchItem<V, O> = readonly [name: string, value: V, opts?: O];
 /** Input accepted by `registerAll` / `replaceAll`: a `Map`, a plain record, or `[name, value, opts?]` tuples. */
 export type BatchInput<V, O> = ReadonlyMap<string, V> | Readonly<Record<string, V>> | Iterable<BatchItem<V, O>>;
 
-export function toItems<V, O>(input: BatchInput<V, O>): ReadonlyArray<BatchItem<V, O>> {
+/**
+ * The items of a batch. Input of another shape (`null`, a string, a number) is
+ * `E_INVALID_OPTION` naming the registry and the operation; a malformed item is reported by
+ * {@link prepareBatch} with the others.
+ */
+export function toItems<V, O>(registry: string, operation: string, input: BatchInput<V, O>): ReadonlyArray<BatchItem<V, O>> {
+  if (typeof input !== 'object' || input === null) {
+    throw new InvalidOptionError(registry, undefined, `${operation}: expected a Map, a record or an iterable of [name, value, opts?] tuples, got ${input === null ? 'null' : typeof input}`);
+  }
   if (Array.isArray(input)) return input as ReadonlyArray<BatchItem<V, O>>;
   if (input instanceof Map) return [...(input as ReadonlyMap<string, V>)].map(([k, v]) => [k, v] as const);
   if (typeof (input as Iterable<unknown>)[Symbol.iterator] === 'function') return [...(input as Iterable<BatchItem<V, O>>)];
@@ -40,10 +48,14 @@ export function prepareBatch<V, O extends RegisterOptions, P extends PreparedIte
   const errors: unknown[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < items.length; i++) {
-    const item = items[i]!; // indexed, not destructured: array destructuring runs the iterator protocol
-    const name = item[0];
-    const value = item[1];
-    const opts = item[2];
+    const item: unknown = items[i]; // indexed, not destructured: array destructuring runs the iterator protocol
+    if (!Array.isArray(item)) {
+      errors.push(new InvalidOptionError(registry, undefined, `item ${i} must be a [name, value, opts?] tuple, got ${item === null ? 'null' : typeof item}`));
+      continue;
+    }
+    const name = item[0] as string;
+    const value = item[1] as V;
+    const opts = item[2] as O | undefined;
     try {
       const p = prepare(name, value, opts);
       const held = opts?.replace !== true ? existing(p.key) : undefined;

@@ -5,10 +5,10 @@
  * only reads them, and never imports the decorators.
  */
 import type { BaseRegistry } from './base-registry.js';
-import { PlugboardError } from './errors.js';
+import { InvalidOptionError } from './errors.js';
 import type { FactoryRegistry } from './factory-registry.js';
 import { provider, type Lifetime } from './provider.js';
-import type { RegistryClass, Scope } from './scope.js';
+import type { AnyRegistry, RegistryClass } from './registry-class.js';
 import type { LazySite } from './site.js';
 
 /** Own static property of a decorated class holding its {@link RegistrationIntent}s. */
@@ -24,8 +24,7 @@ export interface RegistrationIntent {
   /** Target registry id. */
   readonly registry: string;
   /** Kind the registry is created as if the scope does not have it yet. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly kind: RegistryClass<BaseRegistry<any, any>>;
+  readonly kind: RegistryClass<AnyRegistry>;
   /** Key (name or pattern). */
   readonly name: string;
   readonly mode: IntentMode;
@@ -65,10 +64,19 @@ export interface Installation {
 }
 
 /**
+ * What {@link installIntent} needs of a scope: its registries and its way of constructing
+ * classes. Structural, so that this module does not import scope.ts (which imports it).
+ */
+export interface InstallTarget {
+  registry<R extends AnyRegistry>(id: string, Kind: RegistryClass<R>): R;
+  construct<T>(cls: new (...args: never[]) => T, ...args: [] | [config: unknown]): T;
+}
+
+/**
  * Registers `cls` into `scope` as `intent` says, constructing through `scope.construct` (so an
  * attached DI container builds it). Returns where it went.
  */
-export function installIntent(scope: Scope, cls: AnyClass, intent: RegistrationIntent): Installation {
+export function installIntent(scope: InstallTarget, cls: AnyClass, intent: RegistrationIntent): Installation {
   const registry = scope.registry(intent.registry, intent.kind) as BaseRegistry<unknown>;
   const attrs = attributesOf(cls);
   const opts: Record<string, unknown> = {
@@ -99,7 +107,7 @@ export function installIntent(scope: Scope, cls: AnyClass, intent: RegistrationI
       break;
     }
     default:
-      throw new PlugboardError('E_INVALID_OPTION', `${intent.registry}: unknown intent mode '${String(intent.mode)}'`);
+      throw new InvalidOptionError(intent.registry, intent.name, `unknown intent mode '${String(intent.mode)}'`);
   }
   return { registry, key };
 }

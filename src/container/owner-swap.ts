@@ -1,5 +1,5 @@
 import type { Entry, RegistryChange } from './entry.js';
-import { DuplicateRegistrationError, PlugboardAggregateError } from './errors.js';
+import { DuplicateRegistrationError, throwCollected } from './errors.js';
 import { rawValue } from './stored-entry.js';
 
 /**
@@ -13,8 +13,7 @@ export function checkOwnerSwap<V>(registry: string, store: ReadonlyMap<string, E
     const held = store.get(e.key);
     if (held !== undefined && held.owner !== owner) errors.push(new DuplicateRegistrationError(registry, e.key, held, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new PlugboardAggregateError('E_BATCH', errors, `${registry}: entries of '${owner}' rejected (${errors.length} duplicates); nothing changed`, { registry });
+  throwCollected(errors, (n) => `${registry}: entries of '${owner}' rejected (${n} duplicates); nothing changed`, registry);
 }
 
 /**

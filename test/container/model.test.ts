@@ -103,13 +103,28 @@ class Freeze implements fc.Command<Model, Real> {
   toString = () => 'freeze()';
 }
 
+/**
+ * The code the model expects for a batch: the one rule of every all-or-nothing operation —
+ * one failure is thrown as itself, several as `E_BATCH`. `held` says which keys are taken.
+ */
+function expectedBatch(m: Model, items: ReadonlyArray<[string, number | null]>, held: (name: string) => boolean): string {
+  if (m.frozen) return 'E_FROZEN';
+  const codes: string[] = [];
+  const seen = new Set<string>();
+  for (const [n, v] of items) {
+    if (!isValidName(n)) codes.push('E_INVALID_NAME');
+    else if (v === null) codes.push('E_NIL');
+    else if (held(n) || seen.has(n)) codes.push('E_DUPLICATE');
+    else seen.add(n);
+  }
+  return codes.length === 0 ? 'ok' : codes.length === 1 ? codes[0]! : 'E_BATCH';
+}
+
 class ReplaceAll implements fc.Command<Model, Real> {
   constructor(readonly items: Array<[string, number | null]>) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    const names = this.items.map(([n]) => n);
-    const bad = this.items.some(([n, v]) => !isValidName(n) || v === null) || new Set(names).size !== names.length;
-    const want = m.frozen ? 'E_FROZEN' : bad ? 'E_BATCH' : 'ok';
+    const want = expectedBatch(m, this.items, () => false);
     expect(outcome(() => r.replaceAll(this.items as Array<[string, number]>))).to.equal(want);
     if (want === 'ok') {
       m.map = new Map(this.items as Array<[string, number]>);
@@ -125,10 +140,7 @@ class RegisterAll implements fc.Command<Model, Real> {
   constructor(readonly items: Array<[string, number | null]>) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    const names = this.items.map(([n]) => n);
-    const bad =
-      this.items.some(([n, v]) => !isValidName(n) || v === null || m.map.has(n)) || new Set(names).size !== names.length;
-    const want = m.frozen ? 'E_FROZEN' : bad ? 'E_BATCH' : 'ok';
+    const want = expectedBatch(m, this.items, (n) => m.map.has(n));
     expect(outcome(() => r.registerAll(this.items as Array<[string, number]>))).to.equal(want);
     if (want === 'ok' && this.items.length > 0) {
       for (const [n, v] of this.items) {
