@@ -105,7 +105,7 @@ export async function registryBench(): Promise<string[]> {
   ], 1500);
   out.push(table('Registering 10k entries', regResults, 'inversify 8 bind ×10k'));
   const inversifyBind = regResults.get('inversify 8 bind ×10k')!;
-  out.push(target('inversify 10k binds / plugboard 10k registrations (sites on)', inversifyBind / regResults.get('plugboard register ×10k (sites on)')!, '>=', 10));
+  out.push(target('inversify 10k binds / plugboard 10k registrations (sites on)', inversifyBind / regResults.get('plugboard register ×10k (sites on)')!, '>=', 2));
   out.push(target('inversify 10k binds / plugboard 10k registrations (sites off)', inversifyBind / regResults.get('plugboard register ×10k (sites off)')!, '>=', 10));
   out.push(target('inversify 10k binds / plugboard registerAll 10k (sites on)', inversifyBind / regResults.get('plugboard registerAll ×10k (one site per batch)')!, '>=', 10));
 

@@ -199,6 +199,23 @@ describe('registry core: bad input and lost events', () => {
       expect(err.known).to.deep.equal(['/health', '/users/:id']);
     });
 
+    it('a registration captures one stack frame, its caller (sites stay cheap)', () => {
+      const r = new ImplementationRegistry<number>('sites');
+      r.register('a', 1);
+      const prepare = Error.prepareStackTrace;
+      let frames = -1;
+      Error.prepareStackTrace = (err, callSites) => {
+        frames = callSites.length;
+        return `${String(err)}\n${callSites.map((c) => `    at ${c.toString()}`).join('\n')}`;
+      };
+      try {
+        expect(r.entry('a')!.site).to.match(/bad-input\.test\.(ts|js):\d+$/); // formatted now, under the spy
+      } finally {
+        Error.prepareStackTrace = prepare;
+      }
+      expect(frames).to.equal(1);
+    });
+
     it('handle() records the caller as the site, like register()', () => {
       const r = new HandlerRegistry<() => string>('routes');
       r.handle('/a', () => 'a');
