@@ -10,6 +10,7 @@ import { registryJSON } from './registry-json.js';
 import { prepareBatch, toItems, type BatchInput } from './batch.js';
 import { freezeMeta, sameMeta } from './meta.js';
 import type { RegistryObserver } from './observer.js';
+import type { ReadonlyRegistry } from './readonly-registry.js';
 import type { Prepared, RegistryOptions } from './registry-options.js';
 
 export type { BatchInput, BatchItem } from './batch.js';
@@ -24,7 +25,7 @@ export type { Prepared, RegistryOptions } from './registry-options.js';
  * Storage is a private `Map` that is never handed out: `__proto__` and `constructor` are
  * ordinary keys.
  */
-export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOptions> {
+export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOptions> implements ReadonlyRegistry<V> {
   /** Kind name, e.g. `implementation`; used by scopes to type-check registry ids. */
   static readonly kind: string = 'base';
 

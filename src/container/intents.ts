@@ -11,15 +11,15 @@ import { provider, type Lifetime } from './provider.js';
 import type { AnyRegistry, RegistryClass } from './registry-class.js';
 import type { LazySite } from './site.js';
 
-/** Own static property of a decorated class holding its {@link RegistrationIntent}s. */
+/** @internal Own static property of a decorated class holding its {@link RegistrationIntent}s. */
 export const INTENTS: unique symbol = Symbol.for('plugboard.registrations') as never;
-/** Own static property holding the class's {@link ClassAttributes} (from `@Tagged`, `@Version`). */
+/** @internal Own static property holding the class's {@link ClassAttributes} (from `@Tagged`, `@Version`). */
 export const ATTRIBUTES: unique symbol = Symbol.for('plugboard.attributes') as never;
 
-/** How a class becomes a registry value. */
+/** @internal How a class becomes a registry value. */
 export type IntentMode = 'provider' | 'factory' | 'handler';
 
-/** One registration a decorator asked for. */
+/** @internal One registration a decorator asked for. */
 export interface RegistrationIntent {
   /** Target registry id. */
   readonly registry: string;
@@ -38,7 +38,7 @@ export interface RegistrationIntent {
   readonly decorator: string;
 }
 
-/** Modifiers recorded by `@Tagged` and `@Version`; merged into every intent of the class. */
+/** @internal Modifiers recorded by `@Tagged` and `@Version`; merged into every intent of the class. */
 export interface ClassAttributes {
   readonly tags?: Readonly<Record<string, string>> | readonly string[];
   readonly rank?: number;
@@ -47,23 +47,24 @@ export interface ClassAttributes {
 
 type AnyClass = abstract new (...args: never[]) => unknown;
 
-/** The class's own intents (a subclass does not inherit its parent's registrations). */
+/** @internal The class's own intents (a subclass does not inherit its parent's registrations). */
 export function intentsOf(cls: AnyClass): readonly RegistrationIntent[] {
   return Object.prototype.hasOwnProperty.call(cls, INTENTS) ? ((cls as unknown as Record<symbol, RegistrationIntent[]>)[INTENTS] ?? []) : [];
 }
 
-/** The class's own attributes. */
+/** @internal The class's own attributes. */
 export function attributesOf(cls: AnyClass): ClassAttributes {
   return Object.prototype.hasOwnProperty.call(cls, ATTRIBUTES) ? ((cls as unknown as Record<symbol, ClassAttributes>)[ATTRIBUTES] ?? {}) : {};
 }
 
-/** Where an installed intent ended up, so it can be removed again. */
+/** @internal Where an installed intent ended up, so it can be removed again. */
 export interface Installation {
   readonly registry: BaseRegistry<unknown>;
   readonly key: string;
 }
 
 /**
+ * @internal
  * What {@link installIntent} needs of a scope: its registries and its way of constructing
  * classes. Structural, so that this module does not import scope.ts (which imports it).
  */
@@ -73,6 +74,7 @@ export interface InstallTarget {
 }
 
 /**
+ * @internal
  * Registers `cls` into `scope` as `intent` says, constructing through `scope.construct` (so an
  * attached DI container builds it). Returns where it went.
  */

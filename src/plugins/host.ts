@@ -8,7 +8,7 @@ import type { BaseRegistry } from '../container/base-registry.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRegistry = BaseRegistry<any, any>;
-import { childLogger, defaultLogger, type Logger } from '../observability/logger.js';
+import { childLogger, defaultLogger, type Logger } from '../container/logger.js';
 import type { MetricsSink } from '../observability/metrics.js';
 import { PluginError, withTimeout } from './errors.js';
 import type { FoundPlugin } from './find.js';

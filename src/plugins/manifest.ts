@@ -4,7 +4,7 @@ import type { BaseRegistry } from '../container/base-registry.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRegistry = BaseRegistry<any, any>;
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from '../container/logger.js';
 import { PluginError } from './errors.js';
 
 /** The plugin API this host implements. A plugin's `meta.api` is a semver range over it. */

@@ -12,7 +12,6 @@ import {
   InvalidNameError,
   InvalidOptionError,
   InvalidVersionError,
-  intentsOf,
   PlugboardError,
   resetDefaultScope,
   Scope,
@@ -20,6 +19,7 @@ import {
   VersionedRegistry,
   type StandardSchemaV1,
 } from '../../src/container/index.js';
+import { intentsOf } from '../../src/container/intents.js';
 import { createRegistryDecorator, DecoratorError, Handles, Register, RegisterFactory, RegisterProvider, Tagged, Version } from '../../src/decorators/index.js';
 import { expectError, expectRejection } from '../support/expect-error.js';
 
