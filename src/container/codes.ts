@@ -22,8 +22,8 @@ export const REGISTRY_CODES = [
   'E_UNKNOWN_FORMAT',
 ] as const;
 
-/** Codes of aggregates (`PlugboardAggregateError`): several errors reported as one. */
-export const AGGREGATE_CODES = ['E_BATCH', 'E_PLUGIN_BOOT'] as const;
+/** Code of an all-or-nothing operation that failed for several reasons (`PlugboardAggregateError`). */
+export const AGGREGATE_CODES = ['E_BATCH'] as const;
 
 /** Code of a misused decorator (`DecoratorError`). */
 export const DECORATOR_CODES = ['E_DECORATOR'] as const;
@@ -64,8 +64,8 @@ export const DISCOVERY_CODES = [
 
 /** A code of the registry core. */
 export type RegistryCode = (typeof REGISTRY_CODES)[number];
-/** A code of an aggregate error. */
-export type AggregateCode = (typeof AGGREGATE_CODES)[number];
+/** A code a `PlugboardAggregateError` carries: `E_BATCH`, or the plugin layer's `E_PLUGIN_BOOT`. */
+export type AggregateCode = (typeof AGGREGATE_CODES)[number] | 'E_PLUGIN_BOOT';
 /** The code of a misused decorator. */
 export type DecoratorCode = (typeof DECORATOR_CODES)[number];
 /** A code of the native DI injector. */
