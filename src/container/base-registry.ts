@@ -8,7 +8,7 @@ import { LazyEntry, rawValue, reown, StoredEntry } from './stored-entry.js';
 import { checkOwnerSwap, ownerSwap } from './owner-swap.js';
 import { registryJSON } from './registry-json.js';
 import { prepareBatch, toItems, type BatchInput } from './batch.js';
-import { freezeMeta, sameMeta } from './meta.js';
+import { EMPTY_META, freezeMeta, sameMeta } from './meta.js';
 import type { RegistryObserver } from './observer.js';
 import type { ReadonlyRegistry } from './readonly-registry.js';
 import type { Prepared, RegistryOptions } from './registry-options.js';
@@ -155,7 +155,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
       Error.stackTraceLimit = 1;
       Error.captureStackTrace(holder, this.register);
       Error.stackTraceLimit = limit;
-      site = new LazySite(holder);
+      site = holder; // formatted when the entry's site is first read
     }
     if (this.#observer === undefined) return this.#register(name, value, opts, site);
     try {
@@ -294,14 +294,15 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /**
    * Validates one registration and returns what to store. Kinds override this to add their
-   * own checks and metadata, calling `super.prepare` first. Must not mutate anything.
+   * own checks and metadata, calling `super.prepare` first and assigning `meta` a new object
+   * (the one it returns is shared and frozen). Must not mutate anything else.
    */
   protected prepare(name: string, value: V, _opts: O | undefined, site: string | undefined): Prepared<V> {
     validateName(this.id, name);
     if (value === null || value === undefined) {
       throw new NilRegistrationError(this.id, name, `cannot register ${value === null ? 'null' : 'undefined'}`, site);
     }
-    return { key: name, name, value, meta: {} };
+    return { key: name, name, value, meta: EMPTY_META };
   }
 
   /** Builds the error thrown when a lookup that needs a hit misses. */

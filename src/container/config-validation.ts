@@ -85,32 +85,43 @@ const MAX_DEPTH = 32;
 /**
  * What class-transformer would not report: a cycle or a nesting past {@link MAX_DEPTH} (it
  * recurses until the stack overflows), and `__proto__` / `constructor` keys (it drops them
- * silently, where every other unknown key is rejected).
+ * silently, where every other unknown key is rejected). `ancestors` and `path` lead to `o`.
  */
-function shapeViolations(raw: object): ConfigViolation[] {
-  const out: ConfigViolation[] = [];
-  const path: string[] = [];
-  const open = new Set<object>();
-  const at = (key?: string): string => [...path, ...(key === undefined ? [] : [key])].join('.') || '(root)';
-  const walk = (o: object): void => {
-    if (open.has(o)) return void out.push({ property: at(), constraints: { cycle: 'the config contains itself (a cycle)' } });
-    if (path.length > MAX_DEPTH) return void out.push({ property: at(), constraints: { depth: `the config is nested deeper than ${MAX_DEPTH} levels` } });
-    open.add(o);
+function shapeViolations(o: object, ancestors: object[], path: string[], out: ConfigViolation[]): ConfigViolation[] {
+  if (ancestors.includes(o)) out.push({ property: path.join('.'), constraints: { cycle: 'the config contains itself (a cycle)' } });
+  else if (ancestors.length > MAX_DEPTH) out.push({ property: path.join('.'), constraints: { depth: `the config is nested deeper than ${MAX_DEPTH} levels` } });
+  else {
+    ancestors.push(o);
     for (const k of Object.keys(o)) {
       if (k === '__proto__' || k === 'constructor') {
-        out.push({ property: at(k), constraints: { whitelistValidation: `property ${k} should not exist` } });
+        out.push({ property: [...path, k].join('.'), constraints: { whitelistValidation: `property ${k} should not exist` } });
         continue;
       }
       const v = (o as Record<string, unknown>)[k];
       if (typeof v !== 'object' || v === null) continue;
       path.push(k);
-      walk(v);
+      shapeViolations(v, ancestors, path, out);
       path.pop();
     }
-    open.delete(o);
-  };
-  walk(raw);
+    ancestors.pop();
+  }
   return out;
+}
+
+/** A config spec made into one function, so that a `new()` does not work out the spec's kind again. */
+type ConfigValidator<C> = (registry: string, key: string, raw: unknown) => Promise<C>;
+
+/** Validators by spec, made on first use. */
+const validators = new WeakMap<object, ConfigValidator<unknown>>();
+
+function validatorOf<C>(spec: ConfigSpec<C>): ConfigValidator<C> {
+  let v = validators.get(spec) as ConfigValidator<C> | undefined;
+  if (v !== undefined) return v;
+  if (isStandardSchema(spec)) v = async (registry, key, raw) => fromSchema<C>(registry, key, await spec['~standard'].validate(raw));
+  else if (isClass(spec)) v = (registry, key, raw) => viaClassValidator(registry, key, spec as ConfigClass<C>, raw);
+  else v = async (_registry, _key, raw) => (spec as (raw: unknown) => C | Promise<C>)(raw);
+  validators.set(spec, v as ConfigValidator<unknown>);
+  return v;
 }
 
 /**
@@ -122,9 +133,7 @@ function shapeViolations(raw: object): ConfigViolation[] {
 export async function validateConfig<C>(registry: string, key: string, spec: ConfigSpec<C> | undefined, raw: unknown): Promise<C> {
   if (spec === undefined) return raw as C;
   try {
-    if (isStandardSchema(spec)) return fromSchema<C>(registry, key, await spec['~standard'].validate(raw));
-    if (isClass(spec)) return await viaClassValidator(registry, key, spec as ConfigClass<C>, raw);
-    return await (spec as (raw: unknown) => C | Promise<C>)(raw);
+    return await validatorOf(spec)(registry, key, raw);
   } catch (err) {
     if (err instanceof PlugboardError) throw err;
     throw new ConfigValidationError(registry, key, [{ property: '(root)', constraints: { validate: err instanceof Error ? err.message : String(err) } }], err);
@@ -150,8 +159,8 @@ async function viaClassValidator<C>(registry: string, key: string, spec: ConfigC
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ConfigValidationError(registry, key, [{ property: '(root)', constraints: { isObject: `config must be an object, got ${describe(input)}` } }]);
   }
-  const shape = shapeViolations(input);
-  if (shape.length > 0) throw new ConfigValidationError(registry, key, shape);
+  const shape = shapeViolations(input, [], [], []);
+  if (shape.length > 0) throw new ConfigValidationError(registry, key, shape.map((v) => ({ ...v, property: v.property || '(root)' })));
   const instance = plainToInstance(spec, input, { exposeDefaultValues: true }) as object;
   const errors = await validate(instance, CLASS_VALIDATOR_OPTIONS);
   if (errors.length > 0) throw new ConfigValidationError(registry, key, flatten(errors));

@@ -1,8 +1,10 @@
 /** Entry metadata helpers: frozen, shared when empty, compared as data. */
 
-const EMPTY_META: Readonly<Record<PropertyKey, unknown>> = Object.freeze({});
+/** The metadata of entries that have none: one frozen object, shared. Kinds give an entry metadata by assigning a new object. */
+export const EMPTY_META: Record<PropertyKey, unknown> = Object.freeze({}) as Record<PropertyKey, unknown>;
 
 export function freezeMeta(meta: Record<PropertyKey, unknown>): Readonly<Record<PropertyKey, unknown>> {
+  if (meta === EMPTY_META) return meta; // the common case, without listing keys
   return Reflect.ownKeys(meta).length === 0 ? EMPTY_META : Object.freeze(meta);
 }
 

@@ -114,12 +114,16 @@ export class LazySite {
   }
 }
 
-/** A site as stored: a string, a lazily formatted capture, or nothing. */
-export type SiteRef = string | LazySite | undefined;
+/**
+ * A site as stored: a string, a lazily formatted capture (a {@link LazySite}, or the bare
+ * {@link CapturedStack} that `register` keeps, one object less per entry), or nothing.
+ */
+export type SiteRef = string | LazySite | CapturedStack | undefined;
 
-/** The `file:line` of a {@link SiteRef}. */
+/** The `file:line` of a {@link SiteRef} (a bare capture is formatted on every call: callers cache it). */
 export function resolveSite(site: SiteRef): string | undefined {
-  return site instanceof LazySite ? site.value : site;
+  if (typeof site !== 'object') return site;
+  return site instanceof LazySite ? site.value : pick(site.stack);
 }
 
 /**

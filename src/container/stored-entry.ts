@@ -7,7 +7,7 @@ import { resolveSite, type SiteRef } from './site.js';
  * frozen by the registry, and format their registration site only when it is read.
  */
 abstract class EntryRecord<V> implements Entry<V> {
-  readonly #site: SiteRef;
+  #site: SiteRef; // a capture until first read, then its `file:line` (private fields stay writable in a frozen object)
   constructor(
     readonly key: string,
     readonly name: string,
@@ -22,7 +22,9 @@ abstract class EntryRecord<V> implements Entry<V> {
   abstract readonly value: V;
 
   get site(): string | undefined {
-    return resolveSite(this.#site);
+    const site = this.#site;
+    if (typeof site !== 'object') return site;
+    return (this.#site = resolveSite(site));
   }
 
   /** The site reference as stored (possibly not yet formatted). */
