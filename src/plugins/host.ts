@@ -21,6 +21,7 @@ export type { PluginInput } from './candidate.js';
 
 /** Where the host reports plugin load durations: `new PlugboardMetrics()` of `plugboard/observability/metrics` is one. */
 export interface PluginMetrics {
+  /** One plugin load (import and setup), with its outcome and duration. */
   pluginLoaded(plugin: string, outcome: 'ok' | 'failed', seconds: number): void;
 }
 
