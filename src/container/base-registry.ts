@@ -1,13 +1,13 @@
 import type { ChangeListener, Entry, RegisterOptions, RegistryChange, RegistryJSON, RegistryState } from './entry.js';
 import { DuplicateRegistrationError, FrozenRegistryError, NilRegistrationError, throwCollected, UnknownNameError } from './errors.js';
 import { closestName, validateName } from './names.js';
-import { Provided } from './provider.js';
 import { captureSite, LazySite, resolveSite, type CapturedStack, type SiteEntry, type SiteRef } from './site.js';
 import { ChangeListeners } from './change-listeners.js';
-import { LazyEntry, rawValue, reown, StoredEntry } from './stored-entry.js';
+import { createEntry, rawValue, reown } from './stored-entry.js';
 import { checkOwnerSwap, ownerSwap } from './owner-swap.js';
 import { registryJSON } from './registry-json.js';
-import { prepareBatch, toItems, type BatchInput } from './batch.js';
+import { diffStores, removed, stored } from './store-changes.js';
+import { commitBatch, prepareBatch, toItems, type BatchInput } from './batch.js';
 import { EMPTY_META, freezeMeta, sameMeta } from './meta.js';
 import type { RegistryObserver } from './observer.js';
 import type { ReadonlyRegistry } from './readonly-registry.js';
@@ -177,14 +177,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     const entry = this.makeEntry(p, opts, site, previous);
     this.#store.set(p.key, entry);
     this.#version++;
-    if (this.#listeners.active) {
-      this.#listeners.emit(
-        previous === undefined
-          ? [{ type: 'add', registry: this.id, key: p.key, entry, version: 0 }]
-          : [{ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 }],
-        this.#version,
-      );
-    }
+    if (this.#listeners.active) this.#listeners.emit([stored(this.id, p.key, entry, previous)], this.#version);
     return p.key;
   }
 
@@ -202,22 +195,19 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     if (this.#frozen) throw this.frozenError('register', undefined, undefined);
     const items = toItems(this.id, 'registerAll', input);
     const site = this.siteOf(undefined, this.registerAll);
-    const { prepared, errors } = prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k));
-    throwCollected(errors, (n) => `${this.id}: batch registration rejected (${n} errors); nothing was registered`, this.id);
+    const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k), repeats);
+    const message = (n: number): string => `${this.id}: batch registration rejected (${n} errors); nothing was registered`;
+    const { prepared, errors } = check(false);
+    if (errors.length > 0) throwCollected(check(true).errors, message, this.id); // the full report, repeats included
     if (prepared.length === 0) return;
-    const changes: Array<RegistryChange<V>> | undefined = this.#listeners.active ? [] : undefined;
-    for (const { p, opts } of prepared) {
-      const previous = this.#store.get(p.key);
-      const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
-      this.#store.set(p.key, entry);
-      changes?.push(
-        previous === undefined
-          ? { type: 'add', registry: this.id, key: p.key, entry, version: 0 }
-          : { type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 },
-      );
+    const seq = this.#seq;
+    const previous = commitBatch(this.#store, prepared, ({ p, opts }, prev) => this.makeEntry(p, opts, opts?.site ?? site, prev), (e) => e.seq >= seq);
+    if (previous === false) {
+      this.#seq = seq;
+      return throwCollected(check(true).errors, message, this.id); // a key repeated within the batch
     }
     this.#version++;
-    if (changes !== undefined) this.#listeners.emit(changes, this.#version);
+    if (this.#listeners.active) this.#listeners.emit(prepared.map(({ p }, i) => stored(this.id, p.key, this.#store.get(p.key)!, previous[i])), this.#version);
   }
 
   /**
@@ -234,21 +224,21 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     if (this.#frozen) throw this.frozenError('replaceAll', undefined, undefined);
     const items = toItems(this.id, 'replaceAll', input);
     const site = this.siteOf(undefined, this.replaceAll);
-    const { prepared, errors } = prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined);
-    throwCollected(errors, (n) => `${this.id}: replaceAll rejected (${n} errors); the old entries stay`, this.id);
+    const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined, repeats);
+    const message = (n: number): string => `${this.id}: replaceAll rejected (${n} errors); the old entries stay`;
+    const { prepared, errors } = check(false);
+    if (errors.length > 0) throwCollected(check(true).errors, message, this.id); // the full report, repeats included
     const old = this.#store;
     const next = new Map<string, Entry<V>>();
-    const changes: Array<RegistryChange<V>> = [];
+    const seq = this.#seq;
     for (const { p, opts } of prepared) {
-      const previous = old.get(p.key);
-      const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
-      next.set(p.key, entry);
-      if (previous === undefined) changes.push({ type: 'add', registry: this.id, key: p.key, entry, version: 0 });
-      else if (rawValue(previous) !== rawValue(entry) || !sameMeta(previous.meta, entry.meta)) {
-        changes.push({ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 });
+      if (next.has(p.key)) {
+        this.#seq = seq;
+        return throwCollected(check(true).errors, message, this.id); // a key repeated within the batch
       }
+      next.set(p.key, this.makeEntry(p, opts, opts?.site ?? site, old.get(p.key)));
     }
-    for (const [key, previous] of old) if (!next.has(key)) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+    const changes = diffStores(this.id, old, next, (a, b) => rawValue(a) === rawValue(b) && sameMeta(a.meta, b.meta));
     this.#store = next; // the swap: one assignment
     this.committed(changes, true);
   }
@@ -259,7 +249,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     const previous = this.#store.get(key);
     if (previous === undefined) return false;
     this.#store.delete(key);
-    this.committed([{ type: 'remove', registry: this.id, key, previous, version: 0 }]);
+    this.committed([removed(this.id, key, previous)]);
     return true;
   }
 
@@ -268,7 +258,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     if (this.#frozen) throw this.frozenError('unregister entries of', owner, undefined);
     const changes: Array<RegistryChange<V>> = [];
     for (const [key, previous] of this.#store) {
-      if (previous.owner === owner) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+      if (previous.owner === owner) changes.push(removed(this.id, key, previous));
     }
     for (const c of changes) this.#store.delete(c.key);
     this.committed(changes);
@@ -333,19 +323,9 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     if (this.#frozen) throw this.frozenError('restore', undefined, undefined);
     // Everything is computed before the swap (no spread of the entries into Math.max: that
     // overflows the call stack past ~120k entries, after the store had been swapped).
-    const next = new Map<string, Entry<V>>();
-    let seq = this.#seq;
-    for (const e of entries) {
-      next.set(e.key, e);
-      if (e.seq >= seq) seq = e.seq + 1;
-    }
-    const changes: Array<RegistryChange<V>> = [];
-    for (const [key, entry] of next) {
-      const previous = this.#store.get(key);
-      if (previous === undefined) changes.push({ type: 'add', registry: this.id, key, entry, version: 0 });
-      else if (previous !== entry) changes.push({ type: 'replace', registry: this.id, key, entry, previous, version: 0 });
-    }
-    for (const [key, previous] of this.#store) if (!next.has(key)) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+    const next = new Map(entries.map((e) => [e.key, e]));
+    const seq = entries.reduce((max, e) => Math.max(max, e.seq + 1), this.#seq);
+    const changes = diffStores(this.id, this.#store, next, (a, b) => a === b);
     this.#store = next;
     this.#seq = seq;
     this.committed(changes, true);
@@ -382,20 +362,13 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   // ---------------------------------------------------------------- internals
 
-  /**
-   * The site of a registration: the one given, else (when capture is on) a lazy capture of the
-   * caller of `entry`, the public method the user called. Frames above `entry` are skipped by
-   * V8 itself, so one frame is all that is taken.
-   */
+  /** The site of a registration: the one given, else (capture on) the caller of `entry`, the public method called, taken lazily. */
   private siteOf(opts: RegisterOptions | undefined, entry: SiteEntry): SiteRef {
     if (opts?.site !== undefined) return opts.site;
     return this.#captureSites ? new LazySite(entry) : undefined;
   }
 
-  /**
-   * `opts` carrying the site of a registration made through `alias`, a public alias of
-   * `register` (`handle`): the caller of the alias is the site, not the alias.
-   */
+  /** `opts` with the site of a registration made through `alias`, an alias of `register` (`handle`): the alias's caller. */
   protected aliasSite<T extends RegisterOptions>(opts: T | undefined, alias: SiteEntry): T | undefined {
     if (opts?.site !== undefined || !this.#captureSites) return opts;
     return { ...opts, site: new LazySite(alias) } as T;
@@ -412,12 +385,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   private makeEntry(p: Prepared<V>, opts: O | undefined, site: SiteRef, previous: Entry<V> | undefined): Entry<V> {
     // A replacement keeps its predecessor's place in registration order.
-    const seq = previous === undefined ? this.#seq++ : previous.seq;
-    const meta = freezeMeta(p.meta);
-    if (p.value instanceof Provided) {
-      return Object.freeze(new LazyEntry<V>(this.id, p.key, p.name, (p.value as Provided<V>).spec, site, opts?.owner, seq, meta));
-    }
-    return Object.freeze(new StoredEntry(p.key, p.name, p.value, site, opts?.owner, seq, meta));
+    return createEntry(this.id, p, freezeMeta(p.meta), site, opts?.owner, previous === undefined ? this.#seq++ : previous.seq);
   }
 
   private committed(changes: Array<RegistryChange<V>>, forceBump = false): void {

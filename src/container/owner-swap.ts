@@ -1,6 +1,7 @@
 import type { Entry, RegistryChange } from './entry.js';
 import { DuplicateRegistrationError, throwCollected } from './errors.js';
 import { rawValue } from './stored-entry.js';
+import { removed, stored } from './store-changes.js';
 
 /**
  * Checks an owner-scoped swap (plugin load and reload): an incoming key held by someone other
@@ -39,8 +40,8 @@ export function ownerSwap<V>(
     const entry = adopt(e);
     const previous = store.get(e.key);
     next.set(e.key, entry);
-    changes.push(previous === undefined ? { type: 'add', registry, key: e.key, entry, version: 0 } : { type: 'replace', registry, key: e.key, entry, previous, version: 0 });
+    changes.push(stored(registry, e.key, entry, previous));
   }
-  for (const previous of dropped) if (!next.has(previous.key)) changes.push({ type: 'remove', registry, key: previous.key, previous, version: 0 });
+  for (const previous of dropped) if (!next.has(previous.key)) changes.push(removed(registry, previous.key, previous));
   return { next, changes };
 }
