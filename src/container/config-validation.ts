@@ -38,11 +38,6 @@ export function isClass(fn: unknown): fn is new (...args: never[]) => unknown {
   return typeof fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 
-/** @internal Whether `spec` is something {@link validateConfig} can use. */
-export function isConfigSpec(spec: unknown): spec is ConfigSpec<unknown> {
-  return configSpecProblem(spec) === undefined;
-}
-
 /** Config classes known to carry class-validator metadata (checked once per class). */
 const decorated = new WeakSet<object>();
 

@@ -93,11 +93,11 @@ export class LazySite {
    * Captures the caller of `entry` (the public function the user called) from `frames`
    * frames (default 1 with an `entry`: its direct caller; add frames to step over helpers
    * such as decorator plumbing, which are skipped when formatting). Without `entry`, the
-   * first frame outside plugboard. Given a {@link CapturedStack}, wraps that capture.
+   * first frame outside plugboard.
    */
-  constructor(entry?: SiteEntry | CapturedStack, frames = entry === undefined ? SEARCH_FRAMES : 1) {
+  constructor(entry?: SiteEntry, frames = entry === undefined ? SEARCH_FRAMES : 1) {
     libraryRoot(); // resolve our own location from a frame now, while it is cheap to get right
-    this.#holder = typeof entry === 'object' ? entry : capture(entry, frames);
+    this.#holder = capture(entry, frames);
   }
 
   /** The `file:line`, formatted on first call. */
