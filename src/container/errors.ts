@@ -82,7 +82,7 @@ export class PlugboardAggregateError extends AggregateError {
 }
 
 /**
- * Throws what an all-or-nothing operation collected (a batch registration, a replaceAll,
+ * @internal Throws what an all-or-nothing operation collected (a batch registration, a replaceAll,
  * `scope.install`, a plugin's commit), by one rule everywhere: one failure is thrown as
  * itself, several as one `E_BATCH` aggregate holding them all. Nothing was changed either way.
  */

@@ -51,7 +51,7 @@ describe('package build and exports', function () {
   it('strips internals from the emitted types, and every emitted .d.ts still type-checks (nothing refers to a stripped name)', async () => {
     const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
     const barrels = ['index.d.ts', 'container/index.d.ts', 'observability/index.d.ts'].map((f) => readFileSync(`dist/esm/${f}`, 'utf8')).join('\n');
-    for (const internal of ['INTENTS', 'ATTRIBUTES', 'intentsOf', 'attributesOf', 'RegistrationIntent', 'captureSite', 'closestName', 'isClass', 'debugSnapshot']) {
+    for (const internal of ['INTENTS', 'ATTRIBUTES', 'intentsOf', 'attributesOf', 'RegistrationIntent', 'captureSite', 'closestName', 'isClass', 'debugSnapshot', 'throwCollected']) {
       expect(barrels, internal).to.not.match(new RegExp(`\\b${internal}\\b`));
     }
     expect(readFileSync('dist/esm/container/intents.d.ts', 'utf8')).to.not.include('INTENTS');
