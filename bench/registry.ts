@@ -1,8 +1,9 @@
 /**
  * Registry core benchmark (`npm run bench`). Compares, in one run:
  * hot `get` against raw `Map.get`, inversify 8 `container.get` and tsyringe `resolve`;
- * 10k registrations against 10k inversify binds; validated `new()` against raw
- * class-validator; and reads right after `replaceAll` of 10k entries.
+ * 10k registrations against 10k inversify binds (goals, issue #16: `register` with sites on
+ * ≥ 2× faster, `registerAll` ≥ 10× faster); validated `new()` against raw class-validator;
+ * and reads right after `replaceAll` of 10k entries.
  */
 import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
@@ -105,7 +106,7 @@ export async function registryBench(): Promise<string[]> {
   ], 1500);
   out.push(table('Registering 10k entries', regResults, 'inversify 8 bind ×10k'));
   const inversifyBind = regResults.get('inversify 8 bind ×10k')!;
-  out.push(target('inversify 10k binds / plugboard 10k registrations (sites on)', inversifyBind / regResults.get('plugboard register ×10k (sites on)')!, '>=', 10));
+  out.push(target('inversify 10k binds / plugboard 10k registrations (sites on)', inversifyBind / regResults.get('plugboard register ×10k (sites on)')!, '>=', 2));
   out.push(target('inversify 10k binds / plugboard 10k registrations (sites off)', inversifyBind / regResults.get('plugboard register ×10k (sites off)')!, '>=', 10));
   out.push(target('inversify 10k binds / plugboard registerAll 10k (sites on)', inversifyBind / regResults.get('plugboard registerAll ×10k (one site per batch)')!, '>=', 10));
 

@@ -1,21 +1,16 @@
 import type { ChangeListener, Entry, RegisterOptions, RegistryChange, RegistryJSON, RegistryState } from './entry.js';
-import {
-  DuplicateRegistrationError,
-  FrozenRegistryError,
-  NilRegistrationError,
-  PlugboardAggregateError,
-  UnknownNameError,
-} from './errors.js';
+import { DuplicateRegistrationError, FrozenRegistryError, NilRegistrationError, throwCollected, UnknownNameError } from './errors.js';
 import { closestName, validateName } from './names.js';
-import { Provided } from './provider.js';
-import { captureSite, LazySite, resolveSite, type SiteRef } from './site.js';
+import { captureSite, LazySite, resolveSite, type CapturedStack, type SiteEntry, type SiteRef } from './site.js';
 import { ChangeListeners } from './change-listeners.js';
-import { LazyEntry, rawValue, reown, StoredEntry } from './stored-entry.js';
+import { createEntry, rawValue, reown } from './stored-entry.js';
 import { checkOwnerSwap, ownerSwap } from './owner-swap.js';
 import { registryJSON } from './registry-json.js';
-import { prepareBatch, toItems, type BatchInput } from './batch.js';
-import { freezeMeta, sameMeta } from './meta.js';
+import { diffStores, removed, stored } from './store-changes.js';
+import { commitBatch, prepareBatch, toItems, type BatchInput } from './batch.js';
+import { EMPTY_META, freezeMeta, sameMeta } from './meta.js';
 import type { RegistryObserver } from './observer.js';
+import type { ReadonlyRegistry } from './readonly-registry.js';
 import type { Prepared, RegistryOptions } from './registry-options.js';
 
 export type { BatchInput, BatchItem } from './batch.js';
@@ -30,7 +25,7 @@ export type { Prepared, RegistryOptions } from './registry-options.js';
  * Storage is a private `Map` that is never handed out: `__proto__` and `constructor` are
  * ordinary keys.
  */
-export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOptions> {
+export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOptions> implements ReadonlyRegistry<V> {
   /** Kind name, e.g. `implementation`; used by scopes to type-check registry ids. */
   static readonly kind: string = 'base';
 
@@ -151,18 +146,28 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
    * error nothing changes. Returns the storage key (the name; `name@version` for versioned).
    */
   register(name: string, value: V, opts?: O): string {
-    if (this.#observer === undefined) return this.#register(name, value, opts);
+    let site: SiteRef = opts?.site;
+    if (site === undefined && this.#captureSites) {
+      // The site is the caller of `register`, captured here and not in a helper: V8 walks
+      // every frame above `register` to find it, at ~0.2 µs each (see docs/benchmarks.md).
+      const holder: CapturedStack = {};
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 1;
+      Error.captureStackTrace(holder, this.register);
+      Error.stackTraceLimit = limit;
+      site = holder; // formatted when the entry's site is first read
+    }
+    if (this.#observer === undefined) return this.#register(name, value, opts, site);
     try {
-      return this.#register(name, value, opts);
+      return this.#register(name, value, opts, site);
     } catch (err) {
       this.#observer.rejected?.('register', err);
       throw err;
     }
   }
 
-  #register(name: string, value: V, opts?: O): string {
+  #register(name: string, value: V, opts: O | undefined, site: SiteRef): string {
     if (this.#frozen) throw this.frozenError('register', name, opts);
-    const site = this.siteOf(opts);
     const p = this.prepare(name, value, opts, undefined);
     const previous = this.#store.get(p.key);
     if (previous !== undefined && opts?.replace !== true) {
@@ -172,21 +177,15 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     const entry = this.makeEntry(p, opts, site, previous);
     this.#store.set(p.key, entry);
     this.#version++;
-    if (this.#listeners.active) {
-      this.#listeners.emit(
-        previous === undefined
-          ? [{ type: 'add', registry: this.id, key: p.key, entry, version: 0 }]
-          : [{ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 }],
-        this.#version,
-      );
-    }
+    if (this.#listeners.active) this.#listeners.emit([stored(this.id, p.key, entry, previous)], this.#version);
     return p.key;
   }
 
   /**
    * Registers several entries, all or nothing: every item is validated (including duplicates
-   * within the batch) before any is committed. Failures are reported together as one
-   * `PlugboardAggregateError` with code `E_BATCH`.
+   * within the batch) before any is committed. One failure is thrown as itself; several are
+   * reported together as one `PlugboardAggregateError` with code `E_BATCH`. Input that is not
+   * a `Map`, a record or an iterable of `[name, value, opts?]` tuples is `E_INVALID_OPTION`.
    */
   registerAll(input: BatchInput<V, O>): void {
     this.#observed('registerAll', () => this.#registerAll(input));
@@ -194,27 +193,21 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   #registerAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('register', undefined, undefined);
-    const site = this.siteOf(undefined);
-    const { prepared, errors } = prepareBatch(this.id, toItems(input), site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k));
-    if (errors.length > 0) {
-      throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: batch registration rejected (${errors.length} error(s)); nothing was registered`, {
-        registry: this.id,
-      });
-    }
+    const items = toItems(this.id, 'registerAll', input);
+    const site = this.siteOf(undefined, this.registerAll);
+    const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k), repeats);
+    const message = (n: number): string => `${this.id}: batch registration rejected (${n} errors); nothing was registered`;
+    const { prepared, errors } = check(false);
+    if (errors.length > 0) throwCollected(check(true).errors, message, this.id); // the full report, repeats included
     if (prepared.length === 0) return;
-    const changes: Array<RegistryChange<V>> | undefined = this.#listeners.active ? [] : undefined;
-    for (const { p, opts } of prepared) {
-      const previous = this.#store.get(p.key);
-      const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
-      this.#store.set(p.key, entry);
-      changes?.push(
-        previous === undefined
-          ? { type: 'add', registry: this.id, key: p.key, entry, version: 0 }
-          : { type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 },
-      );
+    const seq = this.#seq;
+    const previous = commitBatch(this.#store, prepared, ({ p, opts }, prev) => this.makeEntry(p, opts, opts?.site ?? site, prev), (e) => e.seq >= seq);
+    if (previous === false) {
+      this.#seq = seq;
+      return throwCollected(check(true).errors, message, this.id); // a key repeated within the batch
     }
     this.#version++;
-    if (changes !== undefined) this.#listeners.emit(changes, this.#version);
+    if (this.#listeners.active) this.#listeners.emit(prepared.map(({ p }, i) => stored(this.id, p.key, this.#store.get(p.key)!, previous[i])), this.#version);
   }
 
   /**
@@ -229,26 +222,23 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   #replaceAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('replaceAll', undefined, undefined);
-    const site = this.siteOf(undefined);
-    const { prepared, errors } = prepareBatch(this.id, toItems(input), site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined);
-    if (errors.length > 0) {
-      throw new PlugboardAggregateError('E_BATCH', errors, `${this.id}: replaceAll rejected (${errors.length} error(s)); the old entries stay`, {
-        registry: this.id,
-      });
-    }
+    const items = toItems(this.id, 'replaceAll', input);
+    const site = this.siteOf(undefined, this.replaceAll);
+    const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined, repeats);
+    const message = (n: number): string => `${this.id}: replaceAll rejected (${n} errors); the old entries stay`;
+    const { prepared, errors } = check(false);
+    if (errors.length > 0) throwCollected(check(true).errors, message, this.id); // the full report, repeats included
     const old = this.#store;
     const next = new Map<string, Entry<V>>();
-    const changes: Array<RegistryChange<V>> = [];
+    const seq = this.#seq;
     for (const { p, opts } of prepared) {
-      const previous = old.get(p.key);
-      const entry = this.makeEntry(p, opts, opts?.site ?? site, previous);
-      next.set(p.key, entry);
-      if (previous === undefined) changes.push({ type: 'add', registry: this.id, key: p.key, entry, version: 0 });
-      else if (rawValue(previous) !== rawValue(entry) || !sameMeta(previous.meta, entry.meta)) {
-        changes.push({ type: 'replace', registry: this.id, key: p.key, entry, previous, version: 0 });
+      if (next.has(p.key)) {
+        this.#seq = seq;
+        return throwCollected(check(true).errors, message, this.id); // a key repeated within the batch
       }
+      next.set(p.key, this.makeEntry(p, opts, opts?.site ?? site, old.get(p.key)));
     }
-    for (const [key, previous] of old) if (!next.has(key)) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+    const changes = diffStores(this.id, old, next, (a, b) => rawValue(a) === rawValue(b) && sameMeta(a.meta, b.meta));
     this.#store = next; // the swap: one assignment
     this.committed(changes, true);
   }
@@ -259,7 +249,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     const previous = this.#store.get(key);
     if (previous === undefined) return false;
     this.#store.delete(key);
-    this.committed([{ type: 'remove', registry: this.id, key, previous, version: 0 }]);
+    this.committed([removed(this.id, key, previous)]);
     return true;
   }
 
@@ -268,7 +258,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     if (this.#frozen) throw this.frozenError('unregister entries of', owner, undefined);
     const changes: Array<RegistryChange<V>> = [];
     for (const [key, previous] of this.#store) {
-      if (previous.owner === owner) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+      if (previous.owner === owner) changes.push(removed(this.id, key, previous));
     }
     for (const c of changes) this.#store.delete(c.key);
     this.committed(changes);
@@ -294,14 +284,15 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /**
    * Validates one registration and returns what to store. Kinds override this to add their
-   * own checks and metadata, calling `super.prepare` first. Must not mutate anything.
+   * own checks and metadata, calling `super.prepare` first and assigning `meta` a new object
+   * (the one it returns is shared and frozen). Must not mutate anything else.
    */
   protected prepare(name: string, value: V, _opts: O | undefined, site: string | undefined): Prepared<V> {
     validateName(this.id, name);
     if (value === null || value === undefined) {
       throw new NilRegistrationError(this.id, name, `cannot register ${value === null ? 'null' : 'undefined'}`, site);
     }
-    return { key: name, name, value, meta: {} };
+    return { key: name, name, value, meta: EMPTY_META };
   }
 
   /** Builds the error thrown when a lookup that needs a hit misses. */
@@ -330,16 +321,13 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   /** @internal Replaces every local entry with `entries` (used by `Scope.restore`). */
   restoreEntries(entries: ReadonlyArray<Entry<V>>): void {
     if (this.#frozen) throw this.frozenError('restore', undefined, undefined);
-    const next = new Map(entries.map((e) => [e.key, e] as const));
-    const changes: Array<RegistryChange<V>> = [];
-    for (const [key, entry] of next) {
-      const previous = this.#store.get(key);
-      if (previous === undefined) changes.push({ type: 'add', registry: this.id, key, entry, version: 0 });
-      else if (previous !== entry) changes.push({ type: 'replace', registry: this.id, key, entry, previous, version: 0 });
-    }
-    for (const [key, previous] of this.#store) if (!next.has(key)) changes.push({ type: 'remove', registry: this.id, key, previous, version: 0 });
+    // Everything is computed before the swap (no spread of the entries into Math.max: that
+    // overflows the call stack past ~120k entries, after the store had been swapped).
+    const next = new Map(entries.map((e) => [e.key, e]));
+    const seq = entries.reduce((max, e) => Math.max(max, e.seq + 1), this.#seq);
+    const changes = diffStores(this.id, this.#store, next, (a, b) => a === b);
     this.#store = next;
-    this.#seq = Math.max(this.#seq, ...entries.map((e) => e.seq + 1));
+    this.#seq = seq;
     this.committed(changes, true);
     this.#observer?.swapped?.();
   }
@@ -374,9 +362,16 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   // ---------------------------------------------------------------- internals
 
-  private siteOf(opts: RegisterOptions | undefined): SiteRef {
+  /** The site of a registration: the one given, else (capture on) the caller of `entry`, the public method called, taken lazily. */
+  private siteOf(opts: RegisterOptions | undefined, entry: SiteEntry): SiteRef {
     if (opts?.site !== undefined) return opts.site;
-    return this.#captureSites ? new LazySite() : undefined;
+    return this.#captureSites ? new LazySite(entry) : undefined;
+  }
+
+  /** `opts` with the site of a registration made through `alias`, an alias of `register` (`handle`): the alias's caller. */
+  protected aliasSite<T extends RegisterOptions>(opts: T | undefined, alias: SiteEntry): T | undefined {
+    if (opts?.site !== undefined || !this.#captureSites) return opts;
+    return { ...opts, site: new LazySite(alias) } as T;
   }
 
   /** The error for a mutation of a frozen registry, naming the caller's site (taken even when routine capture is off: errors are rare). */
@@ -390,12 +385,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   private makeEntry(p: Prepared<V>, opts: O | undefined, site: SiteRef, previous: Entry<V> | undefined): Entry<V> {
     // A replacement keeps its predecessor's place in registration order.
-    const seq = previous === undefined ? this.#seq++ : previous.seq;
-    const meta = freezeMeta(p.meta);
-    if (p.value instanceof Provided) {
-      return Object.freeze(new LazyEntry<V>(this.id, p.key, p.name, (p.value as Provided<V>).spec, site, opts?.owner, seq, meta));
-    }
-    return Object.freeze(new StoredEntry(p.key, p.name, p.value, site, opts?.owner, seq, meta));
+    return createEntry(this.id, p, freezeMeta(p.meta), site, opts?.owner, previous === undefined ? this.#seq++ : previous.seq);
   }
 
   private committed(changes: Array<RegistryChange<V>>, forceBump = false): void {

@@ -1,8 +1,12 @@
 /**
  * The plugboard error hierarchy. Every error thrown by plugboard carries a stable `code`
- * (`E_DUPLICATE`, `E_NIL`, …) and, where known, the registry id, the key and the
- * registration site, so that a log line alone is enough to find the culprit.
+ * (`E_DUPLICATE`, `E_NIL`, …; the catalogue is codes.ts and docs/errors.md) and, where known,
+ * the registry id, the key and the registration site, so that a log line alone is enough to
+ * find the culprit.
  */
+import type { AggregateCode, PlugboardCode, RegistryCode } from './codes.js';
+
+export type { AggregateCode, DecoratorCode, DICode, DiscoveryCode, PlugboardCode, PluginCode, RegistryCode } from './codes.js';
 
 /** Brand shared by every copy of the package (ESM + CJS, or two installed versions). */
 const BRAND: unique symbol = Symbol.for('plugboard.error') as never;
@@ -32,8 +36,8 @@ function isBranded(value: unknown): boolean {
  * thrown by another copy of the package, and for {@link PlugboardAggregateError}.
  */
 export class PlugboardError extends Error {
-  /** Stable machine-readable code such as `E_DUPLICATE`. */
-  readonly code: string;
+  /** Stable machine-readable code such as `E_DUPLICATE` (see docs/errors.md). */
+  readonly code: PlugboardCode;
   /** Id of the registry involved, when there is one. */
   readonly registry?: string;
   /** Key involved, when there is one. */
@@ -41,7 +45,7 @@ export class PlugboardError extends Error {
   /** Registration site (`file:line`) involved, when known. */
   readonly site?: string;
 
-  constructor(code: string, message: string, details: ErrorDetails = {}) {
+  constructor(code: PlugboardCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.code = code;
@@ -63,10 +67,12 @@ export class PlugboardError extends Error {
  * `AggregateError` and also passes `instanceof PlugboardError`.
  */
 export class PlugboardAggregateError extends AggregateError {
-  readonly code: string;
+  /** `E_BATCH` (an all-or-nothing operation failed for several reasons) or `E_PLUGIN_BOOT`. */
+  readonly code: AggregateCode;
+  /** Id of the registry involved, when there is one. */
   readonly registry?: string;
 
-  constructor(code: string, errors: Iterable<unknown>, message: string, details: { registry?: string } = {}) {
+  constructor(code: AggregateCode, errors: Iterable<unknown>, message: string, details: { registry?: string } = {}) {
     super(errors, message);
     this.name = 'PlugboardAggregateError';
     this.code = code;
@@ -75,12 +81,31 @@ export class PlugboardAggregateError extends AggregateError {
   }
 }
 
+/**
+ * @internal Throws what an all-or-nothing operation collected (a batch registration, a replaceAll,
+ * `scope.install`, a plugin's commit), by one rule everywhere: one failure is thrown as
+ * itself, several as one `E_BATCH` aggregate holding them all. Nothing was changed either way.
+ */
+export function throwCollected(errors: readonly unknown[], message: (count: number) => string, registry?: string): void {
+  if (errors.length === 0) return;
+  if (errors.length === 1) throw errors[0];
+  throw new PlugboardAggregateError('E_BATCH', errors, message(errors.length), registry === undefined ? {} : { registry });
+}
+
+/** The family class of the registry core's errors; each code has its own subclass where it carries data. */
+export class RegistryError extends PlugboardError {
+  declare readonly code: RegistryCode;
+  constructor(code: RegistryCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
+  }
+}
+
 function at(site: string | undefined): string {
   return site === undefined ? 'an unknown site' : site;
 }
 
 /** A key was registered twice (`E_DUPLICATE`). Carries both entries, like client_golang's `AlreadyRegisteredError`. */
-export class DuplicateRegistrationError extends PlugboardError {
+export class DuplicateRegistrationError extends RegistryError {
   /** The entry already in the registry. */
   readonly existing: { value: unknown; site?: string };
   /** The rejected registration. */
@@ -98,7 +123,7 @@ export class DuplicateRegistrationError extends PlugboardError {
 }
 
 /** `null`/`undefined` was registered, or a factory/provider produced nothing (`E_NIL`). */
-export class NilRegistrationError extends PlugboardError {
+export class NilRegistrationError extends RegistryError {
   constructor(registry: string, key: string, what: string, site?: string) {
     super('E_NIL', `${registry}: ${what} for '${key}'${site === undefined ? '' : ` (at ${site})`}`, {
       registry,
@@ -109,7 +134,7 @@ export class NilRegistrationError extends PlugboardError {
 }
 
 /** A mutation was attempted on a frozen registry (`E_FROZEN`). */
-export class FrozenRegistryError extends PlugboardError {
+export class FrozenRegistryError extends RegistryError {
   constructor(registry: string, key: string | undefined, operation: string, site?: string) {
     const what = key === undefined ? operation : `${operation} '${key}'`;
     super('E_FROZEN', `${registry}: registry is frozen; cannot ${what} (at ${at(site)})`, {
@@ -120,24 +145,25 @@ export class FrozenRegistryError extends PlugboardError {
   }
 }
 
-/** `mustGet` (or a lookup that needs a hit) missed (`E_UNKNOWN`). */
-export class UnknownNameError extends PlugboardError {
+/** `mustGet` (or a lookup that needs a hit, such as a handler `dispatch`) missed (`E_UNKNOWN`). */
+export class UnknownNameError extends RegistryError {
   /** The names that are registered, sorted. */
   readonly known: readonly string[];
   /** The closest known name, if one is close enough to be a likely typo. */
   readonly suggestion?: string;
 
-  constructor(registry: string, key: string, known: readonly string[], suggestion?: string) {
+  /** `miss` says what missed (default `unknown name '<key>'`); `listed` names what `known` holds (default `known`). */
+  constructor(registry: string, key: string, known: readonly string[], suggestion?: string, miss = `unknown name '${key}'`, listed = 'known') {
     const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
-    const list = known.length === 0 ? 'nothing is registered' : `known: ${formatList(known)}`;
-    super('E_UNKNOWN', `${registry}: unknown name '${key}'${hint}; ${list}`, { registry, key });
+    const list = known.length === 0 ? 'nothing is registered' : `${listed}: ${formatList(known)}`;
+    super('E_UNKNOWN', `${registry}: ${miss}${hint}; ${list}`, { registry, key });
     this.known = known;
     if (suggestion !== undefined) this.suggestion = suggestion;
   }
 }
 
 /** A key that is not a usable name (`E_INVALID_NAME`). */
-export class InvalidNameError extends PlugboardError {
+export class InvalidNameError extends RegistryError {
   constructor(registry: string, key: unknown, reason: string) {
     super('E_INVALID_NAME', `${registry}: invalid name ${describeKey(key)}: ${reason}`, {
       registry,
@@ -147,9 +173,10 @@ export class InvalidNameError extends PlugboardError {
 }
 
 /** A version or range that semver cannot parse (`E_INVALID_VERSION`). */
-export class InvalidVersionError extends PlugboardError {
+export class InvalidVersionError extends RegistryError {
+  /** `version` is the input that was refused; when there was none (`undefined`), the message says only `reason`. */
   constructor(registry: string, key: string, version: unknown, reason: string) {
-    super('E_INVALID_VERSION', `${registry}: '${key}': ${reason}: ${describeKey(version)}`, { registry, key });
+    super('E_INVALID_VERSION', `${registry}: '${key}': ${reason}${version === undefined ? '' : `: ${describeKey(version)}`}`, { registry, key });
   }
 }
 
@@ -162,30 +189,31 @@ export interface ConfigViolation {
 }
 
 /** `new(name, cfg)` got a config that fails validation (`E_CONFIG`). */
-export class ConfigValidationError extends PlugboardError {
+export class ConfigValidationError extends RegistryError {
   /** Every violated property and constraint. */
   readonly violations: readonly ConfigViolation[];
 
-  constructor(registry: string, key: string, violations: readonly ConfigViolation[]) {
+  /** `cause`: what a validator threw, when it threw instead of reporting issues. */
+  constructor(registry: string, key: string, violations: readonly ConfigViolation[], cause?: unknown) {
     const lines = violations.map((v) => `${v.property}: ${Object.values(v.constraints).join('; ')}`);
-    super('E_CONFIG', `${registry}: invalid config for '${key}': ${lines.join(' | ')}`, { registry, key });
+    super('E_CONFIG', `${registry}: invalid config for '${key}': ${lines.join(' | ')}`, { registry, key, ...(cause === undefined ? {} : { cause }) });
     this.violations = violations;
   }
 }
 
 /** A registry id was requested with a different kind than it was created with (`E_KIND_MISMATCH`). */
-export class RegistryKindError extends PlugboardError {
+export class RegistryKindError extends RegistryError {
   constructor(scope: string, registry: string, existing: string, requested: string) {
     super(
       'E_KIND_MISMATCH',
-      `${registry}: scope '${scope}' already has this registry as a ${existing} registry; it was requested as a ${requested} registry`,
+      `${registry}: scope '${scope}' already has this registry as ${article(existing)} ${existing} registry; it was requested as ${article(requested)} ${requested} registry`,
       { registry },
     );
   }
 }
 
 /** A factory or provider threw while constructing a value (`E_FACTORY`). */
-export class FactoryError extends PlugboardError {
+export class FactoryError extends RegistryError {
   constructor(registry: string, key: string, cause: unknown, site?: string) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super('E_FACTORY', `${registry}: constructing '${key}' failed: ${reason}`, {
@@ -195,6 +223,10 @@ export class FactoryError extends PlugboardError {
       ...(site === undefined ? {} : { site }),
     });
   }
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
 
 function describeKey(key: unknown): string {
@@ -210,7 +242,7 @@ function formatList(names: readonly string[]): string {
 }
 
 /** An option passed to a registry or decorator has a value it cannot use (`E_INVALID_OPTION`). */
-export class InvalidOptionError extends PlugboardError {
+export class InvalidOptionError extends RegistryError {
   constructor(registry: string, key: string | undefined, message: string) {
     super('E_INVALID_OPTION', `${registry}: ${key === undefined ? '' : `'${key}': `}${message}`, {
       registry,

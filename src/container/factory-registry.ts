@@ -1,5 +1,5 @@
 import { BaseRegistry, type Prepared } from './base-registry.js';
-import { isConfigSpec, validateConfig, type ConfigSpec } from './config-validation.js';
+import { configSpecProblem, validateConfig, type ConfigSpec } from './config-validation.js';
 import type { RegisterOptions } from './entry.js';
 import { FactoryError, InvalidOptionError, NilRegistrationError, PlugboardError } from './errors.js';
 
@@ -47,9 +47,8 @@ export class FactoryRegistry<V, C = unknown> extends BaseRegistry<Factory<V, C>,
     if (typeof value !== 'function') throw new InvalidOptionError(this.id, name, `a factory must be a function, got ${typeof value}`);
     const config = opts?.config;
     if (config !== undefined) {
-      if (!isConfigSpec(config)) {
-        throw new InvalidOptionError(this.id, name, 'config must be a class, a Standard Schema validator or a validate function');
-      }
+      const problem = configSpecProblem(config);
+      if (problem !== undefined) throw new InvalidOptionError(this.id, name, problem);
       p.meta = { config: typeof config === 'function' ? config.name || 'function' : 'standard-schema', [CONFIG]: config };
     }
     return p;

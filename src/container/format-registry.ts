@@ -1,6 +1,6 @@
 import { BaseRegistry, type Prepared } from './base-registry.js';
 import type { Entry, RegisterOptions } from './entry.js';
-import { InvalidOptionError, PlugboardError } from './errors.js';
+import { InvalidOptionError, RegistryError } from './errors.js';
 
 /** A magic prefix: a latin-1 string where `?` matches any byte, or explicit bytes (`'?'` for any). */
 export type Magic = string | Uint8Array | ReadonlyArray<number | '?'>;
@@ -106,12 +106,12 @@ export class FormatRegistry<T = unknown> extends BaseRegistry<Format<T>, Registe
     return undefined;
   }
 
-  /** Sniffs and decodes. Throws `PlugboardError` `E_UNKNOWN_FORMAT` when no magic matches. */
+  /** Sniffs and decodes. Throws `RegistryError` `E_UNKNOWN_FORMAT` when no magic matches. */
   decode(bytes: Uint8Array): { name: string; value: T } {
     const hit = this.sniff(bytes);
     if (hit === undefined) {
       const head = hex(Int16Array.from(bytes.subarray(0, 8)));
-      throw new PlugboardError('E_UNKNOWN_FORMAT', `${this.id}: no registered format matches the input (starts with ${head || 'nothing'}); known: ${this.names().join(', ') || '(none)'}`, {
+      throw new RegistryError('E_UNKNOWN_FORMAT', `${this.id}: no registered format matches the input (starts with ${head || 'nothing'}); known: ${this.names().join(', ') || '(none)'}`, {
         registry: this.id,
       });
     }

@@ -1,6 +1,7 @@
 import { BaseRegistry, type Prepared, type RegistryOptions } from './base-registry.js';
 import type { Entry, RegisterOptions } from './entry.js';
-import { InvalidOptionError, PlugboardError } from './errors.js';
+import { InvalidOptionError, UnknownNameError } from './errors.js';
+import { closestName } from './names.js';
 import { compilePattern, comparePatterns, matchPattern, type CompiledPattern } from './handler-pattern.js';
 
 /** Options of a {@link HandlerRegistry}. */
@@ -44,7 +45,7 @@ export class HandlerRegistry<H> extends BaseRegistry<H, RegisterOptions> {
 
   /** Alias of `register(pattern, handler, opts)`. */
   handle(pattern: string, handler: H, opts?: RegisterOptions): string {
-    return this.register(pattern, handler, opts);
+    return this.register(pattern, handler, this.aliasSite(opts, this.handle));
   }
 
   protected override prepare(pattern: string, value: H, opts: RegisterOptions | undefined, site: string | undefined): Prepared<H> {
@@ -72,15 +73,14 @@ export class HandlerRegistry<H> extends BaseRegistry<H, RegisterOptions> {
 
   /**
    * Calls the handler matching `key` with `args` and returns its result. Throws
-   * `PlugboardError` `E_UNKNOWN` when nothing matches. Use {@link match} to get the params.
+   * `UnknownNameError` (`E_UNKNOWN`, listing the patterns and the closest one) when nothing
+   * matches. Use {@link match} to get the params.
    */
   dispatch(key: string, ...args: H extends (...a: infer A) => unknown ? A : never): H extends (...a: never[]) => infer R ? R : never {
     const m = this.match(key);
     if (m === undefined) {
-      throw new PlugboardError('E_UNKNOWN', `${this.id}: no handler matches '${key}'; patterns: ${this.names().join(', ') || '(none)'}`, {
-        registry: this.id,
-        key,
-      });
+      const patterns = this.names();
+      throw new UnknownNameError(this.id, key, patterns, closestName(key, patterns), `no handler matches '${key}'`, 'patterns');
     }
     return (m.handler as (...a: unknown[]) => never)(...args);
   }

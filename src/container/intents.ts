@@ -5,27 +5,26 @@
  * only reads them, and never imports the decorators.
  */
 import type { BaseRegistry } from './base-registry.js';
-import { PlugboardError } from './errors.js';
+import { InvalidOptionError } from './errors.js';
 import type { FactoryRegistry } from './factory-registry.js';
 import { provider, type Lifetime } from './provider.js';
-import type { RegistryClass, Scope } from './scope.js';
+import type { AnyRegistry, RegistryClass } from './registry-class.js';
 import type { LazySite } from './site.js';
 
-/** Own static property of a decorated class holding its {@link RegistrationIntent}s. */
+/** @internal Own static property of a decorated class holding its {@link RegistrationIntent}s. */
 export const INTENTS: unique symbol = Symbol.for('plugboard.registrations') as never;
-/** Own static property holding the class's {@link ClassAttributes} (from `@Tagged`, `@Version`). */
+/** @internal Own static property holding the class's {@link ClassAttributes} (from `@Tagged`, `@Version`). */
 export const ATTRIBUTES: unique symbol = Symbol.for('plugboard.attributes') as never;
 
-/** How a class becomes a registry value. */
+/** @internal How a class becomes a registry value. */
 export type IntentMode = 'provider' | 'factory' | 'handler';
 
-/** One registration a decorator asked for. */
+/** @internal One registration a decorator asked for. */
 export interface RegistrationIntent {
   /** Target registry id. */
   readonly registry: string;
   /** Kind the registry is created as if the scope does not have it yet. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly kind: RegistryClass<BaseRegistry<any, any>>;
+  readonly kind: RegistryClass<AnyRegistry>;
   /** Key (name or pattern). */
   readonly name: string;
   readonly mode: IntentMode;
@@ -39,7 +38,7 @@ export interface RegistrationIntent {
   readonly decorator: string;
 }
 
-/** Modifiers recorded by `@Tagged` and `@Version`; merged into every intent of the class. */
+/** @internal Modifiers recorded by `@Tagged` and `@Version`; merged into every intent of the class. */
 export interface ClassAttributes {
   readonly tags?: Readonly<Record<string, string>> | readonly string[];
   readonly rank?: number;
@@ -48,27 +47,38 @@ export interface ClassAttributes {
 
 type AnyClass = abstract new (...args: never[]) => unknown;
 
-/** The class's own intents (a subclass does not inherit its parent's registrations). */
+/** @internal The class's own intents (a subclass does not inherit its parent's registrations). */
 export function intentsOf(cls: AnyClass): readonly RegistrationIntent[] {
   return Object.prototype.hasOwnProperty.call(cls, INTENTS) ? ((cls as unknown as Record<symbol, RegistrationIntent[]>)[INTENTS] ?? []) : [];
 }
 
-/** The class's own attributes. */
+/** @internal The class's own attributes. */
 export function attributesOf(cls: AnyClass): ClassAttributes {
   return Object.prototype.hasOwnProperty.call(cls, ATTRIBUTES) ? ((cls as unknown as Record<symbol, ClassAttributes>)[ATTRIBUTES] ?? {}) : {};
 }
 
-/** Where an installed intent ended up, so it can be removed again. */
+/** @internal Where an installed intent ended up, so it can be removed again. */
 export interface Installation {
   readonly registry: BaseRegistry<unknown>;
   readonly key: string;
 }
 
 /**
+ * @internal
+ * What {@link installIntent} needs of a scope: its registries and its way of constructing
+ * classes. Structural, so that this module does not import scope.ts (which imports it).
+ */
+export interface InstallTarget {
+  registry<R extends AnyRegistry>(id: string, Kind: RegistryClass<R>): R;
+  construct<T>(cls: new (...args: never[]) => T, ...args: [] | [config: unknown]): T;
+}
+
+/**
+ * @internal
  * Registers `cls` into `scope` as `intent` says, constructing through `scope.construct` (so an
  * attached DI container builds it). Returns where it went.
  */
-export function installIntent(scope: Scope, cls: AnyClass, intent: RegistrationIntent): Installation {
+export function installIntent(scope: InstallTarget, cls: AnyClass, intent: RegistrationIntent): Installation {
   const registry = scope.registry(intent.registry, intent.kind) as BaseRegistry<unknown>;
   const attrs = attributesOf(cls);
   const opts: Record<string, unknown> = {
@@ -99,7 +109,7 @@ export function installIntent(scope: Scope, cls: AnyClass, intent: RegistrationI
       break;
     }
     default:
-      throw new PlugboardError('E_INVALID_OPTION', `${intent.registry}: unknown intent mode '${String(intent.mode)}'`);
+      throw new InvalidOptionError(intent.registry, intent.name, `unknown intent mode '${String(intent.mode)}'`);
   }
   return { registry, key };
 }

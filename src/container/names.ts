@@ -26,28 +26,35 @@ export function validateName(registry: string, name: unknown): asserts name is s
   if (CONTROL.test(name)) throw new InvalidNameError(registry, name, 'a name must not contain control characters');
 }
 
-/** Levenshtein distance, bounded: returns `max + 1` as soon as the distance exceeds `max`. */
+/**
+ * Damerau-Levenshtein distance (optimal string alignment): insertions, deletions,
+ * substitutions and transpositions of two adjacent characters each count as one edit, so
+ * `jsno` is one edit from `json`. Bounded: returns `max + 1` as soon as the distance exceeds `max`.
+ */
 function distance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  let before: number[] = []; // row i - 2, for transpositions
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
       cur.push(v);
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
+    before = prev;
     prev = cur;
   }
   return prev[b.length]!;
 }
 
 /**
- * The known name closest to `name`, if it is close enough to be a typo: within a third of
- * the name's length (at least 1, at most 3 edits), or equal ignoring case.
+ * @internal The known name closest to `name`, if it is close enough to be a typo: within a
+ * third of the name's length (at least 1, at most 3 edits), or equal ignoring case.
  */
 export function closestName(name: string, known: readonly string[]): string | undefined {
   const max = Math.min(3, Math.max(1, Math.floor(name.length / 3)));

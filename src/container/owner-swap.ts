@@ -1,6 +1,7 @@
 import type { Entry, RegistryChange } from './entry.js';
-import { DuplicateRegistrationError, PlugboardAggregateError } from './errors.js';
+import { DuplicateRegistrationError, throwCollected } from './errors.js';
 import { rawValue } from './stored-entry.js';
+import { removed, stored } from './store-changes.js';
 
 /**
  * Checks an owner-scoped swap (plugin load and reload): an incoming key held by someone other
@@ -13,8 +14,7 @@ export function checkOwnerSwap<V>(registry: string, store: ReadonlyMap<string, E
     const held = store.get(e.key);
     if (held !== undefined && held.owner !== owner) errors.push(new DuplicateRegistrationError(registry, e.key, held, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new PlugboardAggregateError('E_BATCH', errors, `${registry}: entries of '${owner}' rejected (${errors.length} duplicates); nothing changed`, { registry });
+  throwCollected(errors, (n) => `${registry}: entries of '${owner}' rejected (${n} duplicates); nothing changed`, registry);
 }
 
 /**
@@ -40,8 +40,8 @@ export function ownerSwap<V>(
     const entry = adopt(e);
     const previous = store.get(e.key);
     next.set(e.key, entry);
-    changes.push(previous === undefined ? { type: 'add', registry, key: e.key, entry, version: 0 } : { type: 'replace', registry, key: e.key, entry, previous, version: 0 });
+    changes.push(stored(registry, e.key, entry, previous));
   }
-  for (const previous of dropped) if (!next.has(previous.key)) changes.push({ type: 'remove', registry, key: previous.key, previous, version: 0 });
+  for (const previous of dropped) if (!next.has(previous.key)) changes.push(removed(registry, previous.key, previous));
   return { next, changes };
 }

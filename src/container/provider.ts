@@ -1,4 +1,4 @@
-import { FactoryError, NilRegistrationError, PlugboardError } from './errors.js';
+import { FactoryError, InvalidOptionError, NilRegistrationError, PlugboardError } from './errors.js';
 
 /** How often a provider constructs: once, on first `get` (default), or on every `get`. */
 export type Lifetime = 'singleton' | 'transient';
@@ -26,7 +26,7 @@ export class Provided<V> {
 export function provider<V>(construct: () => V, options: { lifetime?: Lifetime; label?: string } = {}): V {
   const lifetime = options.lifetime ?? 'singleton';
   if (lifetime !== 'singleton' && lifetime !== 'transient') {
-    throw new PlugboardError('E_INVALID_OPTION', `provider: lifetime must be 'singleton' or 'transient', got ${String(lifetime)}`);
+    throw new InvalidOptionError('provider', undefined, `lifetime must be 'singleton' or 'transient', got ${String(lifetime)}`);
   }
   return new Provided({ construct, lifetime, label: options.label ?? (construct.name || 'provider') }) as unknown as V;
 }

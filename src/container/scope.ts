@@ -1,18 +1,12 @@
-import type { BaseRegistry, RegistryOptions } from './base-registry.js';
+import type { RegistryOptions } from './base-registry.js';
 import type { Entry, RegistryJSON } from './entry.js';
-import { FrozenRegistryError, PlugboardAggregateError, PlugboardError, RegistryKindError } from './errors.js';
+import { FrozenRegistryError, RegistryError, RegistryKindError, throwCollected } from './errors.js';
 import type { Resolver } from './di/resolver.js';
 import { installIntent, intentsOf, type Installation } from './intents.js';
 import { validateName } from './names.js';
+import type { AnyRegistry, RegistryClass } from './registry-class.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyRegistry = BaseRegistry<any, any>;
-
-/** A registry class a scope can create: `ImplementationRegistry`, `FactoryRegistry`, … */
-export interface RegistryClass<R extends AnyRegistry, O extends RegistryOptions = RegistryOptions> {
-  new (id: string, options?: O): R;
-  readonly kind: string;
-}
+export type { RegistryClass } from './registry-class.js';
 
 /** What {@link Scope.snapshot} returns: opaque, for {@link Scope.restore}. */
 export interface ScopeSnapshot {
@@ -128,7 +122,7 @@ export class Scope {
    * (`FrozenRegistryError`): freezing is terminal, so tests that freeze use a fresh scope.
    */
   restore(snap: ScopeSnapshot): void {
-    if (snap.scope !== this) throw new PlugboardError('E_SNAPSHOT', `scope '${this.name}': the snapshot was taken from scope '${snap.scope.name}'`);
+    if (snap.scope !== this) throw new RegistryError('E_SNAPSHOT', `scope '${this.name}': the snapshot was taken from scope '${snap.scope.name}'`);
     if (this.#frozen) throw new FrozenRegistryError(`scope '${this.name}'`, undefined, 'restore a snapshot');
     const frozen = [...this.#registries.values()].find((r) => r.state === 'frozen');
     if (frozen !== undefined) throw new FrozenRegistryError(frozen.id, undefined, 'restore a snapshot');
@@ -176,7 +170,7 @@ export class Scope {
     for (const cls of classes) {
       const intents = typeof cls === 'function' ? intentsOf(cls) : [];
       if (intents.length === 0) {
-        errors.push(new PlugboardError('E_NOT_DECORATED', `scope '${this.name}': ${describeClass(cls)} has no plugboard registrations (is it decorated?)`));
+        errors.push(new RegistryError('E_NOT_DECORATED', `scope '${this.name}': ${describeClass(cls)} has no plugboard registrations (is it decorated?)`));
         continue;
       }
       for (const intent of intents) {
@@ -189,8 +183,7 @@ export class Scope {
     }
     if (errors.length === 0) return;
     for (const { registry, key } of done.reverse()) if (registry.state !== 'frozen') registry.unregister(key);
-    if (errors.length === 1) throw errors[0];
-    throw new PlugboardAggregateError('E_BATCH', errors, `scope '${this.name}': install failed (${errors.length} errors); nothing was installed`);
+    throwCollected(errors, (n) => `scope '${this.name}': install failed (${n} errors); nothing was installed`);
   }
 
   /**

@@ -54,26 +54,50 @@ export function pick(stack: string | undefined): string | undefined {
   return undefined;
 }
 
-function capture(): { stack?: string } {
-  const holder: { stack?: string } = {};
+/** A public function whose caller is the site (`registry.register`, a decorator). */
+export type SiteEntry = (...args: never[]) => unknown;
+
+/** What `Error.captureStackTrace` fills in: a `stack` that V8 formats on first read. */
+export interface CapturedStack {
+  stack?: string;
+}
+
+/**
+ * Takes a stack trace of at most `frames` frames, skipping (in V8 itself, before the limit
+ * applies) every frame from the top down to and including `entry`, the public function the
+ * user called. Each frame taken costs about 0.3 µs, and so does each frame V8 walks past to
+ * find `entry`: a registration takes one frame, its caller, captured in `register` itself.
+ * Without `entry`, enough frames are taken to pass plugboard's own.
+ */
+function capture(entry: SiteEntry | undefined, frames: number): CapturedStack {
+  const holder: CapturedStack = {};
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 16; // enough to pass plugboard's and the decorator helpers' frames
-  Error.captureStackTrace(holder);
+  Error.stackTraceLimit = frames;
+  Error.captureStackTrace(holder, entry);
   Error.stackTraceLimit = limit;
   return holder;
 }
+
+/** Frames taken when the caller is found by walking past plugboard's own frames (error paths). */
+const SEARCH_FRAMES = 16;
 
 /**
  * A registration site captured now and formatted on first read. V8 formats a captured stack
  * lazily, and formatting is most of the cost, so registrations pay only for the capture.
  */
 export class LazySite {
-  #holder: { stack?: string } | undefined;
+  #holder: CapturedStack | undefined;
   #value: string | undefined;
 
-  constructor() {
+  /**
+   * Captures the caller of `entry` (the public function the user called) from `frames`
+   * frames (default 1 with an `entry`: its direct caller; add frames to step over helpers
+   * such as decorator plumbing, which are skipped when formatting). Without `entry`, the
+   * first frame outside plugboard.
+   */
+  constructor(entry?: SiteEntry, frames = entry === undefined ? SEARCH_FRAMES : 1) {
     libraryRoot(); // resolve our own location from a frame now, while it is cheap to get right
-    this.#holder = capture();
+    this.#holder = capture(entry, frames);
   }
 
   /** The `file:line`, formatted on first call. */
@@ -90,19 +114,23 @@ export class LazySite {
   }
 }
 
-/** A site as stored: a string, a lazily formatted capture, or nothing. */
-export type SiteRef = string | LazySite | undefined;
+/**
+ * A site as stored: a string, a lazily formatted capture (a {@link LazySite}, or the bare
+ * {@link CapturedStack} that `register` keeps, one object less per entry), or nothing.
+ */
+export type SiteRef = string | LazySite | CapturedStack | undefined;
 
-/** The `file:line` of a {@link SiteRef}. */
+/** The `file:line` of a {@link SiteRef} (a bare capture is formatted on every call: callers cache it). */
 export function resolveSite(site: SiteRef): string | undefined {
-  return site instanceof LazySite ? site.value : site;
+  if (typeof site !== 'object') return site;
+  return site instanceof LazySite ? site.value : pick(site.stack);
 }
 
 /**
- * The first stack frame outside plugboard's own files, decorator helpers and node's
+ * @internal The first stack frame outside plugboard's own files, decorator helpers and node's
  * internals, as `file:line` (relative to the working directory when inside it), or
- * `undefined`. Formats at once (registries defer it on their hot path).
+ * `undefined`. Formats at once: for error paths (registries defer it on their hot path).
  */
 export function captureSite(): string | undefined {
-  return pick(capture().stack);
+  return pick(capture(undefined, SEARCH_FRAMES).stack);
 }

@@ -1,5 +1,6 @@
 import type { Entry } from './entry.js';
-import { constructProvided, type ProviderSpec } from './provider.js';
+import { constructProvided, Provided, type ProviderSpec } from './provider.js';
+import type { Prepared } from './registry-options.js';
 import { resolveSite, type SiteRef } from './site.js';
 
 /**
@@ -7,7 +8,7 @@ import { resolveSite, type SiteRef } from './site.js';
  * frozen by the registry, and format their registration site only when it is read.
  */
 abstract class EntryRecord<V> implements Entry<V> {
-  readonly #site: SiteRef;
+  #site: SiteRef; // a capture until first read, then its `file:line` (private fields stay writable in a frozen object)
   constructor(
     readonly key: string,
     readonly name: string,
@@ -22,7 +23,9 @@ abstract class EntryRecord<V> implements Entry<V> {
   abstract readonly value: V;
 
   get site(): string | undefined {
-    return resolveSite(this.#site);
+    const site = this.#site;
+    if (typeof site !== 'object') return site;
+    return (this.#site = resolveSite(site));
   }
 
   /** The site reference as stored (possibly not yet formatted). */
@@ -81,6 +84,12 @@ export class LazyEntry<V> extends EntryRecord<V> {
   get constructed(): boolean {
     return this.#instance !== undefined;
   }
+}
+
+/** The frozen entry of a prepared registration: lazy for a provider, stored otherwise. */
+export function createEntry<V>(registry: string, p: Prepared<V>, meta: Readonly<Record<PropertyKey, unknown>>, site: SiteRef, owner: string | undefined, seq: number): Entry<V> {
+  if (p.value instanceof Provided) return Object.freeze(new LazyEntry<V>(registry, p.key, p.name, (p.value as Provided<V>).spec, site, owner, seq, meta));
+  return Object.freeze(new StoredEntry(p.key, p.name, p.value, site, owner, seq, meta));
 }
 
 /** A copy of a stored entry attributed to `owner` at position `seq`. */

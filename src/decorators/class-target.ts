@@ -24,6 +24,7 @@ function isContext(arg: unknown): arg is { kind: string; name?: unknown } {
 }
 
 /**
+ * @internal
  * Tells the two decorator systems apart by their arguments and returns the decorated class.
  * TC39: `(value, { kind: 'class' })`. Legacy: exactly one argument, a class (a method or
  * property decorator would get 2 or 3 arguments).

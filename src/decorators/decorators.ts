@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { isClass, isConfigSpec, type ConfigSpec } from '../container/config-validation.js';
+import { configSpecProblem, type ConfigSpec } from '../container/config-validation.js';
 import { InvalidOptionError, InvalidVersionError } from '../container/errors.js';
 import { FactoryRegistry } from '../container/factory-registry.js';
 import { HandlerRegistry } from '../container/handler-registry.js';
@@ -36,7 +36,7 @@ export interface ProviderOptions extends DecoratorOptions {
 
 /** Options of {@link RegisterFactory}. */
 export interface FactoryOptions extends DecoratorOptions {
-  /** A class-validator config class, or a Standard Schema validator (under TC39 decorators). */
+  /** A class-validator config class, a Standard Schema validator (under TC39 decorators), or a validate function `(raw) => cfg`. */
   config?: ConfigSpec<unknown>;
 }
 
@@ -84,8 +84,10 @@ function checkLifetime(decorator: string, lifetime: unknown, name: string): void
 function registration(plan: Plan): PlugboardClassDecorator {
   validateName(plan.registry, plan.name);
   checkLifetime(plan.decorator, plan.lifetime, plan.name);
-  return (...args: unknown[]) => {
-    const site = new LazySite();
+  const decorate = (...args: unknown[]): void => {
+    // The class statement is a few frames below: past the decorator helpers (`__decorate`,
+    // `Reflect.decorate`, `__esDecorate`), which are skipped when the site is formatted.
+    const site = new LazySite(decorate, DECORATOR_FRAMES);
     const cls = decoratedClass(plan.decorator, args, site);
     plan.check?.(cls, site);
     const intent: RegistrationIntent = {
@@ -101,7 +103,11 @@ function registration(plan: Plan): PlugboardClassDecorator {
     recordIntent(cls, intent);
     installNow(plan.scope ?? defaultScope(), cls, intent);
   };
+  return decorate;
 }
+
+/** Frames taken below a decorator: the decorator helpers of tsc, tslib and reflect-metadata, then the class. */
+const DECORATOR_FRAMES = 6;
 
 function replaceOption(opts: DecoratorOptions): Record<string, unknown> {
   return opts.replace === true ? { replace: true } : {};
@@ -130,11 +136,11 @@ export function RegisterProvider(name: string, opts: ProviderOptions = {}): Plug
   });
 }
 
+/** Refuses at decoration time what `FactoryRegistry` would refuse at registration. */
 function checkConfig(decorator: string, name: string, config: unknown): void {
   if (config === undefined) return;
-  if (!(isClass(config) || (isConfigSpec(config) && typeof config === 'object'))) {
-    throw new InvalidOptionError(decorator, name, `config must be a class (class-validator) or a Standard Schema validator, got ${typeof config === 'function' ? 'a plain function' : typeof config}`);
-  }
+  const problem = configSpecProblem(config);
+  if (problem !== undefined) throw new InvalidOptionError(decorator, name, problem);
 }
 
 /**

@@ -5,12 +5,12 @@ import type { AnyClass } from './class-target.js';
 /** Where each class's decoration-time registrations went, so a later modifier can redo them. */
 const installed = new WeakMap<AnyClass, Array<{ scope: Scope; intent: RegistrationIntent; at: Installation }>>();
 
-/** Appends `intent` to the class's own intents (a non-enumerable static under `Symbol.for`). */
+/** @internal Appends `intent` to the class's own intents (a non-enumerable static under `Symbol.for`). */
 export function recordIntent(cls: AnyClass, intent: RegistrationIntent): void {
   define(cls, INTENTS, Object.freeze([...intentsOf(cls), Object.freeze(intent)]));
 }
 
-/** Registers `intent` into `scope` now, remembering where it went. */
+/** @internal Registers `intent` into `scope` now, remembering where it went. */
 export function installNow(scope: Scope, cls: AnyClass, intent: RegistrationIntent): void {
   const at = installIntent(scope, cls, intent);
   const list = installed.get(cls) ?? [];
@@ -19,6 +19,7 @@ export function installNow(scope: Scope, cls: AnyClass, intent: RegistrationInte
 }
 
 /**
+ * @internal
  * Merges modifier attributes into the class. Decorators apply bottom-up, so a modifier
  * written above a registration decorator runs after the registration was made: those
  * registrations are redone with the new attributes (same scope, same site).

@@ -26,7 +26,7 @@ export interface DebugSources {
   services?: readonly ServiceTracker[];
 }
 
-/** Builds the snapshot `/debug/registry` serves, from a scope and the optional plugin host and trackers. */
+/** @internal Builds the snapshot `/debug/registry` serves, from a scope and the optional plugin host and trackers. */
 export function debugSnapshot(src: DebugSources): DebugSnapshot {
   return {
     generatedAt: new Date().toISOString(),

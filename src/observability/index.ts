@@ -9,4 +9,4 @@ export { instrumentScope, type InstrumentOptions } from './instrument.js';
 export type { MetricsSink } from './metrics.js';
 export { ServiceTracker, type TrackedService } from './service-tracker.js';
 export { debugHandler, serveDebug, type DebugHandler, type DebugHandlerOptions, type DebugServer, type ServeDebugOptions } from './debug-handler.js';
-export { debugSnapshot, type DebugSnapshot, type DebugSources } from './debug-snapshot.js';
+export type { DebugSnapshot, DebugSources } from './debug-snapshot.js';

@@ -1,34 +1,9 @@
+import type { PluginCode } from '../container/codes.js';
 import { PlugboardError, type ErrorDetails } from '../container/errors.js';
 
-/**
- * Codes of plugin errors:
- * - `E_PLUGIN_MANIFEST`: the plugin object is malformed (the message names the field);
- * - `E_PLUGIN_API`: the plugin's `meta.api` range does not accept the host's plugin API;
- * - `E_PLUGIN_PATH`: a plugin path is outside the allowed roots (`../`, symlinks);
- * - `E_PLUGIN_LOAD`: the module could not be found or imported, or exports no plugin;
- * - `E_PLUGIN_CYCLE`: the dependencies form a cycle (the message names it);
- * - `E_PLUGIN_DEPENDENCY`: a dependency is missing, or failed;
- * - `E_PLUGIN_DUPLICATE`: two plugins have the same name;
- * - `E_PLUGIN_TIMEOUT`: a lifecycle call did not settle in time;
- * - `E_PLUGIN_SETUP`: `setup`, `start`, `stop`, `dispose` or `ping` threw;
- * - `E_PLUGIN_DEPENDENTS`: unload refused while dependents are loaded;
- * - `E_PLUGIN_UNKNOWN`: no loaded plugin has that name;
- * - `E_PLUGIN_BOOT`: (aggregate) some plugins failed; each error is in `errors`.
- */
-export type PluginCode =
-  | 'E_PLUGIN_MANIFEST'
-  | 'E_PLUGIN_API'
-  | 'E_PLUGIN_PATH'
-  | 'E_PLUGIN_LOAD'
-  | 'E_PLUGIN_CYCLE'
-  | 'E_PLUGIN_DEPENDENCY'
-  | 'E_PLUGIN_DUPLICATE'
-  | 'E_PLUGIN_TIMEOUT'
-  | 'E_PLUGIN_SETUP'
-  | 'E_PLUGIN_DEPENDENTS'
-  | 'E_PLUGIN_UNKNOWN';
+export type { PluginCode } from '../container/codes.js';
 
-/** An error of the plugin layer; `plugin` names the plugin when known. */
+/** The family class of the plugin layer's errors (codes in docs/errors.md); `plugin` names the plugin when known. */
 export class PluginError extends PlugboardError {
   declare readonly code: PluginCode;
   readonly plugin?: string;

@@ -1,32 +1,39 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { PluginError } from './errors.js';
-import { confine, packageDir, packageEntry } from './paths.js';
+import { baseDirectory, confine, packageDir, packageEntry } from './paths.js';
 
 /** Where a plugin was found. */
 export type PluginOrigin = 'explicit' | 'package.json' | 'directory' | 'convention';
 
 /** A plugin module to import. */
 export interface FoundPlugin {
-  /** Absolute, real path of the module file. */
+  /** Absolute, real path of the module file (of what was looked at, when `error` is set). */
   readonly file: string;
   readonly origin: PluginOrigin;
   /** The package name, for plugins found as packages. */
   readonly packageName?: string;
+  /**
+   * What went wrong while looking (a listed directory that is missing, a dangling symlink, a
+   * broken `package.json`): `host.load` reports it as a failed plugin, with this error.
+   */
+  readonly error?: PluginError;
 }
 
 /** Options of {@link findPlugins}. */
 export interface FindPluginsOptions {
   /** The host's directory, holding its `package.json` and `node_modules` (default `process.cwd()`). */
   root?: string;
+  /** Where relative `directories` are resolved: a directory, or a module URL such as `import.meta.url` (default `root`). */
+  base?: string | URL;
   /** Read `"plugboard": { "plugins": [globs] }` from the host's `package.json` (default true). */
   packageJson?: boolean;
   /** Directories of plugin modules (files `*.js`/`*.mjs`/`*.cjs`, or folders with a `package.json`). */
   directories?: readonly string[];
   /** Installed packages named `plugboard-plugin-*`, `@scope/plugboard-plugin` or `@scope/plugboard-plugin-*` (default false). */
   conventions?: boolean;
-  /** Plugin paths must stay inside these (default `[root]`). */
+  /** Plugin paths must stay inside these (default `[root]`; relative ones are resolved against `root`). */
   roots?: readonly string[];
 }
 
@@ -36,39 +43,101 @@ export const CONVENTION_GLOBS = ['plugboard-plugin-*', '@*/plugboard-plugin', '@
 /**
  * Finds plugin modules without importing them: from the host's `package.json` globs matched
  * against its installed dependencies, from directories, and by naming convention. Every
- * path is confined to the allowed roots (`E_PLUGIN_PATH`). The result is deduplicated by
- * real path and sorted within each origin.
+ * path is confined to the allowed roots: a path that escapes them throws `E_PLUGIN_PATH`, and
+ * nothing is imported. Every other problem — a listed directory that is missing or is a file,
+ * a dangling symlink, a plugin's broken `package.json` — is returned as an entry with an
+ * `error`, which `host.load` reports as a failed plugin (oclif's rule: collect, don't throw).
+ * The result is deduplicated by real path and sorted within each origin.
  */
 export function findPlugins(opts: FindPluginsOptions = {}): FoundPlugin[] {
   const root = resolve(opts.root ?? process.cwd());
-  const roots = opts.roots ?? [root];
+  const base = baseDirectory(opts.base, root);
+  const roots = (opts.roots ?? [root]).map((r) => resolve(root, r));
   const found = new Map<string, FoundPlugin>();
   const add = (p: FoundPlugin): void => {
     if (!found.has(p.file)) found.set(p.file, p);
   };
-  const asPackage = (name: string, origin: PluginOrigin): void => {
-    const dir = confine(packageDir(root, name), roots, `plugin package '${name}'`);
-    add({ file: confine(packageEntry(dir), roots, `plugin package '${name}'`), origin, packageName: name });
+  /** Runs `fn`; a problem other than a path escape becomes an entry for `file`. */
+  const collect = (file: string, origin: PluginOrigin, fn: () => void, packageName?: string): void => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof PluginError && err.code === 'E_PLUGIN_PATH') throw err;
+      add({ file, origin, ...(packageName === undefined ? {} : { packageName }), error: asPluginError(err) });
+    }
   };
+  const asPackage = (name: string, origin: PluginOrigin): void =>
+    collect(packageDir(root, name), origin, () => {
+      const dir = confine(packageDir(root, name), roots, `plugin package '${name}'`);
+      add({ file: confine(packageEntry(dir), roots, `plugin package '${name}'`), origin, packageName: name });
+    }, name);
   if (opts.packageJson !== false) {
     for (const name of fromPackageJson(root)) asPackage(name, 'package.json');
   }
   for (const d of opts.directories ?? []) {
-    const dir = confine(resolve(root, d), roots, `plugin directory '${d}'`);
-    for (const f of readdirSync(dir).sort()) {
-      const path = join(dir, f);
-      if (statSync(path).isDirectory()) {
-        if (existsSync(join(path, 'package.json'))) add({ file: confine(packageEntry(path), roots, `plugin folder '${f}'`), origin: 'directory' });
-      } else if (/\.(m|c)?js$/.test(f)) {
-        add({ file: confine(path, roots, `plugin file '${f}'`), origin: 'directory' });
+    collect(resolve(base, d), 'directory', () => {
+      const dir = confine(resolve(base, d), roots, `plugin directory '${d}'`);
+      for (const f of listDirectory(dir, `plugin directory '${d}'`)) {
+        const path = join(dir, f);
+        collect(path, 'directory', () => {
+          if (isDirectory(path, `'${f}' in plugin directory '${d}'`)) {
+            if (existsSync(join(path, 'package.json'))) add({ file: confine(packageEntry(path), roots, `plugin folder '${f}'`), origin: 'directory' });
+          } else if (/\.(m|c)?js$/.test(f)) {
+            add({ file: confine(path, roots, `plugin file '${f}'`), origin: 'directory' });
+          }
+        });
       }
-    }
+    });
   }
   if (opts.conventions === true) {
     const match = picomatch([...CONVENTION_GLOBS]);
-    for (const name of installedPackages(root)) if (match(name)) asPackage(name, 'convention');
+    const nm = join(root, 'node_modules');
+    for (const d of existsSync(nm) ? listDirectory(nm, nm) : []) {
+      if (d.startsWith('.')) continue;
+      if (!d.startsWith('@')) {
+        if (match(d) && existsSync(join(nm, d, 'package.json'))) asPackage(d, 'convention');
+        continue;
+      }
+      collect(join(nm, d), 'convention', () => {
+        for (const s of listDirectory(join(nm, d), `node_modules/${d}`)) if (match(`${d}/${s}`) && existsSync(join(nm, d, s, 'package.json'))) asPackage(`${d}/${s}`, 'convention');
+      });
+    }
   }
   return [...found.values()];
+}
+
+/** The sorted entries of a directory; a missing one, or a file, is `E_PLUGIN_LOAD` naming `what`. */
+function listDirectory(dir: string, what: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOTDIR' ? 'is a file, not a directory' : code === 'ENOENT' ? 'does not exist' : `cannot be read (${String(code)})`;
+    throw new PluginError('E_PLUGIN_LOAD', `${what}: '${dir}' ${why}`, { key: dir, cause: err });
+  }
+}
+
+/** Whether `path` is a directory; a dangling symlink is `E_PLUGIN_LOAD` naming `what`. */
+function isDirectory(path: string, what: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (err) {
+    const dangling = lstatSyncSafe(path)?.isSymbolicLink() === true;
+    throw new PluginError('E_PLUGIN_LOAD', `${what}: ${dangling ? 'a dangling symlink' : `cannot be read (${String((err as NodeJS.ErrnoException).code)})`}`, { key: path, cause: err });
+  }
+}
+
+function lstatSyncSafe(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function asPluginError(err: unknown): PluginError {
+  if (err instanceof PluginError) return err;
+  return new PluginError('E_PLUGIN_LOAD', err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 /** Dependencies of the host's `package.json` matched by its `plugboard.plugins` globs. */
@@ -81,6 +150,7 @@ function fromPackageJson(root: string): string[] {
   } catch (err) {
     throw new PluginError('E_PLUGIN_MANIFEST', `${file}: not valid JSON`, { cause: err });
   }
+  if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg)) throw new PluginError('E_PLUGIN_MANIFEST', `${file}: must hold a JSON object`);
   const globs = (pkg['plugboard'] as { plugins?: unknown } | undefined)?.plugins;
   if (globs === undefined) return [];
   if (!Array.isArray(globs) || globs.some((g) => typeof g !== 'string' || g === '')) {
@@ -89,22 +159,9 @@ function fromPackageJson(root: string): string[] {
   const match = picomatch(globs as string[]);
   const deps = new Set<string>();
   for (const field of ['dependencies', 'optionalDependencies', 'devDependencies']) {
-    for (const name of Object.keys((pkg[field] as Record<string, string> | undefined) ?? {})) deps.add(name);
+    const list = pkg[field];
+    if (typeof list === 'object' && list !== null) for (const name of Object.keys(list)) deps.add(name);
   }
   // Only installed dependencies: an optional one may be absent.
   return [...deps].filter((n) => match(n) && existsSync(join(packageDir(root, n), 'package.json'))).sort();
-}
-
-/** Names of the packages installed in `{root}/node_modules`, scoped ones included. */
-function installedPackages(root: string): string[] {
-  const nm = join(root, 'node_modules');
-  if (!existsSync(nm)) return [];
-  const out: string[] = [];
-  for (const d of readdirSync(nm).sort()) {
-    if (d.startsWith('.')) continue;
-    if (d.startsWith('@')) {
-      for (const s of readdirSync(join(nm, d)).sort()) if (existsSync(join(nm, d, s, 'package.json'))) out.push(`${d}/${s}`);
-    } else if (existsSync(join(nm, d, 'package.json'))) out.push(d);
-  }
-  return out;
 }

@@ -1,10 +1,8 @@
 import semver from 'semver';
+import { configSpecProblem, type ConfigSpec } from '../container/config-validation.js';
+import type { Logger } from '../container/logger.js';
+import type { AnyRegistry } from '../container/registry-class.js';
 import type { Scope } from '../container/scope.js';
-import type { BaseRegistry } from '../container/base-registry.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyRegistry = BaseRegistry<any, any>;
-import type { Logger } from '../observability/logger.js';
 import { PluginError } from './errors.js';
 
 /** The plugin API this host implements. A plugin's `meta.api` is a semver range over it. */
@@ -26,7 +24,7 @@ export interface PluginMeta {
  * plugin's module was imported) is recorded as this plugin's, applied only once `setup` has
  * succeeded, and removed again on failure, unload or reload.
  */
-export interface PluginContext {
+export interface PluginContext<C = unknown> {
   readonly plugin: PluginMeta;
   /** The staging scope: reads fall back to the host scope, writes are the plugin's. */
   readonly scope: Scope;
@@ -39,20 +37,29 @@ export interface PluginContext {
   install(...classes: Array<abstract new (...args: never[]) => unknown>): void;
   /** A child logger bound to `{ plugin: name }`. */
   readonly logger: Logger;
-  /** Configuration the host gave for this plugin (`new PluginHost({ config: { [name]: … } })`). */
-  readonly config: unknown;
+  /**
+   * Configuration the host gave for this plugin (`new PluginHost({ config: { [name]: … } })`),
+   * validated by the plugin's `config` spec when it declares one.
+   */
+  readonly config: C;
 }
 
 /** Result of a `ping()`: `true`/`false`, or details. */
 export type PingResult = boolean | { ok: boolean; detail?: string };
 
 /** A plugin: a manifest plus lifecycle functions. */
-export interface Plugin {
+export interface Plugin<C = unknown> {
   readonly meta: PluginMeta;
   /** Names of plugins that must be loaded (and started) before this one. */
   readonly dependencies?: readonly string[];
+  /**
+   * How the host's configuration for this plugin is checked before `setup` runs: a
+   * class-validator class, a Standard Schema validator or a validate function, as for
+   * factories. A bad config fails this plugin alone (`E_CONFIG`, naming every violated field).
+   */
+  readonly config?: ConfigSpec<C>;
   /** Adds registrations through `ctx`. Runs once per load (and per reload). */
-  setup(ctx: PluginContext): void | Promise<void>;
+  setup(ctx: PluginContext<C>): void | Promise<void>;
   /** Called by `host.start()`, in dependency order. */
   start?(): void | Promise<void>;
   /** Called by `host.stop()`, in reverse dependency order. */
@@ -63,8 +70,8 @@ export interface Plugin {
   ping?(): PingResult | Promise<PingResult>;
 }
 
-/** Types a plugin object (and checks nothing at run time: the host validates on load). */
-export function definePlugin<P extends Plugin>(plugin: P): P {
+/** Types a plugin object, its config included (and checks nothing at run time: the host validates on load). */
+export function definePlugin<C = unknown>(plugin: Plugin<C>): Plugin<C> {
   return plugin;
 }
 
@@ -95,6 +102,8 @@ export function validatePlugin(value: unknown, source: string, hostApi = PLUGIN_
   for (const fn of LIFECYCLE) {
     if (fn === 'setup' ? typeof p[fn] !== 'function' : p[fn] !== undefined && typeof p[fn] !== 'function') bad(fn, fn === 'setup' ? 'must be a function' : 'must be a function when given', n);
   }
+  const configProblem = p['config'] === undefined ? undefined : configSpecProblem(p['config']);
+  if (configProblem !== undefined) bad('config', configProblem.replace(/^config /, ''), n);
   if (!semver.satisfies(hostApi, api as string)) {
     throw new PluginError('E_PLUGIN_API', `plugin '${n}' ${String(meta!['version'])} needs plugin API ${String(api)}, but this host provides ${hostApi}`, { plugin: n, key: 'meta.api' });
   }

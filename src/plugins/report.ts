@@ -1,7 +1,13 @@
 import type { PluginOrigin } from './find.js';
 
-/** Where a plugin is in its life. */
+/**
+ * Where a plugin is in its life. `loaded`, `started` and `stopped` plugins are live: their
+ * registrations are in the host's registries. `failed` and `unloaded` ones have none.
+ */
 export type PluginState = 'loaded' | 'started' | 'stopped' | 'failed' | 'unloaded';
+
+/** A lifecycle operation on one plugin; operations on one plugin run one at a time. */
+export type PluginOperation = 'start' | 'stop' | 'reload' | 'unload';
 
 /** One plugin in the boot report. */
 export interface PluginRecord {
@@ -12,6 +18,8 @@ export interface PluginRecord {
   source: string;
   origin: PluginOrigin;
   state: PluginState;
+  /** The operation running on it now, if any (its `state` is the one before the operation). */
+  operation?: PluginOperation;
   dependencies: string[];
   /** Milliseconds per step: `import`, `setup`, `start`, `stop`, `dispose`, `reload`. */
   timings: Record<string, number>;
@@ -44,7 +52,8 @@ export function formatReport(r: BootReport): string {
     const timing = Object.entries(p.timings)
       .map(([k, v]) => `${k} ${ms(v)}`)
       .join(', ');
-    lines.push(`${last ? '└─' : '├─'} ${p.state === 'failed' ? '✗' : '✓'} ${p.name}${p.version === undefined ? '' : ` ${p.version}`} [${p.state}] ${timing}`);
+    const state = p.operation === undefined ? p.state : `${p.state}, ${p.operation} running`;
+    lines.push(`${last ? '└─' : '├─'} ${p.state === 'failed' ? '✗' : '✓'} ${p.name}${p.version === undefined ? '' : ` ${p.version}`} [${state}] ${timing}`);
     lines.push(`${bar}  from ${p.origin}: ${p.source}${p.dependencies.length > 0 ? `; needs ${p.dependencies.join(', ')}` : ''}`);
     for (const [reg, keys] of Object.entries(p.registrations)) lines.push(`${bar}  ${reg}: ${keys.join(', ')}`);
     if (p.ping !== undefined) lines.push(`${bar}  ping: ${p.ping.ok ? 'ok' : 'FAILING'}${p.ping.detail === undefined ? '' : ` (${p.ping.detail})`}`);

@@ -1,5 +1,5 @@
 import type { BaseRegistry } from '../container/base-registry.js';
-import { PlugboardAggregateError } from '../container/errors.js';
+import { throwCollected } from '../container/errors.js';
 import type { RegistryClass, Scope } from '../container/scope.js';
 import type { Entry } from '../container/entry.js';
 
@@ -52,8 +52,7 @@ export function commitStaged(host: Scope, staging: Scope, owner: string, before:
       errors.push(err);
     }
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new PlugboardAggregateError('E_BATCH', errors, `plugin '${owner}': ${errors.length} registrations rejected; nothing changed`);
+  throwCollected(errors, (n) => `plugin '${owner}': registrations rejected in ${n} registries; nothing changed`);
   const owned: Record<string, string[]> = {};
   for (const { target, entries } of plans.values()) {
     target.adoptEntries(owner, entries);

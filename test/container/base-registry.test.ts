@@ -189,8 +189,8 @@ describe('registry invariants (ImplementationRegistry)', () => {
       expect(drivers.names()).to.deep.equal(['pq']);
       expect(drivers.version).to.equal(1);
     });
-    it('rejects a duplicate within the batch itself', () => {
-      expectError(() => drivers.registerAll([['a', pq], ['a', mysql]]), PlugboardAggregateError, 'E_BATCH');
+    it('rejects a duplicate within the batch itself; one failure is thrown as itself, as everywhere', () => {
+      expectError(() => drivers.registerAll([['a', pq], ['a', mysql]]), DuplicateRegistrationError, 'E_DUPLICATE', "'a'");
       expect(drivers.size).to.equal(0);
     });
     it('accepts a Map or a record', () => {

@@ -69,11 +69,14 @@ describe('FactoryRegistry', () => {
     }
   });
 
-  it('ignores a __proto__ key instead of polluting the config', async () => {
-    await expectRejection(stores.new('pg', JSON.parse('{"__proto__": {"port": 1}, "x": 1}')), ConfigValidationError, 'E_CONFIG');
-    const s = await stores.new('pg', JSON.parse('{"__proto__": {"admin": true}}'));
-    expect((s.cfg as Record<string, unknown>)['admin']).to.equal(undefined);
-    expect(Object.getPrototypeOf(s.cfg)).to.equal(PgConfig.prototype);
+  it('rejects __proto__ and constructor keys as unknown keys (E_CONFIG), at any depth, and pollutes nothing', async () => {
+    for (const json of ['{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"admin": true}}}', '{"pool": {"__proto__": {"max": 1}}}']) {
+      const err = await expectRejection<ConfigValidationError>(stores.new('pg', JSON.parse(json)), ConfigValidationError, 'E_CONFIG', "storage.drivers: invalid config for 'pg'", 'should not exist');
+      expect(err.violations.map((v) => v.property)).to.have.length(1);
+      expect(err.violations[0]!.property).to.match(/^(pool\.)?(__proto__|constructor)$/);
+    }
+    expect(({} as Record<string, unknown>)['admin']).to.equal(undefined);
+    expect(Object.getPrototypeOf((await stores.new('pg', {})).cfg)).to.equal(PgConfig.prototype);
   });
 
   it('throws UnknownNameError for an unknown factory', async () => {

@@ -43,6 +43,7 @@ function expectedRegister(m: Model, name: string, value: number | null, replace:
 
 function check(m: Model, r: Real): void {
   expect(r.names()).to.deep.equal([...m.map.keys()].sort());
+  expect(r.localSnapshot().map((e) => e.key)).to.deep.equal([...m.map.keys()], 'insertion order (an undone batch restores it)');
   expect(r.size).to.equal(m.map.size);
   expect(r.version).to.equal(m.version);
   expect(r.state).to.equal(m.frozen ? 'frozen' : m.map.size > 0 ? 'populated' : 'empty');
@@ -103,13 +104,28 @@ class Freeze implements fc.Command<Model, Real> {
   toString = () => 'freeze()';
 }
 
+/**
+ * The code the model expects for a batch: the one rule of every all-or-nothing operation —
+ * one failure is thrown as itself, several as `E_BATCH`. `held` says which keys are taken.
+ */
+function expectedBatch(m: Model, items: ReadonlyArray<readonly [string, number | null, { replace: boolean }?]>, held: (name: string) => boolean): string {
+  if (m.frozen) return 'E_FROZEN';
+  const codes: string[] = [];
+  const seen = new Set<string>();
+  for (const [n, v, opts] of items) {
+    if (!isValidName(n)) codes.push('E_INVALID_NAME');
+    else if (v === null) codes.push('E_NIL');
+    else if ((held(n) && opts?.replace !== true) || seen.has(n)) codes.push('E_DUPLICATE');
+    else seen.add(n);
+  }
+  return codes.length === 0 ? 'ok' : codes.length === 1 ? codes[0]! : 'E_BATCH';
+}
+
 class ReplaceAll implements fc.Command<Model, Real> {
   constructor(readonly items: Array<[string, number | null]>) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    const names = this.items.map(([n]) => n);
-    const bad = this.items.some(([n, v]) => !isValidName(n) || v === null) || new Set(names).size !== names.length;
-    const want = m.frozen ? 'E_FROZEN' : bad ? 'E_BATCH' : 'ok';
+    const want = expectedBatch(m, this.items, () => false);
     expect(outcome(() => r.replaceAll(this.items as Array<[string, number]>))).to.equal(want);
     if (want === 'ok') {
       m.map = new Map(this.items as Array<[string, number]>);
@@ -122,14 +138,11 @@ class ReplaceAll implements fc.Command<Model, Real> {
 }
 
 class RegisterAll implements fc.Command<Model, Real> {
-  constructor(readonly items: Array<[string, number | null]>) {}
+  constructor(readonly items: Array<[string, number | null, { replace: boolean }]>) {}
   check = () => true;
   run(m: Model, r: Real): void {
-    const names = this.items.map(([n]) => n);
-    const bad =
-      this.items.some(([n, v]) => !isValidName(n) || v === null || m.map.has(n)) || new Set(names).size !== names.length;
-    const want = m.frozen ? 'E_FROZEN' : bad ? 'E_BATCH' : 'ok';
-    expect(outcome(() => r.registerAll(this.items as Array<[string, number]>))).to.equal(want);
+    const want = expectedBatch(m, this.items, (n) => m.map.has(n));
+    expect(outcome(() => r.registerAll(this.items as Array<[string, number, { replace: boolean }]>))).to.equal(want);
     if (want === 'ok' && this.items.length > 0) {
       for (const [n, v] of this.items) {
         m.map.set(n, v!);
@@ -214,6 +227,8 @@ const name = fc.oneof(
 );
 const value = fc.option(fc.integer({ min: 0, max: 5 }), { nil: null, freq: 8 });
 const items = fc.array(fc.tuple(name, value), { maxLength: 5 });
+/** Batch items that may ask to replace, with names drawn from few so that they repeat. */
+const replacingItems = fc.array(fc.tuple(fc.constantFrom('pq', 'mysql', '__proto__', ''), value, fc.record({ replace: fc.boolean() })), { maxLength: 5 });
 
 const commands = [
   fc.tuple(name, value, fc.boolean()).map(([n, v, rep]) => new Register(n, v, rep)),
@@ -222,7 +237,7 @@ const commands = [
   // Freeze is terminal, so it is drawn rarely to leave room for long unfrozen runs.
   fc.nat(5).map((n) => (n === 0 ? new Freeze() : new Get('pq'))),
   items.map((i) => new ReplaceAll(i)),
-  items.map((i) => new RegisterAll(i)),
+  replacingItems.map((i) => new RegisterAll(i)),
   fc.constant(new MutateListing()),
   fc.tuple(fc.constantFrom('plugin-a', 'plugin-b'), fc.array(fc.tuple(fc.constantFrom('pq', 'mysql', 'sqlite', '__proto__', 's3'), fc.integer({ min: 0, max: 5 })), { maxLength: 3 })).map(([o, i]) => new Adopt(o, i)),
   fc.constantFrom('plugin-a', 'plugin-b').map((o) => new UnregisterOwner(o)),

@@ -12,7 +12,6 @@ import {
   InvalidNameError,
   InvalidOptionError,
   InvalidVersionError,
-  intentsOf,
   PlugboardError,
   resetDefaultScope,
   Scope,
@@ -20,6 +19,7 @@ import {
   VersionedRegistry,
   type StandardSchemaV1,
 } from '../../src/container/index.js';
+import { intentsOf } from '../../src/container/intents.js';
 import { createRegistryDecorator, DecoratorError, Handles, Register, RegisterFactory, RegisterProvider, Tagged, Version } from '../../src/decorators/index.js';
 import { expectError, expectRejection } from '../support/expect-error.js';
 
@@ -161,6 +161,27 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
       expect((await stores.new('pg')).cfg.port).to.equal(5432);
       await expectRejection(stores.new('pg', { port: -1 }), PlugboardError, 'E_CONFIG', 'port must be positive');
     });
+
+    it('accepts a plain validate function as config (the docs/di.md shape), under both systems', async () => {
+      const scope = new Scope('t');
+      class S3Config {
+        bucket = 'default';
+      }
+      const config = (raw: unknown): S3Config => {
+        if (raw !== undefined && typeof (raw as { bucket?: unknown }).bucket !== 'string') throw new Error('bucket must be a string');
+        return Object.assign(new S3Config(), raw);
+      };
+      @RegisterFactory('s3', { config, scope })
+      class S3Storage {
+        constructor(readonly cfg: S3Config) {}
+      }
+      const stores = scope.registry('factories', FactoryRegistry<S3Storage>);
+      const s = await stores.new('s3', { bucket: 'photos' });
+      expect(s).to.be.instanceOf(S3Storage);
+      expect(s.cfg).to.be.instanceOf(S3Config).and.deep.include({ bucket: 'photos' });
+      expect((await stores.new('s3')).cfg.bucket).to.equal('default');
+      await expectRejection(stores.new('s3', { bucket: 7 }), PlugboardError, 'E_CONFIG', "factories: invalid config for 's3'", 'bucket must be a string');
+    });
   });
 
   describe('@Handles', () => {
@@ -273,9 +294,16 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
       expectError(() => Version('not-semver'), InvalidVersionError, 'E_INVALID_VERSION', 'not a valid semver version', 'not-semver');
     });
 
-    it('a config option that is not a class', () => {
-      expectError(() => RegisterFactory('pg', { config: (() => ({})) as never }), InvalidOptionError, 'E_INVALID_OPTION', 'config must be a class', 'a plain function');
-      expectError(() => RegisterFactory('pg', { config: { port: 1 } as never }), InvalidOptionError, 'E_INVALID_OPTION', 'config must be a class');
+    it('a config option that is neither a class, a Standard Schema nor a function', () => {
+      expectError(() => RegisterFactory('pg', { config: { port: 1 } as never }), InvalidOptionError, 'E_INVALID_OPTION', 'config must be a class', 'got object');
+      expectError(() => RegisterFactory('pg', { config: 42 as never }), InvalidOptionError, 'E_INVALID_OPTION', 'config must be a class', 'got number');
+    });
+
+    it('a config class without class-validator decorators, naming the class', () => {
+      class Bare {
+        bucket = 'default';
+      }
+      expectError(() => RegisterFactory('s3', { config: Bare }), InvalidOptionError, 'E_INVALID_OPTION', "'s3'", 'config class Bare has no class-validator decorators');
     });
 
     it('a bad lifetime', () => {

@@ -48,6 +48,35 @@ describe('package build and exports', function () {
     expect(run([pkg.bin['plugboard']!, '--version'])).to.equal(pkg.version);
   });
 
+  it('strips internals from the emitted types, and every emitted .d.ts still type-checks (nothing refers to a stripped name)', async () => {
+    const { mkdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const barrels = ['index.d.ts', 'container/index.d.ts', 'observability/index.d.ts'].map((f) => readFileSync(`dist/esm/${f}`, 'utf8')).join('\n');
+    for (const internal of ['INTENTS', 'ATTRIBUTES', 'intentsOf', 'attributesOf', 'RegistrationIntent', 'captureSite', 'closestName', 'isClass', 'debugSnapshot', 'throwCollected']) {
+      expect(barrels, internal).to.not.match(new RegExp(`\\b${internal}\\b`));
+    }
+    expect(readFileSync('dist/esm/container/intents.d.ts', 'utf8')).to.not.include('INTENTS');
+    const base = readFileSync('dist/esm/container/base-registry.d.ts', 'utf8');
+    for (const member of ['localSnapshot', 'restoreEntries', 'adoptEntries']) expect(base, member).to.not.include(member);
+    mkdirSync('.build/dts-check', { recursive: true });
+    // A consumer of the public types, by the package's own name (ESM and CJS type paths).
+    const consumer = [
+      "import type { ImplementationRegistry, PlugboardCode, ReadonlyRegistry, RegistryCode } from 'plugboard';",
+      "import type { PluginCode } from 'plugboard/plugins';",
+      "import type { Logger } from 'plugboard/observability';",
+      'export const boot: PluginCode = "E_PLUGIN_BOOT";',
+      'export const code: PlugboardCode = boot;',
+      'export const core: RegistryCode = "E_DUPLICATE";',
+      'export const view = (r: ImplementationRegistry<number>): ReadonlyRegistry<number> => r;',
+      'export const log = (l: Logger): void => l.info({}, "x");',
+    ].join('\n');
+    writeFileSync('.build/dts-check/consumer.mts', consumer);
+    writeFileSync('.build/dts-check/consumer.cts', consumer);
+    const compilerOptions = { noEmit: true, skipLibCheck: false, strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', lib: ['ES2023'], types: ['node'] };
+    writeFileSync('.build/dts-check/tsconfig.json', JSON.stringify({ compilerOptions, include: ['../../dist/esm/**/*.d.ts', '../../dist/cjs/**/*.d.ts', 'consumer.mts', 'consumer.cts'] }));
+    const r = (await import('node:child_process')).spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.build/dts-check/tsconfig.json'], { encoding: 'utf8' });
+    expect(r.status, `${r.stdout}${r.stderr}`).to.equal(0);
+  });
+
   it('shares one default scope and one error brand between the ESM and CJS copies', () => {
     const out = run([
       '--input-type=module',

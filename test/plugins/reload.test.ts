@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImplementationRegistry } from '../../src/container/index.js';
@@ -113,6 +113,33 @@ describe('plugins: hot reload', () => {
     expect(reads).to.be.greaterThan(20);
     expect(seen.size).to.be.greaterThan(1, 'the reader saw several versions');
     expect(codecs.get('greeting')!.contentType).to.equal('text/21.0.0');
+  });
+
+  it('reloads a CommonJS plugin for real: its own modules run again, libraries under node_modules stay shared', async () => {
+    mkdirSync(join(dir, 'lib'));
+    mkdirSync(join(dir, 'node_modules', 'shared'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'shared', 'package.json'), '{"name":"shared","main":"index.js"}');
+    writeFileSync(join(dir, 'node_modules', 'shared', 'index.js'), 'module.exports = { loadedAt: Symbol("shared") };');
+    const writeCjs = (version: string): void => {
+      writeFileSync(join(dir, 'lib', 'text.cjs'), `module.exports = { text: 'text/${version}' };`);
+      writeFileSync(
+        join(dir, 'legacy.cjs'),
+        `const { text } = require('./lib/text.cjs');
+const shared = require('shared');
+module.exports = {
+  meta: { name: 'legacy', version: '${version}', api: '^1' },
+  setup(ctx) { ctx.registry('codecs').register('legacy', { contentType: text, shared: shared.loadedAt }); },
+};`,
+      );
+    };
+    writeCjs('1.0.0');
+    await host.load('./legacy.cjs');
+    const shared = (codecs.get('legacy') as Codec & { shared: symbol }).shared;
+    writeCjs('2.0.0');
+    await host.reload('legacy');
+    expect(codecs.get('legacy')!.contentType).to.equal('text/2.0.0', 'the required module ran again');
+    expect(host.report().plugins.find((p) => p.name === 'legacy')).to.deep.include({ version: '2.0.0', reloads: 1 });
+    expect((codecs.get('legacy') as Codec & { shared: symbol }).shared).to.equal(shared, 'node_modules stayed cached');
   });
 
   it('a plugin loaded as an object reloads from a replacement object', async () => {
