@@ -20,3 +20,8 @@ export { validateName, closestName, MAX_NAME_LENGTH } from './names.js';
 export { provider, type Lifetime, type ProviderSpec } from './provider.js';
 export { INTENTS, ATTRIBUTES, intentsOf, attributesOf, type RegistrationIntent, type ClassAttributes, type IntentMode } from './intents.js';
 export { TOKENS, registryToken, type Resolver } from './di/resolver.js';
+export { token, entryToken, tokenName, type Token, type InjectionToken } from './di/tokens.js';
+export { inject, type InjectOptions } from './di/context.js';
+export { Injector, type GetOptions, type AbortOptions } from './di/injector.js';
+export type { DiLifetime, Provider, ValueProvider, ClassProvider, FactoryProvider, SelfProvider } from './di/providers.js';
+export { DiError, type DiCode, type DiErrorDetails } from './di/errors.js';
