@@ -7,7 +7,7 @@
  * `Symbol.for('nodejs.asyncDispose')` and `Symbol.for('nodejs.dispose')`), and TypeScript's
  * `await using` uses whatever `Symbol.asyncDispose` is, so the two agree without a polyfill.
  */
-import { raceAbort } from './abort.js';
+import { isThenable, raceAbort } from './promises.js';
 import { DiError } from './errors.js';
 
 const ASYNC_DISPOSE: symbol = Symbol.asyncDispose ?? Symbol.for('nodejs.asyncDispose');
@@ -36,8 +36,9 @@ export async function disposeReversed(items: ReadonlyMap<object, string>, scope:
   const errors: DiError[] = [];
   for (const [value, label] of [...items].reverse()) {
     try {
-      const fn = disposer(value);
-      if (fn !== undefined) await raceAbort(Promise.resolve(fn.call(value)), signal, `disposing ${label}`, scope);
+      const result = disposer(value)?.call(value);
+      // A synchronous disposal is done; an async one is awaited unless the signal fired.
+      if (isThenable(result)) await raceAbort(Promise.resolve(result), signal, `disposing ${label}`, scope);
     } catch (err) {
       if (err instanceof DiError && err.code === 'E_DI_ABORTED') {
         errors.push(err);

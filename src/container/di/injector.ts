@@ -12,7 +12,7 @@ import { DuplicateRegistrationError, FactoryError, FrozenRegistryError, NilRegis
 import type { FactoryRegistry } from '../factory-registry.js';
 import type { Scope } from '../scope.js';
 import { LazySite } from '../site.js';
-import { raceAbort } from './abort.js';
+import { isThenable, raceAbort } from './promises.js';
 import { asyncPath, withinAsyncPath } from './async-path.js';
 import { context, NO_CONFIG, type Frame, type FrameResolver } from './context.js';
 import { asyncError, cycle, cycleError, disposedError, missingError } from './diagnostics.js';
@@ -51,10 +51,6 @@ let session: Session | undefined;
 
 /** What an `E_DI_ASYNC` thrown inside `resolve()` asks it to await before trying again. */
 const waits = new WeakMap<DiError, { record: ProviderRecord; promise: Promise<unknown> }>();
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return ((typeof v === 'object' && v !== null) || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
-}
 
 /** Builds `cls`: constructor arguments from `static inject` (else the config, if any), then legacy `@Inject` members. */
 function instantiate(frame: Frame, cls: Ctor, plan: Plan): unknown {

@@ -1,4 +1,10 @@
+/** Promise helpers of the injector. */
 import { DiError } from './errors.js';
+
+/** Whether `v` is a promise or another thenable (an async factory's result). */
+export function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return ((typeof v === 'object' && v !== null) || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+}
 
 /**
  * Waits for `promise` unless `signal` fires first, which rejects with `E_DI_ABORTED` (the
