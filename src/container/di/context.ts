@@ -7,10 +7,14 @@
 import { DiError } from './errors.js';
 import { tokenName, type InjectionToken } from './tokens.js';
 
-/** One construction in progress. Frames chain to the construction that asked for them. */
+/**
+ * One construction in progress. Frames chain to the construction that asked for them. A
+ * provider record reuses one frame for all its builds (a record is never built twice at
+ * once: that is a cycle), so `injector` and `parent` are rewritten on each build.
+ */
 export interface Frame {
   /** Resolves `inject()` calls made while this frame is current. */
-  readonly injector: FrameResolver;
+  injector: FrameResolver;
   /** What is being built, as it reads in paths (`Greeter`, `token('logger')`). */
   readonly label: string;
   /** The provider record being built, if any (cycle detection compares it). */
@@ -20,7 +24,7 @@ export interface Frame {
   /** The validated config of a factory product, or {@link NO_CONFIG}. */
   readonly config: unknown;
   /** The construction that asked for this one. */
-  readonly parent: Frame | undefined;
+  parent: Frame | undefined;
 }
 
 /** What a frame resolves through (the injector; an interface so frames from another copy of plugboard work). */

@@ -52,26 +52,8 @@ let session: Session | undefined;
 /** What an `E_DI_ASYNC` thrown inside `resolve()` asks it to await before trying again. */
 const waits = new WeakMap<DiError, { record: ProviderRecord; promise: Promise<unknown> }>();
 
-/** Builds `cls`: constructor arguments from `static inject` (else the config, if any), then legacy `@Inject` members. */
-function instantiate(frame: Frame, cls: Ctor, plan: Plan): unknown {
-  const injector = frame.injector;
-  const params = plan.params;
-  let instance: unknown;
-  if (params === undefined) {
-    instance = frame.config === NO_CONFIG ? new cls() : new cls(frame.config);
-  } else {
-    const args = new Array<unknown>(params.length);
-    for (let i = 0; i < params.length; i++) args[i] = injector.inFrame(frame, params[i], false);
-    instance = new cls(...args);
-  }
-  const members = plan.members;
-  for (let i = 0; i < members.length; i++) {
-    const m = members[i]!;
-    const v = injector.inFrame(frame, m.token, m.optional);
-    if (v !== undefined) (instance as Record<PropertyKey, unknown>)[m.key] = v; // optional and missing: keep the field's own value
-  }
-  return instance;
-}
+/** Bumped by every `provide`, anywhere: cached parameter lookups ({@link ProviderRecord.deps}) are then stale. */
+let providesVersion = 0;
 
 export class Injector implements Resolver, FrameResolver {
   /** The scope this injector belongs to. */
@@ -79,6 +61,8 @@ export class Injector implements Resolver, FrameResolver {
   /** The parent scope's injector: lookups fall through to it. */
   readonly parent: Injector | undefined;
   readonly #records = new Map<unknown, ProviderRecord>();
+  /** Provided values and built singletons of this scope, by token: the hot path of `get` is one lookup here. */
+  readonly #values = new Map<unknown, unknown>();
   /** Records made on demand for entries of factory registries (`entryToken`). */
   readonly #implicit = new Map<symbol, ProviderRecord>();
   #scoped: Map<ProviderRecord, unknown> | undefined;
@@ -108,20 +92,26 @@ export class Injector implements Resolver, FrameResolver {
       throw new DuplicateRegistrationError(where, record.name, { value: shown(existing), site: existing.site?.value }, { value: shown(record), site: site.value });
     }
     this.#records.set(token, record);
+    if (record.value !== UNSET) this.#values.set(token, record.value);
+    providesVersion++;
   }
 
   /** See {@link Scope.get}. The hot path: a built singleton is one `Map` lookup. */
   get<T>(token: InjectionToken<T>, options?: GetOptions): T {
+    const v = this.#values.get(token);
+    if (v !== undefined) return v as T;
     const r = this.#records.get(token);
-    if (r !== undefined && r.value !== UNSET) return r.value as T;
-    return this.#lookup(token, options?.optional === true, undefined) as T;
+    if (r === undefined) return this.#lookup(token, options?.optional === true, undefined) as T;
+    return (r.value !== UNSET ? r.value : this.#instance(r)) as T;
   }
 
   /** @internal Resolves an `inject()` (or a `static inject` parameter) of the construction `frame`. */
   inFrame(frame: Frame, token: unknown, optional: boolean): unknown {
+    const v = this.#values.get(token);
+    if (v !== undefined) return v;
     const r = this.#records.get(token);
-    if (r !== undefined && r.value !== UNSET) return r.value;
-    return this.#lookup(token, optional, frame);
+    if (r === undefined) return this.#lookup(token, optional, frame);
+    return r.value !== UNSET ? r.value : this.#instance(r);
   }
 
   /**
@@ -174,14 +164,15 @@ export class Injector implements Resolver, FrameResolver {
       if (f.record === undefined && f.cls === cls) throw cycleError(this.scope.name, label, parent, (x) => x === f);
     }
     const frame: Frame = { injector: this, label, record: undefined, cls, config: config === undefined ? NO_CONFIG : config, parent };
+    const plan = planOf(cls);
     h.frame = frame;
     let value: unknown;
     try {
-      value = instantiate(frame, cls as unknown as Ctor, planOf(cls));
+      value = this.#instantiate(frame, cls as unknown as Ctor, plan, undefined);
     } finally {
       h.frame = parent;
     }
-    if (isDisposable(value)) this.#built.set(value, label);
+    if ((plan.disposable ??= isDisposable(value))) this.#built.set(value as object, label);
     return value as T;
   }
 
@@ -209,6 +200,7 @@ export class Injector implements Resolver, FrameResolver {
         break;
       }
     }
+    this.#values.clear();
     for (const r of this.#records.values()) r.value = UNSET;
     for (const r of this.#implicit.values()) r.value = UNSET;
     this.#scoped = undefined;
@@ -264,29 +256,86 @@ export class Injector implements Resolver, FrameResolver {
     const h = context();
     const parent = h.frame;
     if (r.building) throw cycleError(this.scope.name, r.name, parent, (f) => f.record === r);
-    const frame: Frame = { injector: this, label: r.name, record: r, cls: r.cls, config: NO_CONFIG, parent };
+    let frame = r.frame;
+    if (frame === undefined) {
+      frame = r.frame = { injector: this, label: r.name, record: r, cls: r.cls, config: NO_CONFIG, parent };
+    } else {
+      frame.injector = this;
+      frame.parent = parent;
+    }
     r.building = true;
     h.frame = frame;
     let value: unknown;
     try {
-      value = r.kind === 'class' ? instantiate(frame, r.cls!, (r.plan ??= planOf(r.cls!))) : withinAsyncPath(r, () => r.factory!(this.scope));
+      value = r.kind === 'class' ? this.#instantiate(frame, r.cls!, (r.plan ??= planOf(r.cls!)), r) : withinAsyncPath(r, () => r.factory!(this.scope));
     } catch (err) {
       throw this.#failed(r, err);
     } finally {
       h.frame = parent;
+      frame.parent = undefined; // the reused frame must not keep the caller's frames alive
       r.building = false;
     }
-    if (isThenable(value)) throw this.#started(r, value, parent);
+    if (r.kind === 'factory' && isThenable(value)) throw this.#started(r, value, parent);
     return this.#keep(r, value);
+  }
+
+  /**
+   * Builds `cls` in `frame`: constructor arguments from `static inject` (else the config, if
+   * any), then legacy `@Inject` members. For a provided class (`r`), the parameters' records
+   * are looked up once and reused until a provider is added somewhere.
+   */
+  #instantiate(frame: Frame, cls: Ctor, plan: Plan, r: ProviderRecord | undefined): unknown {
+    const params = plan.params;
+    let instance: unknown;
+    if (params === undefined) {
+      instance = frame.config === NO_CONFIG ? new cls() : new cls(frame.config);
+    } else {
+      let deps: ReadonlyArray<ProviderRecord | undefined> | undefined;
+      if (r !== undefined) {
+        if (r.depsFrom !== this || r.depsVersion !== providesVersion) {
+          r.deps = params.map((t) => this.#find(t));
+          r.depsFrom = this;
+          r.depsVersion = providesVersion;
+        }
+        deps = r.deps;
+      }
+      // Up to three arguments without an array and a spread: this is the hot path of a transient.
+      const n = params.length;
+      const a0 = n > 0 ? this.#arg(frame, params, deps, 0) : undefined;
+      const a1 = n > 1 ? this.#arg(frame, params, deps, 1) : undefined;
+      const a2 = n > 2 ? this.#arg(frame, params, deps, 2) : undefined;
+      if (n <= 3) {
+        instance = n === 0 ? new cls() : n === 1 ? new cls(a0) : n === 2 ? new cls(a0, a1) : new cls(a0, a1, a2);
+      } else {
+        const args: unknown[] = [a0, a1, a2];
+        for (let i = 3; i < n; i++) args.push(this.#arg(frame, params, deps, i));
+        instance = new cls(...args);
+      }
+    }
+    const members = plan.members;
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i]!;
+      const v = this.inFrame(frame, m.token, m.optional);
+      if (v !== undefined) (instance as Record<PropertyKey, unknown>)[m.key] = v; // optional and missing: keep the field's own value
+    }
+    return instance;
+  }
+
+  #arg(frame: Frame, params: readonly InjectionToken[], deps: ReadonlyArray<ProviderRecord | undefined> | undefined, i: number): unknown {
+    const d = deps === undefined ? undefined : deps[i];
+    if (d === undefined) return this.inFrame(frame, params[i], false); // not cached, or built in (TOKENS.Config…)
+    return d.value !== UNSET ? d.value : this.#instance(d);
   }
 
   #keep(r: ProviderRecord, value: unknown): unknown {
     if (value === undefined || value === null) {
       throw new NilRegistrationError(`scope '${this.scope.name}'`, r.name, `useFactory returned ${String(value)}`, r.site?.value);
     }
-    if (isDisposable(value)) this.#built.set(value, r.name);
-    if (r.lifetime === 'singleton') r.value = value;
-    else if (r.lifetime === 'scoped') (this.#scoped ??= new Map()).set(r, value);
+    if (r.plan !== undefined ? (r.plan.disposable ??= isDisposable(value)) : isDisposable(value)) this.#built.set(value as object, r.name);
+    if (r.lifetime === 'singleton') {
+      r.value = value;
+      this.#values.set(r.token, value); // this is the owner: singletons are built by their providing scope
+    } else if (r.lifetime === 'scoped') (this.#scoped ??= new Map()).set(r, value);
     return value;
   }
 

@@ -23,6 +23,12 @@ export interface Plan {
   readonly params: readonly InjectionToken[] | undefined;
   /** Members to set after the constructor returns, base class first. */
   readonly members: readonly MemberInjection[];
+  /**
+   * Whether instances need disposal, decided from the first instance: a class's instances share
+   * their methods and fields, and checking each new instance for four disposal methods costs
+   * more than the rest of building it once many classes flow through the same code.
+   */
+  disposable: boolean | undefined;
 }
 
 type AnyFunction = abstract new (...args: never[]) => unknown;
@@ -39,7 +45,7 @@ const plans = new WeakMap<object, Plan>();
 export function planOf(cls: AnyFunction): Plan {
   let plan = plans.get(cls);
   if (plan === undefined) {
-    plan = { params: paramsOf(cls), members: membersOf(cls) };
+    plan = { params: paramsOf(cls), members: membersOf(cls), disposable: undefined };
     plans.set(cls, plan);
   }
   return plan;

@@ -7,6 +7,7 @@ import { closestName } from '../names.js';
 import type { Scope } from '../scope.js';
 import type { LazySite } from '../site.js';
 import { DiError } from './errors.js';
+import type { Frame } from './context.js';
 import type { Plan } from './plan.js';
 import { isInjectionToken, TOKENS, tokenName, type InjectionToken } from './tokens.js';
 
@@ -57,6 +58,15 @@ export class ProviderRecord {
   building = false;
   /** The class's plan, on first build. */
   plan: Plan | undefined = undefined;
+  /**
+   * The records of the plan's constructor parameters as last looked up from `depsFrom`, valid
+   * while no provider was added anywhere since (`depsVersion`): saves a lookup per argument.
+   */
+  deps: ReadonlyArray<ProviderRecord | undefined> | undefined = undefined;
+  depsFrom: object | undefined = undefined;
+  depsVersion = -1;
+  /** The construction frame of this record, reused by every build (see `Frame`). */
+  frame: Frame | undefined = undefined;
 
   constructor(
     readonly token: InjectionToken,
