@@ -12,14 +12,15 @@ import { DuplicateRegistrationError, FactoryError, FrozenRegistryError, NilRegis
 import type { FactoryRegistry } from '../factory-registry.js';
 import type { Scope } from '../scope.js';
 import { LazySite } from '../site.js';
-import { isThenable, raceAbort } from './promises.js';
-import { asyncPath, withinAsyncPath } from './async-path.js';
+import { withinAsyncPath } from './async-path.js';
 import { context, NO_CONFIG, type Frame, type FrameResolver } from './context.js';
-import { asyncError, cycle, cycleError, disposedError, missingError } from './diagnostics.js';
+import { asyncError, cycleError, disposedError, missingError } from './diagnostics.js';
 import { disposeReversed, isDisposable } from './disposal.js';
 import { DiError } from './errors.js';
 import { planOf, type Plan } from './plan.js';
+import { isThenable, raceAbort } from './promises.js';
 import { ProviderRecord, toRecord, UNSET, type Provider } from './providers.js';
+import { awaitable, prefetched, resolveAsync } from './resolve.js';
 import type { Resolver } from './resolver.js';
 import { isInjectionToken, registryTarget, tokenName, TOKENS, type InjectionToken, type RegistryTokenTarget } from './tokens.js';
 
@@ -38,19 +39,6 @@ export interface AbortOptions {
   /** Stop waiting (`E_DI_ABORTED`); the work itself goes on and its results are still disposed with the scope. */
   signal?: AbortSignal;
 }
-
-/**
- * The state of one `resolve()` while its synchronous attempt runs. Async transient values
- * awaited by earlier attempts are handed out, in order, to the next attempt.
- */
-interface Session {
-  readonly prefetched: Map<ProviderRecord, unknown[]>;
-  readonly cursor: Map<ProviderRecord, number>;
-}
-let session: Session | undefined;
-
-/** What an `E_DI_ASYNC` thrown inside `resolve()` asks it to await before trying again. */
-const waits = new WeakMap<DiError, { record: ProviderRecord; promise: Promise<unknown> }>();
 
 /** Bumped by every `provide`, anywhere: cached parameter lookups ({@link ProviderRecord.deps}) are then stale. */
 let providesVersion = 0;
@@ -119,35 +107,8 @@ export class Injector implements Resolver, FrameResolver {
    * has not settled, awaits it and tries again (constructors that ran before the async
    * dependency was met run again; singletons they built are kept).
    */
-  async resolve<T>(token: InjectionToken<T>, options: AbortOptions = {}): Promise<T> {
-    const path = asyncPath();
-    const s: Session = { prefetched: new Map(), cursor: new Map() };
-    for (;;) {
-      if (this.#closed) throw disposedError(this.scope.name);
-      let failure: unknown;
-      const outer = session;
-      session = s;
-      s.cursor.clear();
-      try {
-        return this.get(token);
-      } catch (err) {
-        failure = err;
-      } finally {
-        session = outer;
-      }
-      const wait = failure instanceof DiError ? waits.get(failure) : undefined;
-      if (wait === undefined) throw failure;
-      if (path.includes(wait.record)) {
-        const labels = path.slice(path.indexOf(wait.record)).map((r) => (r as ProviderRecord).name);
-        throw cycle(this.scope.name, [...labels, wait.record.name]);
-      }
-      const value = await raceAbort(wait.promise, options.signal, `resolving ${tokenName(token)}`, this.scope.name);
-      if (wait.record.lifetime === 'transient') {
-        const list = s.prefetched.get(wait.record) ?? [];
-        list.push(value);
-        s.prefetched.set(wait.record, list);
-      }
-    }
+  resolve<T>(token: InjectionToken<T>, options: AbortOptions = {}): Promise<T> {
+    return resolveAsync({ scope: this.scope, closed: () => this.#closed, attempt: () => this.get(token) }, token, options.signal);
   }
 
   /**
@@ -239,13 +200,9 @@ export class Injector implements Resolver, FrameResolver {
       if (v !== undefined) return v;
       const p = this.#scopedPending?.get(r);
       if (p !== undefined) throw this.#pending(r, p);
-    } else if (r.kind === 'factory' && session !== undefined) {
-      const list = session.prefetched.get(r);
-      const i = session.cursor.get(r) ?? 0;
-      if (list !== undefined && i < list.length) {
-        session.cursor.set(r, i + 1);
-        return list[i];
-      }
+    } else if (r.kind === 'factory') {
+      const ready = prefetched(r);
+      if (ready !== undefined) return ready.value;
     }
     return this.#produce(r);
   }
@@ -361,9 +318,7 @@ export class Injector implements Resolver, FrameResolver {
   }
 
   #pending(r: ProviderRecord, promise: Promise<unknown>, frame: Frame | undefined = context().frame): DiError {
-    const err = asyncError(this.scope.name, r.name, frame);
-    waits.set(err, { record: r, promise });
-    return err;
+    return awaitable(asyncError(this.scope.name, r.name, frame), r, promise);
   }
 
   #failed(r: ProviderRecord, err: unknown): unknown {
