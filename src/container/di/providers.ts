@@ -21,20 +21,26 @@ export type DiLifetime = 'singleton' | 'scoped' | 'transient';
 
 /** A ready value, shared as is. plugboard did not build it, so it does not dispose it. */
 export interface ValueProvider<T> {
+  /** The value (not `null` or `undefined`). */
   value: T;
 }
 /** A class to build, its dependencies injected. */
 export interface ClassProvider<T> {
+  /** The class to build; it declares its dependencies with `static inject`, `inject()` or `@Inject`. */
   useClass: new (...args: never[]) => T;
+  /** Default `'singleton'`. */
   lifetime?: DiLifetime;
 }
 /** A function to call (inside the injection context: it may use `inject()`); it may return a promise. */
 export interface FactoryProvider<T> {
+  /** Called with the building scope; a promise makes the provider async (`await scope.resolve`). */
   useFactory: (scope: Scope) => T | Promise<T>;
+  /** Default `'singleton'`. */
   lifetime?: DiLifetime;
 }
 /** For a class token: build the class itself. */
 export interface SelfProvider {
+  /** Default `'singleton'`. */
   lifetime?: DiLifetime;
 }
 

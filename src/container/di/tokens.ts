@@ -13,7 +13,10 @@ declare const VALUE: unique symbol;
  * A symbol naming a dependency of type `T`. The type parameter is a phantom, and it is
  * bivariant on purpose: `inject<Discovery>(TOKENS.Discovery)` narrows an untyped token.
  */
-export type Token<T> = symbol & { [VALUE]?(value: T): void };
+export type Token<T> = symbol & {
+  /** Type-level only: never present at run time. */
+  [VALUE]?(value: T): void;
+};
 
 /** Anything a dependency can be named by: a symbol token or a class (abstract classes too). */
 export type InjectionToken<T = unknown> = Token<T> | (abstract new (...args: never[]) => T);
