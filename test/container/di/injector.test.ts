@@ -139,6 +139,20 @@ describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => 
     expect(child.get(Db)).to.equal(root.get(Db));
   });
 
+  it('sees a provider added after a first build (parameter lookups are not cached past a provide)', () => {
+    const NAME = token<string>('name');
+    class Named {
+      static inject = [NAME];
+      constructor(readonly name: string) {}
+    }
+    const base = new Scope('base').provide(NAME, { value: 'from base' });
+    const app = base.child('app').provide(Named, { lifetime: 'transient' });
+    expect(app.get(Named).name).to.equal('from base');
+    app.provide(NAME, { value: 'from app' });
+    expect(app.get(Named).name).to.equal('from app', 'the new provider shadows the parent’s');
+    expect(base.child('other').provide(Named, { lifetime: 'transient' }).get(Named).name).to.equal('from base');
+  });
+
   it('resolves TOKENS.Scope, registryToken(id) and entryToken(id, name) without providers', () => {
     const root = new Scope('root');
     const drivers = root.registry('sql.drivers', ImplementationRegistry<string>);
