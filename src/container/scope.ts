@@ -190,7 +190,10 @@ export class Scope {
    * The value of `token`, built synchronously if need be. Throws `E_DI_MISSING`, `E_DI_CYCLE`,
    * or `E_DI_ASYNC` if an async provider on the way has not settled (use {@link resolve}).
    */
-  get<T>(token: InjectionToken<T>, options?: GetOptions): T {
+  get<T>(token: InjectionToken<T>): T;
+  get<T>(token: InjectionToken<T>, options: GetOptions & { optional: true }): T | undefined;
+  get<T>(token: InjectionToken<T>, options?: GetOptions): T | undefined;
+  get<T>(token: InjectionToken<T>, options?: GetOptions): T | undefined {
     return this.injector.get(token, options);
   }
 
