@@ -63,7 +63,7 @@ export function asyncError(scope: string, label: string, frame: Frame | undefine
   const via = path.length > 1 ? ` (needed by ${path.slice(0, -1).join(' → ')})` : '';
   return new DiError(
     'E_DI_ASYNC',
-    `scope '${scope}': ${label} has an async provider that has not settled yet${via}; resolve it with \`await scope.resolve(…)\` instead of scope.get() or a synchronous inject() outside one`,
+    `scope '${scope}': ${label} has an async provider that has not settled yet${via}; build it with \`await scope.resolve(…)\`, which waits for async providers (scope.get() and inject() cannot wait)`,
     { scope, token: label, path },
   );
 }
