@@ -84,7 +84,7 @@ export async function etcdBench(): Promise<string[]> {
       '### Watching 1,000 services from one client',
       '',
       `- etcd's own gauges: watch streams ${before.streams} → ${during.streams} (**+${during.streams - before.streams}**), watchers ${before.watchers} → ${during.watchers} (**+${during.watchers - before.watchers}**) (target: 1)`,
-      `- plugboard's count of open etcd watches: ${many.stats().watches}`,
+      `- plugboard's subscriptions (follow state machines) running: ${many.stats().follows}`,
     );
     for (const x of ws) x.stop();
     await many.close();

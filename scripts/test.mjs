@@ -20,8 +20,12 @@ function run(cmd, argv, opts = {}) {
 /** Each suite is one mocha process over a set of compiled test files. */
 const suites = [
   { name: 'legacy', env: { PLUGBOARD_DECORATORS: 'legacy' }, files: () => globSync('.build/legacy/test', /\.test\.js$/) },
-  // The decorator suite again, compiled with TC39 standard decorators.
-  { name: 'standard', env: { PLUGBOARD_DECORATORS: 'standard' }, files: () => globSync('.build/standard/test/decorators', /\.test\.js$/) },
+  // The decorator and native DI suites again, compiled with TC39 standard decorators.
+  {
+    name: 'standard',
+    env: { PLUGBOARD_DECORATORS: 'standard' },
+    files: () => ['.build/standard/test/decorators', '.build/standard/test/container/di'].flatMap((dir) => globSync(dir, /\.test\.js$/)),
+  },
 ];
 
 let passed = 0;

@@ -28,8 +28,8 @@ export const AGGREGATE_CODES = ['E_BATCH'] as const;
 /** Code of a misused decorator (`DecoratorError`). */
 export const DECORATOR_CODES = ['E_DECORATOR'] as const;
 
-/** Codes of the native DI injector (`DIError`). */
-export const DI_CODES = ['E_DI_CYCLE', 'E_DI_MISSING', 'E_DI_CONTEXT'] as const;
+/** Codes of the native DI injector (`DiError`). */
+export const DI_CODES = ['E_DI_CYCLE', 'E_DI_MISSING', 'E_DI_CONTEXT', 'E_DI_ASYNC', 'E_DI_TOKEN', 'E_DI_DISPOSED', 'E_DI_ABORTED', 'E_DI_DISPOSE'] as const;
 
 /** Codes of the plugin layer (`PluginError`). */
 export const PLUGIN_CODES = [
@@ -64,8 +64,8 @@ export const DISCOVERY_CODES = [
 
 /** A code of the registry core. */
 export type RegistryCode = (typeof REGISTRY_CODES)[number];
-/** A code a `PlugboardAggregateError` carries: `E_BATCH`, or the plugin layer's `E_PLUGIN_BOOT`. */
-export type AggregateCode = (typeof AGGREGATE_CODES)[number] | 'E_PLUGIN_BOOT';
+/** A code a `PlugboardAggregateError` carries: `E_BATCH`, the injector's `E_DI_DISPOSE`, or the plugin layer's `E_PLUGIN_BOOT`. */
+export type AggregateCode = (typeof AGGREGATE_CODES)[number] | 'E_PLUGIN_BOOT' | 'E_DI_DISPOSE';
 /** The code of a misused decorator. */
 export type DecoratorCode = (typeof DECORATOR_CODES)[number];
 /** A code of the native DI injector. */

@@ -19,5 +19,11 @@ export { Scope, type RegistryClass, type ScopeSnapshot, type ScopeJSON } from '.
 export { defaultScope, setDefaultScope, resetDefaultScope, withScope } from './default-scope.js';
 export { validateName, MAX_NAME_LENGTH } from './names.js';
 export { provider, type Lifetime, type ProviderSpec } from './provider.js';
-export { TOKENS, registryToken, type Resolver } from './di/resolver.js';
+export type { Resolver } from './di/resolver.js';
+export { TOKENS, registryToken } from './di/tokens.js';
 export type { Logger } from './logger.js';
+export { token, entryToken, tokenName, type Token, type InjectionToken } from './di/tokens.js';
+export { inject, type InjectOptions } from './di/context.js';
+export { Injector, type GetOptions, type AbortOptions } from './di/injector.js';
+export type { DiLifetime, Provider, ValueProvider, ClassProvider, FactoryProvider, SelfProvider } from './di/providers.js';
+export { DiError, type DiCode, type DiErrorDetails } from './di/errors.js';

@@ -2,6 +2,9 @@ import type { RegistryOptions } from './base-registry.js';
 import type { Entry, RegistryJSON } from './entry.js';
 import { FrozenRegistryError, RegistryError, RegistryKindError, throwCollected } from './errors.js';
 import type { Resolver } from './di/resolver.js';
+import { Injector, type AbortOptions, type GetOptions } from './di/injector.js';
+import type { Provider } from './di/providers.js';
+import type { InjectionToken } from './di/tokens.js';
 import { installIntent, intentsOf, type Installation } from './intents.js';
 import { validateName } from './names.js';
 import type { AnyRegistry, RegistryClass } from './registry-class.js';
@@ -37,6 +40,7 @@ export class Scope {
   #children = new Set<WeakRef<Scope>>(); // weak: per-test child scopes must not pile up
   #frozen = false;
   #resolver: Resolver | undefined;
+  #injector: Injector | undefined;
   readonly #created = new Set<(registry: AnyRegistry) => void>();
 
   constructor(name = 'root', parent?: Scope) {
@@ -151,12 +155,60 @@ export class Scope {
    * Builds an instance of `cls`. Providers (`config` absent) and factory products (`config`
    * is the validated config) of decorated classes are built through here: with a resolver
    * attached, the container supplies constructor dependencies and `config` is injectable as
-   * `TOKENS.Config`; without one, it is `new cls()` or `new cls(config)`.
+   * `TOKENS.Config`; without one, the native {@link injector} does (`new cls(config)` for a
+   * class that declares nothing).
    */
   construct<T>(cls: new (...args: never[]) => T, ...args: [] | [config: unknown]): T {
-    const resolver = this.resolver;
-    if (resolver !== undefined) return args.length === 0 ? resolver.construct(cls) : resolver.construct(cls, args[0]);
-    return new (cls as new (...a: unknown[]) => T)(...args);
+    const resolver = this.resolver ?? this.injector;
+    return args.length === 0 ? resolver.construct(cls) : resolver.construct(cls, args[0]);
+  }
+
+  /** The scope's native injector (created on first use): the resolver when no container is attached. */
+  get injector(): Injector {
+    return (this.#injector ??= new Injector(this));
+  }
+
+  /**
+   * Provides `token` in this scope: `{ value }`, `{ useClass, lifetime }`, `{ useFactory,
+   * lifetime }`, or nothing for a class token (the class itself). Lifetimes: `'singleton'`
+   * (default, one per providing scope), `'scoped'` (one per resolving scope, e.g. a child
+   * scope per request) and `'transient'`. Child scopes see their parents' providers. Throws
+   * `E_DUPLICATE` for a token this scope already provides, `E_FROZEN` on a frozen scope.
+   */
+  provide<T>(token: InjectionToken<T>, provider?: Provider<T>): this {
+    this.injector.provide(token, provider);
+    return this;
+  }
+
+  /**
+   * The value of `token`, built synchronously if need be. Throws `E_DI_MISSING`, `E_DI_CYCLE`,
+   * or `E_DI_ASYNC` if an async provider on the way has not settled (use {@link resolve}).
+   */
+  get<T>(token: InjectionToken<T>): T;
+  get<T>(token: InjectionToken<T>, options: GetOptions & { optional: true }): T | undefined;
+  get<T>(token: InjectionToken<T>, options?: GetOptions): T | undefined;
+  get<T>(token: InjectionToken<T>, options?: GetOptions): T | undefined {
+    return this.injector.get(token, options);
+  }
+
+  /** The value of `token`, awaiting async providers on the way. */
+  resolve<T>(token: InjectionToken<T>, options?: AbortOptions): Promise<T> {
+    return this.injector.resolve(token, options);
+  }
+
+  /**
+   * Disposes everything this scope's injector built (child scopes first), in reverse order of
+   * creation: `[Symbol.asyncDispose]()`, `[Symbol.dispose]()`, `dispose()` or `close()`.
+   * Failures are collected into one `PlugboardAggregateError` (`E_DI_DISPOSE`) after every
+   * disposal ran. Afterwards the scope builds nothing more (`E_DI_DISPOSED`).
+   */
+  dispose(options?: AbortOptions): Promise<void> {
+    return this.injector.dispose(options);
+  }
+
+  /** `await using scope = new Scope('request')` disposes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
   }
 
   /**

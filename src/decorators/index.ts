@@ -19,3 +19,4 @@ export {
   type RegisterOptions as RegisterDecoratorOptions,
 } from './decorators.js';
 export { DecoratorError, type PlugboardClassDecorator, type AnyClass } from './class-target.js';
+export { Inject, type InjectDecorator } from './inject.js';

@@ -8,6 +8,7 @@
 import { defaultScope } from '../container/default-scope.js';
 import { FactoryRegistry } from '../container/factory-registry.js';
 import { Scope } from '../container/scope.js';
+import type { Resolver } from '../container/di/resolver.js';
 import type { BackendConfig } from './backend-config.js';
 import { parseRegistryUrl, redact } from './driver/options.js';
 import { DiscoveryError } from './errors.js';
@@ -36,8 +37,15 @@ const LIBRARY = Symbol.for('plugboard.libraryScope.v1');
  */
 export function libraryScope(): Scope {
   const g = globalThis as unknown as Record<symbol, Scope | undefined>;
-  return (g[LIBRARY] ??= new Scope('plugboard'));
+  // Backends are built with a plain `new`: what `createRegistry` returns belongs to its caller,
+  // who closes it. A scope's own injector would keep every one it built until the scope is
+  // disposed, and this scope lives as long as the process.
+  return (g[LIBRARY] ??= new Scope('plugboard').attach(plainConstruction));
 }
+
+const plainConstruction: Resolver = {
+  construct: <T>(cls: new (...args: never[]) => T, config?: unknown): T => new (cls as new (...a: unknown[]) => T)(...(config === undefined ? [] : [config])),
+};
 
 /**
  * The factory registry of discovery backends: plugboard's own (where imported backends are)

@@ -9,7 +9,7 @@
  * @module
  */
 export { discoveryContract, type ContractSetup } from './contract.js';
-export { discoveryInterleavings, type InterleavingSetup, type InterleavingOptions, type FaultContext } from './interleavings.js';
+export { discoveryInterleavings, type InterleavingSetup, type InterleavingOptions, type FaultContext, type Fault } from './interleavings.js';
 export { TcpProxy, freePort } from './tcp-proxy.js';
 export { pauseProcess, resumeProcess } from './process-pause.js';
 export { uniqueName, instance, ids, nextWithin, until, eventually, pendingAfter } from './helpers.js';

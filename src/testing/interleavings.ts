@@ -27,11 +27,18 @@ export interface InterleavingSetup {
   client(kit: KitOptions): Promise<ServiceRegistry>;
   /** The instances of `name` as the store holds them, read without plugboard: the observation checked against the ground truth. */
   observe(name: string): Promise<ServiceInstance[]>;
-  /** Faults this backend can suffer, by name. Each must heal by itself before it resolves (stop then start, cut then restore). */
-  faults?: Readonly<Record<string, (ctx: FaultContext) => Promise<void>>>;
+  /**
+   * Faults this backend can suffer, by name. Each must heal by itself before it resolves (stop
+   * then start, cut then restore). A weight (default 1) makes a slow fault, such as a server
+   * restart, come up less often than a quick one.
+   */
+  faults?: Readonly<Record<string, Fault | { run: Fault; weight: number }>>;
   /** How long convergence may take once the operations are over, in ms (default 15 000). */
   convergeMs?: number;
 }
+
+/** A fault: injects itself, and resolves once healed. */
+export type Fault = (ctx: FaultContext) => Promise<void>;
 
 /** What a fault is given. */
 export interface FaultContext {
@@ -70,7 +77,7 @@ type Op =
 /** Each client writes its own ids: a registry client owns its instances. */
 const IDS: Record<ClientIx, readonly string[]> = { 0: ['a', 'b'], 1: ['x', 'y'] };
 
-function opArbitrary(faults: readonly string[]): fc.Arbitrary<Op> {
+function opArbitrary(faults: ReadonlyArray<{ name: string; weight: number }>): fc.Arbitrary<Op> {
   const client = fc.constantFrom<ClientIx>(0, 1);
   const forClient = <T>(f: (c: ClientIx, id: string) => T): fc.Arbitrary<T> => client.chain((c) => fc.constantFrom(...IDS[c]).map((id) => f(c, id)));
   const ops: Array<fc.WeightedArbitrary<Op>> = [
@@ -80,7 +87,11 @@ function opArbitrary(faults: readonly string[]): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.nat(3).map((w) => ({ kind: 'stop' as const, watcher: w })) },
     { weight: 1, arbitrary: client.map((c) => ({ kind: 'close' as const, client: c })) },
   ];
-  if (faults.length > 0) ops.push({ weight: 2, arbitrary: fc.constantFrom(...faults).map((f) => ({ kind: 'fault' as const, fault: f })) });
+  if (faults.length > 0) {
+    // fast-check wants integer weights: quarters of the relative weights given.
+    const fault = fc.oneof(...faults.map((f) => ({ weight: Math.max(1, Math.round(f.weight * 4)), arbitrary: fc.constant({ kind: 'fault' as const, fault: f.name }) })));
+    ops.push({ weight: 2, arbitrary: fault });
+  }
   return fc.oneof(...ops);
 }
 
@@ -155,22 +166,38 @@ const EXPECTED_REJECTIONS = new Set(['E_DISCOVERY_ABORTED', 'E_DISCOVERY_TIMEOUT
 export function discoveryInterleavings(backend: string, setup: InterleavingSetup, opts: InterleavingOptions = {}): void {
   const { it } = bdd(opts.runner);
   const runs = opts.runs ?? (Number(process.env['PLUGBOARD_INTERLEAVING_RUNS']) || 200);
-  const faultNames = Object.keys(setup.faults ?? {});
+  const faults = Object.entries(setup.faults ?? {}).map(([name, f]) => ({ name, weight: typeof f === 'function' ? 1 : f.weight, run: typeof f === 'function' ? f : f.run }));
+  const faultNames = faults.map((f) => f.name);
   it(`${backend}: ${runs} generated interleavings of calls${faultNames.length > 0 ? ` and faults (${faultNames.join(', ')})` : ''} converge to the ground truth`, async function (this: { timeout?(ms: number): void }) {
     this.timeout?.(opts.testTimeoutMs ?? 18 * 60_000);
+    Object.assign(profile, { runs: 0, open: 0, ops: 0, converge: 0, close: 0 });
     let done = 0;
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.array(opArbitrary(faultNames), { minLength: 1, maxLength: opts.maxOps ?? 8 }), async (s, ops) => {
-        await runOnce(setup, opts, s, ops);
+      fc.asyncProperty(fc.scheduler(), fc.array(opArbitrary(faults), { minLength: 1, maxLength: opts.maxOps ?? 8 }), async (s, ops) => {
+        await runOnce(setup, new Map(faults.map((f) => [f.name, f.run])), opts, s, ops);
         done++;
       }),
       { numRuns: runs, endOnFailure: process.env['PLUGBOARD_INTERLEAVING_SHRINK'] === undefined, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.path === undefined ? {} : { path: opts.path }) },
     );
     assert.equal(done, runs);
+    if (process.env['PLUGBOARD_INTERLEAVING_PROFILE'] !== undefined) {
+      const per = (ms: number): string => `${(ms / Math.max(1, profile.runs)).toFixed(0)} ms`;
+      console.log(`      (per run: open ${per(profile.open)}, operations ${per(profile.ops)}, convergence ${per(profile.converge)}, close ${per(profile.close)}; ${profile.runs} runs)`);
+    }
   });
 }
 
-async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: fc.Scheduler, ops: readonly Op[]): Promise<void> {
+/** Where runs spend their time (`PLUGBOARD_INTERLEAVING_PROFILE=1` prints it). */
+const profile = { runs: 0, open: 0, ops: 0, converge: 0, close: 0 };
+const lap = (since: number, phase: 'open' | 'ops' | 'converge' | 'close'): number => {
+  const now = performance.now();
+  profile[phase] += now - since;
+  return now;
+};
+
+async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fault>, opts: InterleavingOptions, s: fc.Scheduler, ops: readonly Op[]): Promise<void> {
+  let t = performance.now();
+  profile.runs++;
   const name = uniqueName('il');
   let controlled = true;
   // Both when a driver call starts and when its result arrives are the scheduler's choice.
@@ -186,6 +213,7 @@ async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: f
   const warnings: string[] = [];
   const kit: KitOptions = { interpose, timeout: opts.callTimeoutMs ?? 3000, closeTimeout: 5000, retry: { minMs: 10, maxMs: 200 }, logger: { warn: (m) => warnings.push(m) } };
   const clients = [await setup.client(kit), await setup.client(kit)] as const;
+  t = lap(t, 'open');
   const closed = [false, false];
   const closing: Array<Promise<void>> = [];
   const calls: Call[] = [];
@@ -269,7 +297,7 @@ async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: f
       case 'fault':
         faultsStarted++;
         // A fault that cannot be injected now (revoking leases while the server restarts) is no fault.
-        await setup.faults![op.fault]!({ clients, name }).catch(() => undefined);
+        await faults.get(op.fault)!({ clients, name }).catch(() => undefined);
         return;
     }
   };
@@ -296,6 +324,7 @@ async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: f
   controlled = false;
   await s.waitIdle();
   await Promise.all(checks);
+  t = lap(t, 'ops');
   assert.deepEqual(unexpected.map((e) => (e as Error).message), [], 'only the expected rejections (aborted, timed out, closed), and no call resolved before the store held it');
 
   // Settle: the reconcilers converge, then the store must equal the ground truth.
@@ -317,6 +346,7 @@ async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: f
     );
   }
 
+  t = lap(t, 'converge');
   // close() always finishes, and leaves nothing running or waiting.
   await Promise.all(closing);
   await Promise.all(clients.map((c) => c.close()));
@@ -326,4 +356,5 @@ async function runOnce(setup: InterleavingSetup, opts: InterleavingOptions, s: f
   }
   for (const x of watching) assert.equal(x.w.stopped, true, 'close() stopped every watcher');
   await eventually(async () => (await setup.observe(name).catch(() => [{}] as ServiceInstance[])).length === 0, converge, 'the closed clients’ instances gone');
+  lap(t, 'close');
 }

@@ -2,8 +2,13 @@
  * A loopback TCP proxy for fault injection: point one client at it to make a server
  * unreachable for that client alone (`cut()`), slow (`delay(ms)`), or reachable again
  * (`restore()`), while the server keeps running for everyone else.
+ *
+ * The proxy runs in a child process of its own. A client under test may block its event loop
+ * (the native ZooKeeper client waits up to 1.5 s for the server's answer to a close), and a
+ * proxy sharing that loop could not forward the very bytes the client waits for.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 
 /** A free TCP port on 127.0.0.1 (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -18,25 +23,93 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The proxy itself, run with `node -e` in the child (no file to locate from ESM or CJS). It
+ * forwards each chunk `delay` ms after it arrived, in order, and closes a side only after the
+ * chunks still on their way: a server's last words before it hangs up must reach the client.
+ */
+const PROXY = String.raw`
+const net = require('node:net');
+const [targetPort, targetHost] = process.argv.slice(1);
+let up = true, delayMs = 0, server;
+const sockets = new Set();
+function pipe(from, to) {
+  let chain = Promise.resolve();
+  from.on('data', (chunk) => {
+    const due = Date.now() + delayMs;
+    chain = chain.then(() => {
+      const wait = due - Date.now();
+      if (wait <= 0) return void to.write(chunk);
+      return new Promise((r) => setTimeout(() => (to.write(chunk), r()), wait));
+    });
+  });
+  from.on('close', () => { chain = chain.then(() => void to.end()); });
+}
+function listen(port) {
+  return new Promise((resolve, reject) => {
+    server = net.createServer((client) => {
+      if (!up) return client.destroy();
+      const upstream = net.connect(Number(targetPort), targetHost);
+      for (const s of [client, upstream]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
+      pipe(client, upstream); pipe(upstream, client);
+    });
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server.address().port));
+  });
+}
+async function cut() {
+  up = false;
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  const s = server; server = undefined;
+  if (s) await new Promise((r) => s.close(() => r()));
+}
+let port;
+process.on('message', async (m) => {
+  try {
+    if (m.op === 'cut') await cut();
+    else if (m.op === 'restore') { if (!server) { up = true; await listen(port); } }
+    else if (m.op === 'delay') delayMs = m.ms;
+    else if (m.op === 'close') { await cut(); process.send({ id: m.id, ok: true }); process.exit(0); }
+    process.send({ id: m.id, ok: true });
+  } catch (err) { process.send({ id: m.id, ok: false, error: String(err) }); }
+});
+listen(0).then((p) => { port = p; process.send({ ready: p }); }, (err) => { process.send({ error: String(err) }); process.exit(1); });
+`;
+
 /** See the module comment. */
 export class TcpProxy {
-  #server: Server | undefined;
-  #sockets = new Set<Socket>();
-  #up = true;
-  #delayMs = 0;
+  #next = 0;
+  #waiting = new Map<number, { resolve(): void; reject(err: Error): void }>();
 
   private constructor(
+    private readonly child: ChildProcess,
     /** The port clients connect to. */
     readonly port: number,
-    private readonly targetPort: number,
-    private readonly targetHost: string,
-  ) {}
+  ) {
+    child.on('message', (m: { id?: number; ok?: boolean; error?: string }) => {
+      const w = m.id === undefined ? undefined : this.#waiting.get(m.id);
+      if (w === undefined) return;
+      this.#waiting.delete(m.id!);
+      if (this.#waiting.size === 0) this.channel()?.unref?.();
+      if (m.ok === true) w.resolve();
+      else w.reject(new Error(`TcpProxy: ${m.error ?? 'failed'}`));
+    });
+    child.on('exit', () => {
+      for (const w of this.#waiting.values()) w.reject(new Error('TcpProxy: the proxy process exited'));
+      this.#waiting.clear();
+    });
+  }
 
   /** Starts a proxy on a free loopback port, forwarding to `targetHost:targetPort`. */
-  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
-    const p = new TcpProxy(await freePort(), targetPort, targetHost);
-    await p.listen();
-    return p;
+  static start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+    const child = fork('-e', [PROXY, String(targetPort), targetHost], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execPath: process.execPath });
+    child.unref();
+    (child.channel as { unref?(): void } | undefined)?.unref?.();
+    return new Promise((resolve, reject) => {
+      child.once('message', (m: { ready?: number; error?: string }) => (m.ready !== undefined ? resolve(new TcpProxy(child, m.ready)) : reject(new Error(`TcpProxy: ${m.error}`))));
+      child.once('exit', (code) => reject(new Error(`TcpProxy: the proxy process exited (${code})`)));
+    });
   }
 
   /** `http://127.0.0.1:<port>`. */
@@ -50,68 +123,40 @@ export class TcpProxy {
   }
 
   /** Drops every connection and refuses new ones. */
-  async cut(): Promise<void> {
-    this.#up = false;
-    for (const s of this.#sockets) s.destroy();
-    this.#sockets.clear();
-    const server = this.#server;
-    this.#server = undefined;
-    if (server !== undefined) await new Promise<void>((r) => server.close(() => r()));
+  cut(): Promise<void> {
+    return this.send({ op: 'cut' });
   }
 
   /** Accepts connections again (after {@link cut}). */
-  async restore(): Promise<void> {
-    if (this.#up && this.#server !== undefined) return;
-    this.#up = true;
-    await this.listen();
+  restore(): Promise<void> {
+    return this.send({ op: 'restore' });
   }
 
   /** Delays every chunk forwarded in either direction by `ms` (0: no delay). */
-  delay(ms: number): void {
-    this.#delayMs = ms;
+  delay(ms: number): Promise<void> {
+    return this.send({ op: 'delay', ms });
   }
 
-  /** Stops the proxy and drops its connections. */
+  /** Stops the proxy and its process. */
   async close(): Promise<void> {
-    await this.cut();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    await this.send({ op: 'close' }).catch(() => undefined);
+    await exited;
   }
 
-  private listen(): Promise<void> {
+  private send(m: Record<string, unknown>): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.reject(new Error('TcpProxy: the proxy is closed'));
+    const id = ++this.#next;
+    this.channel()?.ref?.(); // an answer is awaited: keep the process alive until it comes
     return new Promise((resolve, reject) => {
-      const server = createServer((client) => {
-        if (!this.#up) return client.destroy();
-        const upstream = connect(this.targetPort, this.targetHost);
-        for (const s of [client, upstream]) {
-          this.#sockets.add(s);
-          s.on('close', () => this.#sockets.delete(s));
-          s.on('error', () => undefined);
-        }
-        this.pipe(client, upstream);
-        this.pipe(upstream, client);
-      });
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-      this.#server = server;
+      this.#waiting.set(id, { resolve, reject });
+      this.child.send({ ...m, id });
     });
   }
 
-  /**
-   * Forwards `from` to `to` in order, each chunk `delay` ms after it arrived (a latency, not a
-   * throughput limit). When `from` closes, `to` is closed after the chunks still on their way:
-   * a server's last words before it hangs up ("session expired") must reach the client.
-   */
-  private pipe(from: Socket, to: Socket): void {
-    let chain = Promise.resolve();
-    from.on('data', (chunk: Buffer) => {
-      const due = Date.now() + this.#delayMs;
-      chain = chain.then(() => {
-        const wait = due - Date.now();
-        if (wait <= 0) return void to.write(chunk);
-        return new Promise<void>((r) => setTimeout(() => (to.write(chunk), r()), wait).unref());
-      });
-    });
-    from.on('close', () => {
-      chain = chain.then(() => void to.end());
-    });
+  /** The IPC channel: unref'd while idle, so an open proxy never keeps the tests' process alive. */
+  private channel(): { ref?(): void; unref?(): void } | undefined {
+    return this.child.channel as { ref?(): void; unref?(): void } | undefined;
   }
 }

@@ -73,6 +73,24 @@ describe('memory backend', () => {
     }
   });
 
+  it('plugboard keeps no reference to what createRegistry returns: a closed registry can be collected', async function () {
+    if (typeof globalThis.gc !== 'function') {
+      // Run in a child with --expose-gc: the test suite itself does not expose it.
+      const { spawnSync } = await import('node:child_process');
+      const script = [
+        "const { createRegistry } = await import('./.build/legacy/src/discovery/index.js');",
+        'let r = await createRegistry(\'memory://gc-test\');',
+        'const ref = new WeakRef(r);',
+        'await r.close();',
+        'r = undefined;',
+        'for (let i = 0; i < 5 && ref.deref() !== undefined; i++) { await new Promise((res) => setTimeout(res, 10)); globalThis.gc(); }',
+        "console.log(ref.deref() === undefined ? 'collected' : 'retained');",
+      ].join('\n');
+      const out = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(out.stdout.trim(), out.stderr).to.equal('collected');
+    }
+  });
+
   it('refuses calls after close()', async () => {
     const r = new MemoryRegistry({ store: new MemoryStore() });
     const w = await r.watch('x');

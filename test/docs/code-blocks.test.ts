@@ -4,6 +4,8 @@
  * package's exports map them to dist/. A block that needs context declares it itself
  * (`declare const discovery: Discovery;`). A block whose first line is a path comment
  * (`// drivers/pq.ts`) is written at that path, so the doc's other blocks can import it.
+ * Blocks are checked with legacy decorators; a block with a `// both decorator systems` line
+ * is checked again with TC39 standard decorators.
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +20,7 @@ interface Block {
 }
 
 const OUT = '.build/docs-blocks';
+const BOTH = /^\/\/ both decorator systems\s*$/m;
 
 function blocks(): Block[] {
   const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -51,10 +54,25 @@ function paths(): Record<string, string[]> {
   return out;
 }
 
+/** Runs tsc on `project` and returns its diagnostics by block file. */
+function check(project: string): Map<string, string[]> {
+  const errors = new Map<string, string[]>();
+  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project, '--pretty', 'false'], { encoding: 'utf8' });
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([^(]+\.ts)\((\d+),\d+\): (.*)$/.exec(line.trim());
+    if (m === null) continue;
+    const file = relative(OUT, m[1]!);
+    errors.set(file, [...(errors.get(file) ?? []), `line ${m[2]}: ${m[3]}`]);
+  }
+  if (r.status !== 0 && errors.size === 0) throw new Error(`tsc failed without block diagnostics:\n${r.stdout}${r.stderr}`);
+  return errors;
+}
+
 describe('docs: TypeScript code blocks compile', function () {
   this.timeout(120_000);
   const all = blocks();
-  const errors = new Map<string, string[]>();
+  let errors = new Map<string, string[]>();
+  let standardErrors = new Map<string, string[]>();
 
   before(() => {
     rmSync(OUT, { recursive: true, force: true });
@@ -63,22 +81,15 @@ describe('docs: TypeScript code blocks compile', function () {
       mkdirSync(dirname(join(OUT, b.file)), { recursive: true });
       writeFileSync(join(OUT, b.file), `${b.code}\nexport {};\n`);
     }
+    const compilerOptions = { noEmit: true, experimentalDecorators: true, emitDecoratorMetadata: true, declaration: false, paths: paths() };
+    writeFileSync(join(OUT, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions, include: ['**/*.ts'] }));
+    errors = check(join(OUT, 'tsconfig.json'));
+    const both = all.filter((b) => BOTH.test(b.code));
     writeFileSync(
-      join(OUT, 'tsconfig.json'),
-      JSON.stringify({
-        extends: '../../tsconfig.base.json',
-        compilerOptions: { noEmit: true, experimentalDecorators: true, emitDecoratorMetadata: true, declaration: false, paths: paths() },
-        include: ['**/*.ts'],
-      }),
+      join(OUT, 'tsconfig.standard.json'),
+      JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { ...compilerOptions, experimentalDecorators: false, emitDecoratorMetadata: false }, files: both.map((b) => b.file) }),
     );
-    const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', join(OUT, 'tsconfig.json'), '--pretty', 'false'], { encoding: 'utf8' });
-    for (const line of r.stdout.split('\n')) {
-      const m = /^([^(]+\.ts)\((\d+),\d+\): (.*)$/.exec(line.trim());
-      if (m === null) continue;
-      const file = relative(OUT, m[1]!);
-      errors.set(file, [...(errors.get(file) ?? []), `line ${m[2]}: ${m[3]}`]);
-    }
-    if (r.status !== 0 && errors.size === 0) throw new Error(`tsc failed without block diagnostics:\n${r.stdout}${r.stderr}`);
+    if (both.length > 0) standardErrors = check(join(OUT, 'tsconfig.standard.json'));
   });
 
   it('finds the blocks', () => {
@@ -89,6 +100,11 @@ describe('docs: TypeScript code blocks compile', function () {
     it(`${b.doc}:${b.line}`, () => {
       const errs = errors.get(b.file) ?? [];
       expect(errs, `${b.doc}:${b.line} (block lines count from ${b.line}):\n${errs.join('\n')}`).to.deep.equal([]);
+    });
+    if (!BOTH.test(b.code)) continue;
+    it(`${b.doc}:${b.line} (TC39 standard decorators)`, () => {
+      const errs = standardErrors.get(b.file) ?? [];
+      expect(errs, `${b.doc}:${b.line} under TC39 decorators (block lines count from ${b.line}):\n${errs.join('\n')}`).to.deep.equal([]);
     });
   }
 });

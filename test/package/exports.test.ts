@@ -86,6 +86,15 @@ describe('package build and exports', function () {
     expect(out).to.equal('true true');
   });
 
+  it('lets inject() from the CJS copy resolve a construction started by the ESM copy', () => {
+    const out = run([
+      '--input-type=module',
+      '-e',
+      "import { createRequire } from 'node:module'; import * as esm from 'plugboard'; const cjs = createRequire(process.cwd() + '/x.js')('plugboard'); const T = esm.token('t'); class C { v = cjs.inject(T); } const s = new esm.Scope('s').provide(T, { value: 42 }).provide(C); console.log(s.get(C).v);",
+    ]);
+    expect(out).to.equal('42');
+  });
+
   it('has no side effects at import: no global state and no timers or sockets left behind (file reads of the loader settle first)', () => {
     const out = run([
       '--input-type=module',

@@ -85,17 +85,25 @@ export class ZooKeeperServer {
  * closes. The session's owner then learns that its session expired.
  */
 export async function expireSession(connect: string, session: { id: string; password: string }): Promise<void> {
-  const zk = new (ZooKeeper as unknown as new (c: object) => { init(c: object): void; once(e: string, f: () => void): void; close(): void })({
+  const zk = new (ZooKeeper as unknown as new (c: object) => { init(c: object): void; once(e: string, f: () => void): void; removeAllListeners(): void; close(): void })({
     connect,
     timeout: 2000,
     client_id: session.id,
     client_password: session.password,
     debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'],
   });
+  // 'connect': we took the session over, and closing it ends it. 'close': it had ended already.
   await new Promise<void>((resolve) => {
-    zk.once('connect', () => resolve());
+    const timer = setTimeout(resolve, 5000);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    zk.once('connect', done);
+    zk.once('close', done);
     zk.init({});
   });
+  zk.removeAllListeners();
   await closeZk(zk);
 }
 

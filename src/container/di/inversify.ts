@@ -5,7 +5,8 @@
  */
 import { Container, ContainerModule } from 'inversify';
 import type { Scope } from '../scope.js';
-import { registryToken, TOKENS, type Resolver } from './resolver.js';
+import type { Resolver } from './resolver.js';
+import { registryToken, TOKENS } from './tokens.js';
 
 /** What {@link plugboardModule} binds besides the scope and its registries. */
 export interface PlugboardModuleOptions {

@@ -4,7 +4,8 @@
  */
 import type { DependencyContainer } from 'tsyringe';
 import type { Scope } from '../scope.js';
-import { registryToken, TOKENS, type Resolver } from './resolver.js';
+import type { Resolver } from './resolver.js';
+import { registryToken, TOKENS } from './tokens.js';
 
 /** What {@link registerPlugboard} registers besides the scope and its registries. */
 export interface RegisterPlugboardOptions {

@@ -38,6 +38,10 @@ export interface ZkClient {
   init(config: object): void;
   on(event: 'connect' | 'connecting', fn: () => void): void;
   on(event: 'close', fn: (client: unknown, code: number) => void): void;
+  once(event: 'connect', fn: () => void): void;
+  removeListener(event: 'connect', fn: () => void): void;
+  /** The connection state (`ZK.CONNECTED_STATE` when connected). */
+  readonly state: number;
   readonly client_id: string;
   readonly client_password: string;
 }
@@ -53,6 +57,7 @@ export const ZK = {
   CHANGED_EVENT: constants['ZOO_CHANGED_EVENT']!,
   CHILD_EVENT: constants['ZOO_CHILD_EVENT']!,
   EXPIRED_SESSION_STATE: constants['ZOO_EXPIRED_SESSION_STATE']!,
+  CONNECTED_STATE: constants['ZOO_CONNECTED_STATE']!,
   PERM_READ: 1,
   PERM_CREATE: 4,
   PERM_ALL: 31,
@@ -67,6 +72,16 @@ export function zkCode(err: unknown): number | undefined {
   return m === null ? undefined : Number(m[1]);
 }
 
+/**
+ * The binding closes a client, as if its session had expired (-112), after 10 wake-ups of its
+ * socket with nothing to process. That misfires while a server is down or restarting, and the
+ * close, made from inside the binding's own I/O callback, leaves the native client broken for
+ * every client of the process afterwards: new sessions fail at once, even once the server is
+ * back (reproduced: test/discovery/interleavings/zookeeper.test.ts, fault `restart`). Expiry is
+ * the server's to declare, and the C library reports it; the heuristic is turned off.
+ */
+export const NO_RESPONSE_LIMIT = 2 ** 31 - 1;
+
 /** A new, not yet connected client. */
 export function newClient(connect: string, sessionTimeoutMs: number): ZkClient {
   return new (ZooKeeper as unknown as new (cfg: object) => ZkClient)({
@@ -74,6 +89,7 @@ export function newClient(connect: string, sessionTimeoutMs: number): ZkClient {
     timeout: sessionTimeoutMs,
     debug_level: ZK.LOG_ERROR,
     host_order_deterministic: false,
+    response_counter_limit: NO_RESPONSE_LIMIT,
   });
 }
 

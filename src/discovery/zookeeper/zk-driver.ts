@@ -213,8 +213,15 @@ export class ZkDriver implements DiscoveryDriver {
     }
   }
 
-  /** Closing the session removes this client's ephemeral leaves at once. */
-  async close(): Promise<void> {
+  /**
+   * Closing the session removes this client's ephemeral leaves at once, but only if the server
+   * hears of it: a client between two connections first waits (at most a session timeout, and
+   * within close()'s own budget) for the connection to come back. Otherwise its leaves would
+   * stay until the session expires on the server.
+   */
+  async close(_present: readonly InstanceKey[], signal: AbortSignal): Promise<void> {
+    const live = this.session.peek();
+    if (live !== undefined && live.value.state !== ZK.CONNECTED_STATE) await reconnected(live.value, this.o.sessionTimeoutMs, signal);
     await this.session.close();
     this.destroy();
   }
@@ -288,4 +295,20 @@ export class ZkDriver implements DiscoveryDriver {
     const code = zkCode(err) === ZK.NOAUTH ? 'E_DISCOVERY_AUTH' : 'E_DISCOVERY_BACKEND';
     return new DiscoveryError(code, `zookeeper: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
+}
+
+/** Resolves when `zk` is connected again, after `ms`, or when `signal` fires, whichever comes first. */
+function reconnected(zk: ZkClient, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      zk.removeListener('connect', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    zk.once('connect', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -17,7 +17,12 @@ export interface ZkSessionOptions {
  * in the connect string), with our digest credentials added. If `signal` fires first, the
  * half-open client is closed, so nothing of it is left running.
  */
-export function openZkSession(o: ZkSessionOptions, signal: AbortSignal, track: (zk: ZkClient) => void): Promise<ZkClient> {
+export async function openZkSession(o: ZkSessionOptions, signal: AbortSignal, track: (zk: ZkClient) => void): Promise<ZkClient> {
+  // Never inside a callback of another native client: a session is often reopened from the
+  // 'close' of the one that expired, and a new client's socket can then take the descriptor
+  // the old one is still closing (libuv aborts the process: uv_poll_start on a closing handle).
+  await new Promise<void>((r) => setImmediate(r));
+  if (signal.aborted) throw new DiscoveryError('E_DISCOVERY_CLOSED', 'zookeeper: closed while connecting');
   return new Promise<ZkClient>((resolve, reject) => {
     const zk = newClient(o.connect, o.sessionTimeoutMs);
     track(zk);
@@ -48,9 +53,15 @@ export function openZkSession(o: ZkSessionOptions, signal: AbortSignal, track: (
       if (connected) o.health(false, new DiscoveryError('E_DISCOVERY_BACKEND', 'zookeeper: connection lost; reconnecting'));
     });
     zk.on('close', (_c, code) => {
-      if (closedByUs || !connected) return;
+      if (closedByUs) return;
       const why = code === ZK.EXPIRED_SESSION_STATE ? 'the session expired' : `the session ended (state ${code})`;
-      o.ended(zk, new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: ${why}; opening a new one`));
+      if (connected) return o.ended(zk, new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: ${why}; opening a new one`));
+      // The client gave up before it ever connected (a handshake cut short can end as
+      // "expired"): this opening fails, and the next one starts a new client.
+      signal.removeEventListener('abort', onAbort);
+      closedByUs = true;
+      closeSafely(zk);
+      reject(new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: ${why} before it was established`));
     });
     zk.init({});
   });

@@ -22,7 +22,8 @@ describe('interleavings: zookeeper (real ZooKeeper)', function () {
   before(async () => {
     server = await ZooKeeperServer.start();
     proxy = await TcpProxy.start(server.port);
-    raw = new (ZooKeeper as unknown as new (c: object) => RawZk)({ connect: server.connect, timeout: 20_000, debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'] });
+    // response_counter_limit: see NO_RESPONSE_LIMIT in src/discovery/zookeeper/zk-client.ts (this client lives across restarts).
+    raw = new (ZooKeeper as unknown as new (c: object) => RawZk)({ connect: server.connect, timeout: 20_000, debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'], response_counter_limit: 2 ** 31 - 1 });
     await new Promise<void>((r) => {
       raw.once('connect', () => r());
       raw.init({});
@@ -34,31 +35,63 @@ describe('interleavings: zookeeper (real ZooKeeper)', function () {
     await server?.destroy();
   });
 
-  discoveryInterleavings('zookeeper', {
-    client: async (kit) => new ZooKeeperRegistry({ connect: proxy.address, root, sessionTimeout: 2000, ...kit }),
-    observe: async (name) => {
-      const children = await raw.get_children(`${root}/${name}`, false).catch((err: Error) => (/^-101/.test(err.message) ? [] : Promise.reject(err)));
-      const out: ServiceInstance[] = [];
-      for (const id of children) {
-        const got = await raw.get(`${root}/${name}/${id}`, false).catch(() => undefined);
-        if (got !== undefined) out.push(JSON.parse(got[1].toString()) as ServiceInstance);
-      }
-      return out;
-    },
-    faults: {
-      // The server ends a client's session (what an expiry looks like to its owner).
-      expire: async ({ clients }) => {
-        for (const c of clients) {
-          const session = (c as ZooKeeperRegistry).session();
-          if (session !== undefined) await expireSession(server.connect, session);
-        }
+  const observe = async (name: string): Promise<ServiceInstance[]> => {
+    const children = await raw.get_children(`${root}/${name}`, false).catch((err: Error) => (/^-101/.test(err.message) ? [] : Promise.reject(err)));
+    const out: ServiceInstance[] = [];
+    for (const id of children) {
+      const got = await raw.get(`${root}/${name}/${id}`, false).catch(() => undefined);
+      if (got !== undefined) out.push(JSON.parse(got[1].toString()) as ServiceInstance);
+    }
+    return out;
+  };
+  // The server ends a client's session (what an expiry looks like to its owner).
+  const expire = async ({ clients }: { clients: readonly unknown[] }): Promise<void> => {
+    for (const c of clients) {
+      const session = (c as ZooKeeperRegistry).session();
+      if (session !== undefined) await expireSession(server.connect, session);
+    }
+  };
+  const replay = process.env['PLUGBOARD_IL_SEED'] === undefined ? {} : { seed: Number(process.env['PLUGBOARD_IL_SEED']), path: process.env['PLUGBOARD_IL_PATH'] };
+
+  // Through the proxy, to cut the clients' connections. A ZooKeeper restart is not among these
+  // faults: clients reaching a restarting ZooKeeper through the proxy were seen never to get a
+  // session again (their handshakes to the proxy time out, while direct clients recover); that
+  // is not explained yet, and restarts run below with direct connections.
+  discoveryInterleavings(
+    'zookeeper through a proxy',
+    {
+      client: async (kit) => new ZooKeeperRegistry({ connect: proxy.address, root, sessionTimeout: 2000, ...kit }),
+      observe,
+      faults: {
+        expire,
+        // The clients lose their connection for a moment (shorter than the session timeout).
+        cut: async () => {
+          await proxy.cut();
+          await new Promise((r) => setTimeout(r, 100));
+          await proxy.restore();
+        },
       },
-      // The clients lose their connection for a moment (shorter than the session timeout).
-      cut: async () => {
-        await proxy.cut();
-        await new Promise((r) => setTimeout(r, 100));
-        await proxy.restore();
+    },
+    replay,
+  );
+
+  discoveryInterleavings(
+    'zookeeper, restarted',
+    {
+      client: async (kit) => new ZooKeeperRegistry({ connect: server.connect, root, sessionTimeout: 2000, ...kit }),
+      observe,
+      faults: {
+        expire,
+        // ZooKeeper itself stops and starts again.
+        restart: {
+          weight: 0.5, // a JVM start: half as often as an expiry
+          run: async () => {
+            await server.stopProcess();
+            await server.startProcess();
+          },
+        },
       },
     },
-  }, { ...(process.env['PLUGBOARD_IL_SEED'] === undefined ? {} : { seed: Number(process.env['PLUGBOARD_IL_SEED']), path: process.env['PLUGBOARD_IL_PATH'] }) });
+    { runs: Number(process.env['PLUGBOARD_INTERLEAVING_RUNS']) || 100, ...replay },
+  );
 });

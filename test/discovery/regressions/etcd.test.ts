@@ -82,13 +82,13 @@ describe('etcd regressions (issue #15, real etcd)', function () {
     const proxy = await proxied();
     const r = client([proxy.url]);
     const name = uniqueName('app');
-    proxy.delay(1500); // etcd answers, but every request takes 3 s: start() gives up first
+    await proxy.delay(1500); // etcd answers, but every request takes 3 s: start() gives up first
     const app = new App({ name, id: 'late', endpoints: ['http://127.0.0.1:8000'], registrarTimeout: 500, registrar: r, handleSignals: false });
     await app.start().then(
       () => expect.fail('start() must time out'),
       (e: DiscoveryError) => expect(e.code).to.equal('E_DISCOVERY_TIMEOUT'),
     );
-    proxy.delay(0);
+    await proxy.delay(0);
     // The write already on its way lands within ~3 s; a lease kept alive would keep it past its TTL (2 s).
     await new Promise((res) => setTimeout(res, 6000));
     expect(await stored(name, 'late')).to.equal(undefined, 'the timed-out registration is gone for good');

@@ -139,7 +139,7 @@ describe('zookeeper regressions (issue #15, real ZooKeeper)', function () {
     const w = await observer.watch(name);
     await until(w, (l) => l.length === 2, 5000, 'y and x');
     await expireThroughProxy(proxy, observer, name);
-    proxy.delay(150); // every request of the owner now takes 300 ms or more: the re-creation is slow
+    await proxy.delay(150); // every request of the owner now takes 300 ms or more: the re-creation is slow
     await proxy.restore();
     await until(w, (l) => l.some((i) => i.id === 'y'), 20_000, 'the re-creation under way');
     // The race: the owner is now moving on from y to x (its reply for y is 150 ms away, then
@@ -147,7 +147,7 @@ describe('zookeeper regressions (issue #15, real ZooKeeper)', function () {
     // deregister is sent into the middle of that window.
     await new Promise((res) => setTimeout(res, 300));
     await owner.deregister(instance(name, 'x')).catch(() => undefined);
-    proxy.delay(0);
+    await proxy.delay(0);
     await new Promise((res) => setTimeout(res, 3000)); // any create still in flight lands within this window
     expect((await observer.getService(name)).map((i) => i.id)).to.deep.equal(['y'], 'x is gone for good');
   });
