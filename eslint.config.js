@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.build/**', 'node_modules/**', 'docs/api/**', '.test-output/**', 'test/fixtures/**/node_modules/**'] },
+  { ignores: ['dist/**', '.build/**', 'node_modules/**', 'docs/api/**', '.test-output/**', '.dbg/**', 'test/fixtures/**/node_modules/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,6 +8,10 @@ class SummaryReporter extends Mocha.reporters.Spec {
     super(runner, options);
     const failures = [];
     runner.on('fail', (test, err) => failures.push({ title: test.fullTitle(), message: String(err && err.message) }));
+    // The test running now, so that a process that dies (a native crash, an exit) says where.
+    runner.on('test', (test) => {
+      if (process.env.PLUGBOARD_TEST_SUMMARY) writeFileSync(`${process.env.PLUGBOARD_TEST_SUMMARY}.running`, test.fullTitle());
+    });
     runner.once('end', () => {
       const file = process.env.PLUGBOARD_TEST_SUMMARY;
       if (!file) return;

@@ -57,12 +57,14 @@ for (const suite of suites) {
   const files = suite.files();
   console.log(`\n== suite: ${suite.name} (${files.length} files) ==`);
   const summary = join(summaryDir, `${suite.name}.json`);
-  const status = run(node, ['--enable-source-maps', 'node_modules/mocha/bin/mocha.js', '--reporter', 'scripts/mocha-reporter.cjs', '--timeout', '20000', ...files], {
+  const r = spawnSync(node, ['--enable-source-maps', 'node_modules/mocha/bin/mocha.js', '--reporter', 'scripts/mocha-reporter.cjs', '--timeout', '20000', ...files], {
+    stdio: 'inherit',
     env: { ...process.env, ...suite.env, PLUGBOARD_TEST_SUMMARY: summary },
   });
   if (!existsSync(summary)) {
     failed += 1;
-    problems.push(`suite ${suite.name} ended without a summary (exit ${status})`);
+    const running = existsSync(`${summary}.running`) ? readFileSync(`${summary}.running`, 'utf8') : '(none)';
+    problems.push(`suite ${suite.name} ended without a summary (exit ${r.status ?? r.signal}), while running: ${running}`);
     continue;
   }
   const s = JSON.parse(readFileSync(summary, 'utf8'));

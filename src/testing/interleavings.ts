@@ -13,7 +13,9 @@
  * A failure prints fast-check's seed and the scheduler's log; replay it with `{ seed, path }`.
  */
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
+// fast-check is an optional peer: loaded when a check runs, so importing plugboard/testing never needs it.
+import type * as FastCheck from 'fast-check';
+type FC = typeof FastCheck;
 import { DiscoveryError } from '../discovery/errors.js';
 import type { ServiceInstance } from '../discovery/instance.js';
 import type { ServiceRegistry, Watcher } from '../discovery/types.js';
@@ -77,10 +79,10 @@ type Op =
 /** Each client writes its own ids: a registry client owns its instances. */
 const IDS: Record<ClientIx, readonly string[]> = { 0: ['a', 'b'], 1: ['x', 'y'] };
 
-function opArbitrary(faults: ReadonlyArray<{ name: string; weight: number }>): fc.Arbitrary<Op> {
+function opArbitrary(fc: FC, faults: ReadonlyArray<{ name: string; weight: number }>): FastCheck.Arbitrary<Op> {
   const client = fc.constantFrom<ClientIx>(0, 1);
-  const forClient = <T>(f: (c: ClientIx, id: string) => T): fc.Arbitrary<T> => client.chain((c) => fc.constantFrom(...IDS[c]).map((id) => f(c, id)));
-  const ops: Array<fc.WeightedArbitrary<Op>> = [
+  const forClient = <T>(f: (c: ClientIx, id: string) => T): FastCheck.Arbitrary<T> => client.chain((c) => fc.constantFrom(...IDS[c]).map((id) => f(c, id)));
+  const ops: Array<FastCheck.WeightedArbitrary<Op>> = [
     { weight: 6, arbitrary: client.chain((c) => fc.record({ kind: fc.constant('register' as const), client: fc.constant(c), id: fc.constantFrom(...IDS[c]), version: fc.constantFrom('v1', 'v2'), abort: fc.boolean() })) },
     { weight: 3, arbitrary: fc.tuple(forClient((c, id) => ({ c, id })), fc.boolean()).map(([{ c, id }, abort]) => ({ kind: 'deregister' as const, client: c, id, abort })) },
     { weight: 2, arbitrary: client.map((c) => ({ kind: 'watch' as const, client: c })) },
@@ -172,8 +174,9 @@ export function discoveryInterleavings(backend: string, setup: InterleavingSetup
     this.timeout?.(opts.testTimeoutMs ?? 18 * 60_000);
     Object.assign(profile, { runs: 0, open: 0, ops: 0, converge: 0, close: 0 });
     let done = 0;
+    const fc = await loadFastCheck();
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.array(opArbitrary(faults), { minLength: 1, maxLength: opts.maxOps ?? 8 }), async (s, ops) => {
+      fc.asyncProperty(fc.scheduler(), fc.array(opArbitrary(fc, faults), { minLength: 1, maxLength: opts.maxOps ?? 8 }), async (s, ops) => {
         await runOnce(setup, new Map(faults.map((f) => [f.name, f.run])), opts, s, ops);
         done++;
       }),
@@ -187,6 +190,15 @@ export function discoveryInterleavings(backend: string, setup: InterleavingSetup
   });
 }
 
+async function loadFastCheck(): Promise<FC> {
+  try {
+    const m = (await import('fast-check')) as FC & { default?: FC };
+    return m.default ?? m;
+  } catch (cause) {
+    throw new DiscoveryError('E_DISCOVERY_MISUSE', 'discoveryInterleavings needs fast-check: npm install --save-dev fast-check', { cause });
+  }
+}
+
 /** Where runs spend their time (`PLUGBOARD_INTERLEAVING_PROFILE=1` prints it). */
 const profile = { runs: 0, open: 0, ops: 0, converge: 0, close: 0 };
 const lap = (since: number, phase: 'open' | 'ops' | 'converge' | 'close'): number => {
@@ -195,7 +207,7 @@ const lap = (since: number, phase: 'open' | 'ops' | 'converge' | 'close'): numbe
   return now;
 };
 
-async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fault>, opts: InterleavingOptions, s: fc.Scheduler, ops: readonly Op[]): Promise<void> {
+async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fault>, opts: InterleavingOptions, s: FastCheck.Scheduler, ops: readonly Op[]): Promise<void> {
   let t = performance.now();
   profile.runs++;
   const name = uniqueName('il');

@@ -32,7 +32,7 @@ describe('package build and exports', function () {
   it('imports the optional peers (inversify, tsyringe, grpc-js) only from their own entry points', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const own: Record<string, string> = { inversify: 'container/di/inversify.js', tsyringe: 'container/di/tsyringe.js', '@grpc/grpc-js': 'discovery/client/grpc.js', etcd3: 'discovery/etcd/', zookeeper: 'discovery/zookeeper/', consul: 'discovery/consul/', 'prom-client': 'observability/metrics.js' };
+    const own: Record<string, string> = { inversify: 'container/di/inversify.js', tsyringe: 'container/di/tsyringe.js', '@grpc/grpc-js': 'discovery/client/grpc.js', etcd3: 'discovery/etcd/', zookeeper: 'discovery/zookeeper/', consul: 'discovery/consul/', 'prom-client': 'observability/metrics.js', 'fast-check': 'testing/interleavings.js' };
     const files = (readdirSync('dist/esm', { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));
     for (const f of files) {
       const text = readFileSync(join('dist/esm', f), 'utf8');
@@ -44,6 +44,9 @@ describe('package build and exports', function () {
     expect(run(['--input-type=module', '-e', "const i = await import('plugboard/inversify'); const t = await import('plugboard/tsyringe'); console.log(typeof i.plugboardModule, typeof t.registerPlugboard);"])).to.equal('function function');
     expect(run(['-e', "console.log(typeof require('plugboard/discovery/consul').ConsulRegistry, typeof require('plugboard/plugins').PluginHost, typeof require('plugboard/observability').serveDebug, typeof require('plugboard/observability/metrics').PlugboardMetrics)"])).to.equal('function function function function');
     expect(run(['--input-type=module', '-e', "const p = await import('plugboard/plugins'); const o = await import('plugboard/observability'); console.log(typeof p.findPlugins, typeof o.instrumentScope);"])).to.equal('function function');
+    // The implementer entries: the driver kit and the conformance kit (fast-check loads only when a check runs).
+    expect(run(['-e', "const d = require('plugboard/discovery/driver'); const t = require('plugboard/testing'); console.log(typeof d.DriverRegistry, typeof d.RegisterBackend, typeof t.discoveryContract, typeof t.TcpProxy, Object.keys(require.cache).some((k) => k.includes('fast-check')))"])).to.equal('function function function function false');
+    expect(run(['--input-type=module', '-e', "const d = await import('plugboard/discovery/driver'); const t = await import('plugboard/testing'); console.log(typeof d.parseRegistryUrl, typeof t.discoveryInterleavings);"])).to.equal('function function');
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string>; version: string };
     expect(run([pkg.bin['plugboard']!, '--version'])).to.equal(pkg.version);
   });

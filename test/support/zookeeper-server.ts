@@ -3,7 +3,7 @@
  * temporary data dir, the admin server off, stopped and removed afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,22 +50,48 @@ export class ZooKeeperServer {
     return s;
   }
 
-  /** Starts the server process (again) on the same port and data dir, and waits for `imok`. */
-  async startProcess(): Promise<void> {
+  /**
+   * Stops and starts run one at a time: two overlapping restart faults once spawned two JVMs,
+   * and the one whose handle was overwritten outlived destroy(), keeping mocha alive.
+   */
+  #ops: Promise<unknown> = Promise.resolve();
+  private serially<T>(op: () => Promise<T>): Promise<T> {
+    const r = this.#ops.then(op, op);
+    this.#ops = r.catch(() => undefined);
+    return r;
+  }
+
+  private get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Starts the server process (again, unless it runs) on the same port and data dir, and waits for `imok`. */
+  startProcess(): Promise<void> {
+    return this.serially(() => this.start());
+  }
+
+  private async start(): Promise<void> {
+    if (this.running) return;
     const log = openSync(join(this.dir, 'server.log'), 'a');
     this.proc = spawn('java', ['-cp', `/etc/zookeeper/conf:${JAR}`, '-Dzookeeper.admin.enableServer=false', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(this.dir, 'zoo.cfg')], {
       stdio: ['ignore', log, log],
     });
+    closeSync(log); // the child holds its own copy
+    const proc = this.proc;
     const deadline = Date.now() + 30_000;
     while (!(await ruok(this.port))) {
-      if (this.proc.exitCode !== null) throw new Error(`ZooKeeper exited; see ${join(this.dir, 'server.log')}`);
+      if (proc.exitCode !== null) throw new Error(`ZooKeeper exited; see ${join(this.dir, 'server.log')}`);
       if (Date.now() > deadline) throw new Error(`ZooKeeper not ready within 30 s; see ${join(this.dir, 'server.log')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   /** Stops the server process (SIGKILL: sessions are not closed cleanly), keeping the data. */
-  async stopProcess(): Promise<void> {
+  stopProcess(): Promise<void> {
+    return this.serially(() => this.stop());
+  }
+
+  private async stop(): Promise<void> {
     const p = this.proc;
     if (p === undefined || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise<void>((r) => p.once('exit', () => r()));

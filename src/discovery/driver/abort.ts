@@ -73,6 +73,14 @@ export class Deadline extends Error {
   }
 }
 
+/** What {@link callSignal} returns. */
+export interface CallSignal {
+  /** Fires when any given signal fires, or at the timeout. */
+  readonly signal: AbortSignal;
+  /** Clears the timer and the listeners. */
+  dispose(): void;
+}
+
 /**
  * One signal for a call: it fires when any of `signals` fires or after `timeoutMs`. `dispose()`
  * removes every listener and clears the timer, so a finished call leaves nothing behind
@@ -80,7 +88,7 @@ export class Deadline extends Error {
  * purpose: a call someone awaits keeps the process alive until it settles (at most
  * `timeoutMs`), while the kit's background upkeep, whose timers are unref'd, never does.
  */
-export function callSignal(signals: ReadonlyArray<AbortSignal | undefined>, timeoutMs?: number): { signal: AbortSignal; dispose(): void } {
+export function callSignal(signals: ReadonlyArray<AbortSignal | undefined>, timeoutMs?: number): CallSignal {
   const ac = new AbortController();
   const listeners: Array<[AbortSignal, () => void]> = [];
   let timer: NodeJS.Timeout | undefined;
@@ -114,7 +122,9 @@ export function callSignal(signals: ReadonlyArray<AbortSignal | undefined>, time
 /** A promise with its settle functions, for hand-offs between a callback API and an await. */
 export interface Deferred<T> {
   promise: Promise<T>;
+  /** Fulfils {@link Deferred.promise}. */
   resolve(value: T): void;
+  /** Rejects {@link Deferred.promise}. */
   reject(err: unknown): void;
 }
 

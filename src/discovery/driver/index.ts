@@ -16,7 +16,7 @@ export { Follow, type FollowState, type FollowSink, type Subscribe } from './fol
 export { WatchHub, type FollowMode, type WatchHubOptions } from './watch-hub.js';
 export { ListWatcher } from './watcher.js';
 export { WarnOnce } from './warn-once.js';
-export { abortable, abortError, callSignal, deferred, sleep, throwIfAborted, Deadline, type Deferred } from './abort.js';
+export { abortable, abortError, callSignal, deferred, sleep, throwIfAborted, Deadline, type CallSignal, type Deferred } from './abort.js';
 export { backoff, DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 export {
   validateInstance,

@@ -123,6 +123,7 @@ export type Interposer = <T>(what: string, run: () => Promise<T>) => Promise<T>;
 
 /** The kit options' names, in code and in URLs (`?timeout=10s&closeTimeout=2s`). */
 export const KIT_OPTIONS = ['retry', 'timeout', 'closeTimeout', 'logger', 'interpose'] as const;
+/** The kit options a URL may carry. */
 export const KIT_URL_OPTIONS = ['timeout', 'closeTimeout'] as const;
 
 /** {@link KitOptions}, resolved. */
@@ -130,6 +131,7 @@ export interface ResolvedKitOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   closeTimeoutMs: number;
+  /** Where warnings go. */
   warn(msg: string): void;
   interpose: Interposer;
 }

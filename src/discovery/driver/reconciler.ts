@@ -183,6 +183,7 @@ export class Reconciler {
     return new Promise((resolve) => this.#settledWaiters.push(resolve));
   }
 
+  /** Counters of the instances this reconciler tracks. */
   stats(): ReconcilerStats {
     let converged = 0;
     let failing = 0;
