@@ -223,7 +223,7 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
     });
   };
   const warnings: string[] = [];
-  const kit: KitOptions = { interpose, timeout: opts.callTimeoutMs ?? 3000, closeTimeout: 5000, retry: { minMs: 10, maxMs: 200 }, logger: { warn: (m) => warnings.push(m) } };
+  const kit: KitOptions = { interpose, timeout: opts.callTimeoutMs ?? 3000, closeTimeout: 5000, retry: { minMs: 10, maxMs: 200 }, logger: { warn: (m) => (warnings.push(m), process.env['PLUGBOARD_INTERLEAVING_WARNINGS'] === undefined ? undefined : console.error(`      warning: ${m}`)) } };
   const clients = [await setup.client(kit), await setup.client(kit)] as const;
   t = lap(t, 'open');
   const closed = [false, false];

@@ -74,6 +74,8 @@ process.on('message', async (m) => {
     process.send({ id: m.id, ok: true });
   } catch (err) { process.send({ id: m.id, ok: false, error: String(err) }); }
 });
+// The test process died without closing us (a crash, a kill): nobody will, so leave.
+process.on('disconnect', () => process.exit(0));
 listen(0).then((p) => { port = p; process.send({ ready: p }); }, (err) => { process.send({ error: String(err) }); process.exit(1); });
 `;
 

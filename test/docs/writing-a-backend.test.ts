@@ -44,6 +44,20 @@ describe('docs: writing-a-backend.md runs as written', function () {
   it('the toy backend passes the contract suite and the interleaving check, with its wipe fault', () => {
     const r = spawnSync(process.execPath, ['node_modules/mocha/bin/mocha.js', '--timeout', '60000', join(OUT, 'toy/toy.test.js')], { encoding: 'utf8' });
     expect(r.status, `${r.stdout}\n${r.stderr}`).to.equal(0);
-    expect(r.stdout).to.match(/17 passing/);
+    expect(r.stdout).to.match(/16 passing/);
+  });
+
+  it('without its heartbeat, the toy fails the interleaving check, as the guide says (the check has teeth)', () => {
+    const driver = readFileSync(join(OUT, 'toy/toy-driver.js'), 'utf8');
+    const deaf = driver.replace(/\n {4}heartbeat = \{[\s\S]*?\n {4}\};/, '');
+    expect(deaf, 'the heartbeat was not found in the compiled toy driver').to.not.equal(driver);
+    writeFileSync(join(OUT, 'toy/toy-driver.js'), deaf);
+    try {
+      const r = spawnSync(process.execPath, ['node_modules/mocha/bin/mocha.js', '--timeout', '60000', '--grep', 'interleavings', join(OUT, 'toy/toy.test.js')], { encoding: 'utf8' });
+      expect(r.status, r.stdout).to.not.equal(0);
+      expect(r.stdout).to.match(/seed/i);
+    } finally {
+      writeFileSync(join(OUT, 'toy/toy-driver.js'), driver);
+    }
   });
 });

@@ -1,14 +1,2 @@
-import { createServer } from 'node:net';
-
-/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** The conformance kit's free-port helper, for the test support servers. */
+export { freePort } from '../../src/testing/tcp-proxy.js';

@@ -7,7 +7,6 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } f
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ZooKeeper from 'zookeeper';
 import { freePort } from './free-port.js';
 
 const JAR = '/usr/share/java/zookeeper.jar';
@@ -108,30 +107,29 @@ export class ZooKeeperServer {
 /**
  * Ends the ZooKeeper session `session` (id and password in hex), the documented way to make a
  * session expire in a test: a second client connects with the same id and password, then
- * closes. The session's owner then learns that its session expired.
+ * closes. The session's owner then learns that its session expired. The second client runs in
+ * a process of its own: two native clients of one session in one process is a test artefact,
+ * and it must not be what the tests exercise.
  */
 export async function expireSession(connect: string, session: { id: string; password: string }): Promise<void> {
-  const zk = new (ZooKeeper as unknown as new (c: object) => { init(c: object): void; once(e: string, f: () => void): void; removeAllListeners(): void; close(): void })({
-    connect,
-    timeout: 2000,
-    client_id: session.id,
-    client_password: session.password,
-    debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'],
-  });
-  // 'connect': we took the session over, and closing it ends it. 'close': it had ended already.
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 5000);
-    const done = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    zk.once('connect', done);
-    zk.once('close', done);
-    zk.init({});
+    const child = spawn(process.execPath, ['-e', EXPIRE, connect, session.id, session.password], { stdio: 'ignore' });
+    child.once('exit', () => resolve());
+    child.once('error', () => resolve());
   });
-  zk.removeAllListeners();
-  await closeZk(zk);
 }
+
+/** The helper of {@link expireSession}: take the session over, close it, exit (5 s at most). */
+const EXPIRE = String.raw`
+const ZooKeeper = require('zookeeper');
+const [connect, id, password] = process.argv.slice(1);
+const zk = new ZooKeeper({ connect, timeout: 2000, client_id: id, client_password: password, debug_level: ZooKeeper.constants.ZOO_LOG_LEVEL_ERROR });
+const done = () => setImmediate(() => { try { zk.close(); } catch {} process.exit(0); });
+zk.once('connect', done);
+zk.once('close', () => process.exit(0));
+setTimeout(() => process.exit(0), 5000);
+zk.init({});
+`;
 
 /**
  * Closes a raw `zookeeper` client outside of its own callbacks: after an `await` on one of its

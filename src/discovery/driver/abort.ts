@@ -2,6 +2,7 @@
  * Abort handling shared by the kit and the drivers: every await of a discovery call can be cut
  * short by the caller's signal, by its timeout, or by `close()`.
  */
+import { raceSignal } from '../../container/di/promises.js';
 import { DiscoveryError } from '../errors.js';
 
 /** The reason a call was cut short, as a typed error: `E_DISCOVERY_TIMEOUT` for a deadline, `E_DISCOVERY_ABORTED` otherwise. */
@@ -23,25 +24,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
  * goes on (a write may still land); callers that care (the reconciler) account for that.
  */
 export function abortable<T>(task: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
-  if (signal === undefined) return task;
-  if (signal.aborted) {
-    task.catch(() => undefined);
-    return Promise.reject(abortError(what, signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(what, signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    task.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return raceSignal(task, signal, () => abortError(what, signal!));
 }
 
 /**

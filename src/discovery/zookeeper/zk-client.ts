@@ -2,7 +2,7 @@
  * A thin typed face over the `zookeeper` npm package (the maintained native client): the
  * promise API plus the events this backend needs. Kept apart so the driver reads plainly.
  */
-import ZooKeeper from 'zookeeper';
+import { isolatedClient } from './zk-process.js';
 
 /** One ACL entry, as the package takes it. */
 export interface ZkAcl {
@@ -44,20 +44,25 @@ export interface ZkClient {
   readonly state: number;
   readonly client_id: string;
   readonly client_password: string;
+  /** Resolves when the client's process has exited (after close(), or if it died). */
+  readonly exited: Promise<void>;
 }
 
-const constants = (ZooKeeper as unknown as { constants: Record<string, number> }).constants;
-
+/**
+ * The ZooKeeper C API's constants (protocol numbers, stable across versions), written out so
+ * that this process never loads the native binding: only the clients' own processes do
+ * (zk-process.ts).
+ */
 export const ZK = {
-  EPHEMERAL: constants['ZOO_EPHEMERAL']!,
-  PERSISTENT: constants['ZOO_PERSISTENT'] ?? 0,
-  LOG_ERROR: constants['ZOO_LOG_LEVEL_ERROR']!,
-  CREATED_EVENT: constants['ZOO_CREATED_EVENT']!,
-  DELETED_EVENT: constants['ZOO_DELETED_EVENT']!,
-  CHANGED_EVENT: constants['ZOO_CHANGED_EVENT']!,
-  CHILD_EVENT: constants['ZOO_CHILD_EVENT']!,
-  EXPIRED_SESSION_STATE: constants['ZOO_EXPIRED_SESSION_STATE']!,
-  CONNECTED_STATE: constants['ZOO_CONNECTED_STATE']!,
+  EPHEMERAL: 1,
+  PERSISTENT: 0,
+  LOG_ERROR: 1,
+  CREATED_EVENT: 1,
+  DELETED_EVENT: 2,
+  CHANGED_EVENT: 3,
+  CHILD_EVENT: 4,
+  EXPIRED_SESSION_STATE: -112,
+  CONNECTED_STATE: 3,
   PERM_READ: 1,
   PERM_CREATE: 4,
   PERM_ALL: 31,
@@ -82,9 +87,9 @@ export function zkCode(err: unknown): number | undefined {
  */
 export const NO_RESPONSE_LIMIT = 2 ** 31 - 1;
 
-/** A new, not yet connected client. */
+/** A new, not yet connected client, in a process of its own (see zk-process.ts). */
 export function newClient(connect: string, sessionTimeoutMs: number): ZkClient {
-  return new (ZooKeeper as unknown as new (cfg: object) => ZkClient)({
+  return isolatedClient({
     connect,
     timeout: sessionTimeoutMs,
     debug_level: ZK.LOG_ERROR,
@@ -100,13 +105,7 @@ export function addDigest(zk: ZkClient, username: string, password: string): Pro
   );
 }
 
-/**
- * Closes a client outside of any callback of the native client. Promise continuations run
- * inside the binding's callbacks (Node drains microtasks in `MakeCallback`), and closing a
- * client there frees it in the middle of `zookeeper_process`: a use-after-free that aborts
- * the process (`uv_poll_start: Assertion !uv__is_closing(handle)`). `setImmediate` runs after
- * the callback has returned.
- */
+/** Closes a client; its thread closes the native client outside of the binding's callbacks. */
 export function closeSafely(zk: ZkClient): void {
   setImmediate(() => {
     try {

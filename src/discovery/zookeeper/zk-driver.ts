@@ -222,8 +222,12 @@ export class ZkDriver implements DiscoveryDriver {
   async close(_present: readonly InstanceKey[], signal: AbortSignal): Promise<void> {
     const live = this.session.peek();
     if (live !== undefined && live.value.state !== ZK.CONNECTED_STATE) await reconnected(live.value, this.o.sessionTimeoutMs, signal);
+    // Taken before session.close(), which releases (and untracks) the current client.
+    const exits = [...this.#clients].map((zk) => zk.exited);
     await this.session.close();
     this.destroy();
+    // Each client's process closes its session, then exits: resolve when the server has heard it.
+    await abortable(Promise.all(exits), signal, 'zookeeper: close').catch(() => undefined);
   }
 
   destroy(): void {

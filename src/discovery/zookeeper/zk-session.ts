@@ -27,6 +27,7 @@ export async function openZkSession(o: ZkSessionOptions, signal: AbortSignal, tr
     const zk = newClient(o.connect, o.sessionTimeoutMs);
     track(zk);
     let connected = false;
+    let settled = false; // the opening resolved: later ends are reported through o.ended
     let closedByUs = false;
     const onAbort = (): void => {
       closedByUs = true;
@@ -34,14 +35,31 @@ export async function openZkSession(o: ZkSessionOptions, signal: AbortSignal, tr
       reject(new DiscoveryError('E_DISCOVERY_CLOSED', 'zookeeper: closed while connecting'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
+    // Disconnected for longer than the session timeout, the session is gone on the server's
+    // side (it expires sessions it has not heard from in that time), whether or not the client
+    // ever reconnects to be told so — Curator's LOST state. A client that never reconnects
+    // (the binding's reconnect can stay deaf after a server restart) would otherwise hold a
+    // dead session for ever, and its instances would never be written again.
+    let lostTimer: NodeJS.Timeout | undefined;
+    const stopLostTimer = (): void => {
+      if (lostTimer !== undefined) clearTimeout(lostTimer);
+      lostTimer = undefined;
+    };
     zk.on('connect', () => {
+      stopLostTimer();
       o.health(true);
       if (connected) return;
       connected = true;
       signal.removeEventListener('abort', onAbort);
-      if (o.auth === undefined) return resolve(zk);
+      if (o.auth === undefined) {
+        settled = true;
+        return resolve(zk);
+      }
       addDigest(zk, o.auth.username, o.auth.password).then(
-        () => resolve(zk),
+        () => {
+          settled = true;
+          resolve(zk);
+        },
         (err: unknown) => {
           closedByUs = true;
           closeSafely(zk);
@@ -50,12 +68,26 @@ export async function openZkSession(o: ZkSessionOptions, signal: AbortSignal, tr
       );
     });
     zk.on('connecting', () => {
-      if (connected) o.health(false, new DiscoveryError('E_DISCOVERY_BACKEND', 'zookeeper: connection lost; reconnecting'));
+      if (!connected) return;
+      o.health(false, new DiscoveryError('E_DISCOVERY_BACKEND', 'zookeeper: connection lost; reconnecting'));
+      lostTimer ??= setTimeout(() => {
+        lostTimer = undefined;
+        if (closedByUs) return;
+        closedByUs = true;
+        const err = new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: disconnected for longer than the session timeout (${o.sessionTimeoutMs} ms): the session is presumed expired; opening a new one`);
+        if (settled) return o.ended(zk, err);
+        // Lost before the opening finished (between connect and auth): this opening fails.
+        signal.removeEventListener('abort', onAbort);
+        closeSafely(zk);
+        reject(err);
+      }, o.sessionTimeoutMs);
+      lostTimer.unref();
     });
     zk.on('close', (_c, code) => {
+      stopLostTimer();
       if (closedByUs) return;
       const why = code === ZK.EXPIRED_SESSION_STATE ? 'the session expired' : `the session ended (state ${code})`;
-      if (connected) return o.ended(zk, new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: ${why}; opening a new one`));
+      if (settled) return o.ended(zk, new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: ${why}; opening a new one`));
       // The client gave up before it ever connected (a handshake cut short can end as
       // "expired"): this opening fails, and the next one starts a new client.
       signal.removeEventListener('abort', onAbort);

@@ -1,6 +1,7 @@
 import ZooKeeper from 'zookeeper';
 import type { ServiceInstance } from '../../../src/discovery/index.js';
 import { ZooKeeperRegistry } from '../../../src/discovery/zookeeper/index.js';
+import { isolatedClient } from '../../../src/discovery/zookeeper/zk-process.js';
 import { discoveryInterleavings, TcpProxy } from '../../../src/testing/index.js';
 import { closeZk, expireSession, ZooKeeperServer } from '../../support/zookeeper-server.js';
 
@@ -22,8 +23,12 @@ describe('interleavings: zookeeper (real ZooKeeper)', function () {
   before(async () => {
     server = await ZooKeeperServer.start();
     proxy = await TcpProxy.start(server.port);
-    // response_counter_limit: see NO_RESPONSE_LIMIT in src/discovery/zookeeper/zk-client.ts (this client lives across restarts).
-    raw = new (ZooKeeper as unknown as new (c: object) => RawZk)({ connect: server.connect, timeout: 20_000, debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'], response_counter_limit: 2 ** 31 - 1 });
+    // The observer reads the store without plugboard's kit, but through the same process
+    // isolation as the driver (src/discovery/zookeeper/zk-process.ts): a native client in this
+    // process would share its event loop with the sockets and pipes of everything else here,
+    // which is the binding fault the isolation exists for. response_counter_limit: see
+    // NO_RESPONSE_LIMIT in src/discovery/zookeeper/zk-client.ts (this client lives across restarts).
+    raw = isolatedClient({ connect: server.connect, timeout: 20_000, debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'], response_counter_limit: 2 ** 31 - 1 }) as unknown as RawZk;
     await new Promise<void>((r) => {
       raw.once('connect', () => r());
       raw.init({});
@@ -54,9 +59,11 @@ describe('interleavings: zookeeper (real ZooKeeper)', function () {
   const replay = process.env['PLUGBOARD_IL_SEED'] === undefined ? {} : { seed: Number(process.env['PLUGBOARD_IL_SEED']), path: process.env['PLUGBOARD_IL_PATH'] };
 
   // Through the proxy, to cut the clients' connections. A ZooKeeper restart is not among these
-  // faults: clients reaching a restarting ZooKeeper through the proxy were seen never to get a
-  // session again (their handshakes to the proxy time out, while direct clients recover); that
-  // is not explained yet, and restarts run below with direct connections.
+  // faults: before the native clients ran in processes of their own, clients reaching a
+  // restarting ZooKeeper through the proxy were seen never to get a session again (their
+  // handshakes timed out, while direct clients recovered). The binding's socket-tracking fault
+  // (src/discovery/zookeeper/zk-process.ts) is the likely cause, but that is not verified, so
+  // restarts still run below with direct connections.
   discoveryInterleavings(
     'zookeeper through a proxy',
     {
