@@ -92,6 +92,27 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       await proxy.close();
     });
 
+    it('a watcher follows 300 quick register/deregister rounds without going deaf (a watch that fires before its call returns)', async () => {
+      // Results and watch events arrive as separate messages from the client's process, so a
+      // children watch can fire before the continuation of the call that armed it; a flag set
+      // after the await then claimed a watch that had already fired, and the watcher went deaf.
+      const writer = client('/rounds');
+      const reader = client('/rounds');
+      const name = uniqueName();
+      const w = await reader.watch(name);
+      expect(await nextWithin(w, 5000)).to.deep.equal([]);
+      for (let i = 0; i < 300; i++) {
+        const inst = instance(name, `i${i}`);
+        const seen = nextWithin(w, 5000, `round ${i}: the register`);
+        await writer.register(inst);
+        expect((await seen).map((x) => x.id)).to.deep.equal([`i${i}`]);
+        const gone = nextWithin(w, 5000, `round ${i}: the deregister`);
+        await writer.deregister(inst);
+        expect(await gone).to.deep.equal([]);
+      }
+      w.stop();
+    });
+
     it('a stale leaf from an older session is deleted and re-created, never set in place', async () => {
       const name = uniqueName();
       const raw = await rawClient(server.connect);

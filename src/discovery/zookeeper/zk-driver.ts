@@ -167,6 +167,9 @@ export class ZkDriver implements DiscoveryDriver {
         try {
           if (childWatch) children = await abortable(zk.get_children(parent, false), signal, `zookeeper: list ${parent}`);
           else {
+            // Marked armed before the await: the watch can fire before this continuation runs
+            // (results and watches arrive as separate messages), and must then leave it unset.
+            childWatch = true;
             children = await abortable(
               zk.w_get_children(parent, (t) => {
                 if (consumed(t)) childWatch = false;
@@ -174,8 +177,10 @@ export class ZkDriver implements DiscoveryDriver {
               }),
               signal,
               `zookeeper: watch ${parent}`,
-            );
-            childWatch = true;
+            ).catch((err: unknown) => {
+              childWatch = false; // a failed call armed nothing
+              throw err;
+            });
           }
         } catch (err) {
           if (signal.aborted) return;
@@ -184,6 +189,7 @@ export class ZkDriver implements DiscoveryDriver {
         if (children === undefined) {
           // No such service yet: watch for its node to appear (never create it).
           const watchExists = !existWatch;
+          if (watchExists) existWatch = true; // armed whether the node exists or not; before the await, as above
           const stat = await abortable(
             watchExists
               ? zk.w_exists(parent, (t) => {
@@ -197,7 +203,6 @@ export class ZkDriver implements DiscoveryDriver {
             if (zkCode(err) === ZK.NONODE) return null;
             throw this.error(`watch ${parent}`, err);
           });
-          if (watchExists) existWatch = true; // armed whether the node exists or not
           if (stat !== null) continue; // created in between: list it, arming a children watch
           sink.list(name, []);
         } else sink.list(name, await this.readChildren(zk, name, children, signal, armed, onEvent));
