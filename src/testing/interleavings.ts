@@ -122,6 +122,8 @@ interface Call {
   outcome?: 'resolved' | 'rejected';
   /** How many faults had started when the call was made. */
   readonly faultsBefore: number;
+  /** Whether a fault was still running when the call was made (its effect may land at any time). */
+  readonly faultRunning: boolean;
 }
 
 interface Watching {
@@ -233,6 +235,7 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
   const unexpected: unknown[] = [];
   const checks: Array<Promise<void>> = [];
   let faultsStarted = 0;
+  let faultsEnded = 0;
   /**
    * The linearization check: when a call resolves, the store holds what it wrote (nothing, for
    * a deregister). Skipped when a later call on the same key, a fault or a close came first.
@@ -242,7 +245,9 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
       setup.observe(name).then(
         (list) => {
           const superseded = calls.slice(index + 1).some((c) => c.client === call.client && c.id === call.id);
-          if (superseded || faultsStarted !== call.faultsBefore || closed[call.client]) return;
+          // A fault that started after the call, or was still running when it was made (a revoke
+          // whose RPC lands after the call's write), may have undone what the call wrote.
+          if (superseded || faultsStarted !== call.faultsBefore || call.faultRunning || closed[call.client]) return;
           const got = list.find((i) => i.id === call.id);
           const want = call.instance;
           if ((got === undefined) !== (want === undefined) || (got !== undefined && want !== undefined && got.version !== want.version)) {
@@ -263,7 +268,7 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
       case 'deregister': {
         const c = clients[op.client];
         const inst = op.kind === 'register' ? { id: op.id, name, version: op.version, metadata: {}, endpoints: [`http://127.0.0.1:${op.version === 'v1' ? 8001 : 8002}`] } : undefined;
-        const call: Call = { client: op.client, id: op.id, instance: inst, faultsBefore: faultsStarted };
+        const call: Call = { client: op.client, id: op.id, instance: inst, faultsBefore: faultsStarted, faultRunning: faultsStarted !== faultsEnded };
         const index = calls.push(call) - 1;
         const ac = op.abort ? new AbortController() : undefined;
         const abort = ac === undefined ? undefined : s.schedule(Promise.resolve(), `abort op ${n}`).then(() => ac.abort());
@@ -309,7 +314,9 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
       case 'fault':
         faultsStarted++;
         // A fault that cannot be injected now (revoking leases while the server restarts) is no fault.
-        await faults.get(op.fault)!({ clients, name }).catch(() => undefined);
+        await faults.get(op.fault)!({ clients, name })
+          .catch(() => undefined)
+          .finally(() => faultsEnded++);
         return;
     }
   };

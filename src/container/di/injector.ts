@@ -140,8 +140,18 @@ export class Injector implements Resolver {
 
   /** See {@link Scope.dispose}. Idempotent: every call gets the same promise. */
   dispose(options: AbortOptions = {}): Promise<void> {
-    this.#closed = true;
+    this.#closeTree();
     return (this.#disposal ??= this.#dispose(options.signal));
+  }
+
+  /**
+   * Closes this scope and every scope below it at once: the children are disposed one after
+   * another, and a child not yet reached must not start a build meanwhile (it would be built
+   * again, or outlive the disposal).
+   */
+  #closeTree(): void {
+    this.#closed = true;
+    for (const child of this.scope.children()) child.injector.#closeTree();
   }
 
   async #dispose(signal: AbortSignal | undefined): Promise<void> {
