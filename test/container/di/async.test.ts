@@ -122,6 +122,31 @@ describe(`native injector: async providers (${mode} decorators)`, () => {
     expect(err.path).to.deep.equal(["token('a')", "token('b')", "token('a')"]);
   });
 
+  it('disposing a parent closes every child at once: no build starts in a child the disposal has not reached yet', async () => {
+    // Children are disposed one after another (the last first); c1 was still open while c2's
+    // disposal ran, and built a scoped instance that the disposal had already passed over.
+    const root = new Scope('root');
+    const c1 = root.child('c1');
+    root.child('c2');
+    let builds = 0;
+    const T = token<object>('t');
+    root.provide(T, {
+      lifetime: 'scoped',
+      useFactory: async () => {
+        builds++;
+        return {};
+      },
+    });
+    const disposing = root.dispose();
+    const outcome = await c1.resolve(T).then(
+      () => 'resolved',
+      (e: { code?: string }) => e.code,
+    );
+    await disposing;
+    expect(outcome).to.equal('E_DI_DISPOSED');
+    expect(builds).to.equal(0);
+  });
+
   it('stops waiting when the signal fires; what the factory builds later is still disposed with the scope', async () => {
     const gate = deferred<void>();
     let built: Db | undefined;
