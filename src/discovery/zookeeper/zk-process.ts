@@ -92,15 +92,8 @@ const EXPIRED_SESSION_STATE = -112;
 export function isolatedClient(config: object): ZkClient {
   modulePath ??= zookeeperModule();
   const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  const worker = {
-    postMessage: (m: unknown): void => {
-      if (child.connected) child.send(m as object);
-    },
-    unref: (): void => {
-      child.unref();
-      (child.channel as { unref?(): void } | undefined)?.unref?.();
-    },
-    terminate: (): void => void child.kill('SIGKILL'),
+  const send = (m: object): void => {
+    if (child.connected) child.send(m);
   };
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const watches = new Map<number, ZkWatch>();
@@ -170,7 +163,7 @@ export function isolatedClient(config: object): ZkClient {
     }
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ op: 'call', id, method, args: watch === undefined ? args : [args[0], null], wid });
+      send({ op: 'call', id, method, args: watch === undefined ? args : [args[0], null], wid });
     });
   };
 
@@ -189,15 +182,16 @@ export function isolatedClient(config: object): ZkClient {
       if (ended) return void queueMicrotask(() => cb(-112, 'the client is closed'));
       const id = next++;
       pending.set(id, { resolve: (v) => cb(...(v as [number, string])), reject: (e) => cb(-112, e.message) });
-      worker.postMessage({ op: 'add_auth', id, scheme, auth });
+      send({ op: 'add_auth', id, scheme, auth });
     },
-    init: () => worker.postMessage({ op: 'init' }),
+    init: () => send({ op: 'init' }),
     close: () => {
       if (ended || closing) return;
       closing = true;
-      worker.postMessage({ op: 'close' });
+      send({ op: 'close' });
       // A close that never finishes (the native close waits for the server) must not keep the process alive.
-      worker.unref();
+      child.unref();
+      (child.channel as { unref?(): void } | undefined)?.unref?.();
     },
     on: (event: string, fn: Listener) => void listeners.push({ event, fn, once: false }),
     once: (event: string, fn: Listener) => void listeners.push({ event, fn, once: true }),
@@ -205,8 +199,6 @@ export function isolatedClient(config: object): ZkClient {
       const i = listeners.findIndex((l) => l.event === event && l.fn === fn);
       if (i >= 0) listeners.splice(i, 1);
     },
-    /** Drops the client at once: the process ends without waiting for the server. */
-    terminate: () => void worker.terminate(),
     exited,
     get state() {
       return snap.state;
