@@ -76,7 +76,7 @@ export function discoveryChannelOptions(config: DiscoveryChannelConfig): { [CHAN
  * - `plugboard-tier: <spec>[;<spec>…]`: one fallback tier per value, in order; `*` is a tier
  *   without filters (anywhere).
  *
- * Specs are {@link parseFilter}'s: `version:v2`, `metadata:zone=eu,track=canary`.
+ * Specs are those of `parseFilter` (plugboard/discovery): `version:v2`, `metadata:zone=eu,track=canary`.
  */
 export function pickOptionsFromMetadata(metadata: Metadata): PickOptions | undefined {
   const key = metadata.get('plugboard-key');

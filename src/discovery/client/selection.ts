@@ -2,7 +2,7 @@ import type { Balancer, DoneInfo } from './balancers.js';
 import type { NodeFilter } from './filters.js';
 import type { Node } from './node.js';
 
-/** A filter, or its text form for {@link parseFilter} (`version:v2`, `metadata:zone=eu`). */
+/** A filter, or its text form for `parseFilter` (`version:v2`, `metadata:zone=eu`). */
 export type FilterLike = NodeFilter | string;
 
 /** One fallback tier: the nodes its filters leave, tried before the next tier. */
