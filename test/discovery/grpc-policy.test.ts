@@ -94,6 +94,23 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     expect(streak).to.equal(20, 'twenty calls in a row reach b once a is down');
   });
 
+  it('fails calls with UNAVAILABLE once every instance deregistered (a real empty list), and serves again when one comes back', async () => {
+    const { call, byId, registry } = await setup([{ id: 'a' }]);
+    expect(await call()).to.equal('a');
+    const a = byId.get('a')!;
+    await registry.deregister(a.instance);
+    // The server still runs: only the empty list can stop calls from reaching it.
+    let err: grpc.ServiceError | undefined;
+    const deadline = Date.now() + 10_000;
+    while (err === undefined && Date.now() < deadline) err = await call().then(() => undefined, (e: grpc.ServiceError) => e);
+    expect(err?.code).to.equal(grpc.status.UNAVAILABLE);
+    expect(err?.details).to.include('no instances');
+    await registry.register(a.instance);
+    let back = '';
+    while (back !== 'a' && Date.now() < deadline) back = await call().catch(() => '');
+    expect(back).to.equal('a');
+  });
+
   it('with P2C, prefers the fast server (latency from call duration)', async () => {
     const { call } = await setup([{ id: 'slow', delayMs: 40 }, { id: 'fast' }], { balancer: 'p2c' });
     const counts: Record<string, number> = { slow: 0, fast: 0 };

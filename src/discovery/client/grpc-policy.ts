@@ -96,6 +96,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
   #wasReady = new Set<Leaf>();
   #updating = false;
   #lastError: string | null = null;
+  #note = '';
 
   constructor(helper: experimental.ChannelControlHelper) {
     this.#helper = helper;
@@ -120,6 +121,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
       return true;
     }
     this.#selector = selector;
+    this.#note = note;
     const config: unknown = options[CHANNEL_OPTION];
     this.#config = config instanceof ChannelConfig ? config : undefined;
     // Leaves get the channel's own options, so subchannels are shared as usual.
@@ -161,6 +163,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
     let connecting = false;
     let failing = false;
     let lost = false;
+    const idle: Leaf[] = [];
     for (const node of selector.nodes()) {
       const address = nodeAddress(node);
       const leaf = address === undefined ? undefined : this.#leaves.get(key(address));
@@ -176,8 +179,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
       if (state === ConnectivityState.CONNECTING) connecting = true;
       else if (state === ConnectivityState.TRANSIENT_FAILURE) failing = true;
       else if (state === ConnectivityState.IDLE) {
-        // Keep every node connected (as round_robin does), so the balancer has all of them to choose from.
-        leaf.exitIdle();
+        idle.push(leaf);
         connecting = true;
       }
     }
@@ -185,12 +187,18 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
       this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, connecting), null);
     } else if (connecting) {
       this.#helper.updateState(ConnectivityState.CONNECTING, new experimental.QueuePicker(this), null);
-    } else if (failing || this.#leaves.size === 0) {
+    } else if (this.#leaves.size === 0) {
+      const details = `discovery:///${selector.name}: ${this.#note || 'no instances'}`;
+      this.#helper.updateState(ConnectivityState.TRANSIENT_FAILURE, new experimental.UnavailablePicker({ code: status.UNAVAILABLE, details }), details);
+    } else if (failing) {
       const details = `${POLICY_NAME}: no connection to any instance of '${selector.name}'${this.#lastError === null ? '' : `; last error: ${this.#lastError}`}`;
       this.#helper.updateState(ConnectivityState.TRANSIENT_FAILURE, new experimental.UnavailablePicker({ code: status.UNAVAILABLE, details }), details);
     } else {
       this.#helper.updateState(ConnectivityState.IDLE, new experimental.QueuePicker(this), null);
     }
+    // Keep every node connected (as round_robin does), so the balancer has all of them to
+    // choose from. After publishing: exitIdle may report a new state at once, which must win.
+    for (const leaf of idle) leaf.exitIdle();
     // A connection that was up went down: the instance may have left; ask the resolver again.
     if (lost) this.#helper.requestReresolution();
   }

@@ -123,13 +123,13 @@ export class DiscoveryResolver implements experimental.Resolver {
       const address = nodeAddress(node);
       if (address !== undefined) endpoints.push({ addresses: [address] });
     }
-    if (endpoints.length === 0) {
-      const schemes = (this.#config?.opts.schemes ?? ['grpc', 'grpcs']).join('/');
-      this.fail(`no instances with a ${schemes} endpoint${sel.instances().length > 0 ? ` left by the filters (${sel.instances().length} instance(s))` : ''}`);
-      return;
-    }
+    // An empty list is real (everyone left): it is delivered, so the policy drops its
+    // connections and calls fail with UNAVAILABLE, rather than reported as an error that
+    // grpc-js would answer by keeping the old connections.
+    const schemes = (this.#config?.opts.schemes ?? ['grpc', 'grpcs']).join('/');
+    const note = endpoints.length > 0 ? '' : `no instances with a ${schemes} endpoint${sel.instances().length > 0 ? ` passing the filters (${sel.instances().length} instance(s))` : ''}`;
     const policy = this.#config?.opts.loadBalancing ?? 'plugboard_selector';
     const serviceConfig = { loadBalancingConfig: [{ [policy]: {} }], methodConfig: [] };
-    this.#listener(experimental.statusOrFromValue(endpoints), { [SELECTOR_ATTRIBUTE]: sel }, experimental.statusOrFromValue(serviceConfig as never), '');
+    this.#listener(experimental.statusOrFromValue(endpoints), { [SELECTOR_ATTRIBUTE]: sel }, experimental.statusOrFromValue(serviceConfig as never), note);
   }
 }
