@@ -23,12 +23,13 @@ interface Greeter {
   close(): void;
 }
 
-/** A real grpc-js server answering its label, after `delayMs`. */
-async function grpcServer(label: string, delayMs = 0): Promise<{ server: grpc.Server; port: number }> {
+/** A real grpc-js server answering its label, after `delayMs`; `failing` answers UNAVAILABLE. */
+async function grpcServer(label: string, delayMs = 0, failing = false): Promise<{ server: grpc.Server; port: number }> {
   const server = new grpc.Server();
   server.addService(definition, {
-    sayHello: (_call: unknown, cb: (err: null, res: Buffer) => void) => {
-      if (delayMs === 0) cb(null, Buffer.from(label));
+    sayHello: (_call: unknown, cb: (err: Partial<grpc.ServiceError> | null, res?: Buffer) => void) => {
+      if (failing) cb({ code: grpc.status.UNAVAILABLE, details: `${label} is overloaded` });
+      else if (delayMs === 0) cb(null, Buffer.from(label));
       else setTimeout(() => cb(null, Buffer.from(label)), delayMs);
     },
   });
@@ -51,13 +52,13 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     await Promise.all(registries.splice(0).map((r) => r.close()));
   });
 
-  async function setup(specs: Array<{ id: string; label?: string; delayMs?: number; version?: string; metadata?: Record<string, string> }>, config: Omit<DiscoveryChannelConfig, 'discovery'> = {}) {
+  async function setup(specs: Array<{ id: string; label?: string; delayMs?: number; failing?: boolean; version?: string; metadata?: Record<string, string> }>, config: Omit<DiscoveryChannelConfig, 'discovery'> = {}) {
     const registry = new MemoryRegistry({ store: new MemoryStore() });
     registries.push(registry);
     const name = uniqueName('grpc');
     const byId = new Map<string, { server: grpc.Server; instance: ServiceInstance }>();
     for (const s of specs) {
-      const { server, port } = await grpcServer(s.label ?? s.id, s.delayMs);
+      const { server, port } = await grpcServer(s.label ?? s.id, s.delayMs, s.failing);
       servers.push(server);
       const instance: ServiceInstance = { id: s.id, name, version: s.version ?? 'v1', metadata: s.metadata ?? {}, endpoints: [`grpc://127.0.0.1:${port}`] };
       await registry.register(instance);
@@ -116,6 +117,14 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     const counts: Record<string, number> = { slow: 0, fast: 0 };
     for (let i = 0; i < 80; i++) counts[await call()]!++;
     expect(counts['fast']! / 80, JSON.stringify(counts)).to.be.above(0.75);
+  });
+
+  it('with P2C, avoids a server whose calls fail (errors from the call status)', async () => {
+    const { call } = await setup([{ id: 'bad', failing: true }, { id: 'good' }], { balancer: 'p2c' });
+    let failed = 0;
+    for (let i = 0; i < 60; i++) failed += await call().then(() => 0, () => 1);
+    // Round-robin would fail 30 of them; P2C tries bad again only when it has been unpicked for 3 s.
+    expect(failed).to.be.within(1, 4);
   });
 
   it('falls back through per-call tiers from metadata: canary → stable', async () => {
