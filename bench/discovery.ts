@@ -16,33 +16,40 @@ export async function discoveryBench(): Promise<string[]> {
   }));
   const nodes = toNodes(instances);
   const PICKS = 1000;
-  const names: Array<BalancerName | 'p2c (pick only)'> = ['round-robin', 'random', 'weighted-round-robin', 'p2c', 'p2c (pick only)'];
+  const names: Array<BalancerName | 'p2c (pick only)' | 'ring-hash (pick only)'> = ['round-robin', 'random', 'weighted-round-robin', 'p2c', 'p2c (pick only)', 'ring-hash', 'ring-hash (pick only)'];
+  const keys = Array.from({ length: PICKS }, (_, i) => `user-${i * 7919}`);
   let sink = 0;
   const results = await measure(
     'balancer picks',
     names.map((name) => {
-      const b = createBalancer(name === 'p2c (pick only)' ? 'p2c' : name);
+      const b = createBalancer(name.replace(' (pick only)', '') as BalancerName);
       b.update(nodes);
+      const report = name === 'p2c' || name === 'ring-hash';
+      const info = { latencyMs: 1 };
       return {
         name,
         ops: PICKS,
         fn: () => {
           for (let i = 0; i < PICKS; i++) {
-            const n = b.pick()!;
-            if (name === 'p2c') b.done!(n, { latencyMs: 1 });
+            const n = b.pick(undefined, keys[i])!;
+            if (report) {
+              b.start!(n);
+              b.done!(n, info);
+            }
             sink += n.weight;
           }
         },
       };
     }),
   );
-  const lines = ['### Balancer picks (10 nodes; p2c includes reporting latency with done() unless marked)', '', '| balancer | time/pick | picks/s |', '|---|---:|---:|'];
+  const lines = ['### Balancer picks (10 nodes; p2c and ring-hash include start() + done() unless marked; ring-hash picks by a key)', '', '| balancer | time/pick | picks/s |', '|---|---:|---:|'];
   for (const [name, ns] of results) lines.push(`| ${name} | ${ns.toFixed(1)} ns | ${(1e9 / ns / 1e6).toFixed(2)} M/s |`);
   console.log(`${lines.join('\n')}\n`);
   out.push(lines.join('\n'));
   out.push(target('round-robin picks/s', 1e3 / results.get('round-robin')!, '>=', 5, ' M'));
   out.push(target('p2c picks/s', 1e3 / results.get('p2c (pick only)')!, '>=', 5, ' M'));
-  out.push(target('p2c pick+done/s', 1e3 / results.get('p2c')!, '>=', 5, ' M'));
+  out.push(target('p2c pick+start+done/s', 1e3 / results.get('p2c')!, '>=', 4, ' M'));
+  out.push(target('ring-hash pick/s', 1e3 / results.get('ring-hash (pick only)')!, '>=', 5, ' M'));
 
   // Fan-out: one registration delivered to 1k watchers of the same name.
   const store = new MemoryStore();

@@ -60,6 +60,8 @@ export const DISCOVERY_CODES = [
   'E_DISCOVERY_BACKEND',
   'E_DISCOVERY_AUTH',
   'E_DISCOVERY_MISUSE',
+  'E_DISCOVERY_UNKNOWN',
+  'E_DISCOVERY_FILTER',
 ] as const;
 
 /** A code of the registry core. */

@@ -18,16 +18,20 @@ export { MemoryStore } from './memory/memory-store.js';
 export { App, type AppOptions } from './app.js';
 export { parseTarget, type DiscoveryTarget } from './client/target.js';
 export { toNodes, DEFAULT_WEIGHT, type Node } from './client/node.js';
-export { versionFilter, metadataFilter, type NodeFilter } from './client/filters.js';
+export { versionFilter, metadataFilter, parseFilter, FILTER_NAMES, type NodeFilter } from './client/filters.js';
 export {
   RoundRobinBalancer,
   RandomBalancer,
   WeightedRoundRobinBalancer,
   P2CBalancer,
+  RingHashBalancer,
   createBalancer,
+  BALANCER_NAMES,
+  type P2COptions,
+  type RingHashOptions,
   type Balancer,
   type BalancerName,
   type DoneInfo,
 } from './client/balancers.js';
-export { Selector, type SelectorOptions } from './client/selector.js';
-export { createDiscoveryFetch, type DiscoveryFetch, type DiscoveryFetchOptions } from './client/fetch.js';
+export { Selector, Selection, type SelectorOptions, type PickOptions, type Tier, type FilterLike } from './client/selector.js';
+export { createDiscoveryFetch, type DiscoveryFetch, type DiscoveryFetchOptions, type DiscoveryRequestInit } from './client/fetch.js';

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import {
+  createBalancer,
+  DiscoveryError,
   P2CBalancer,
+  RingHashBalancer,
+  type BalancerName,
   RandomBalancer,
   RoundRobinBalancer,
   toNodes,
@@ -74,7 +78,7 @@ describe('balancers', () => {
 
   it('P2C prefers the faster node once latencies are reported', () => {
     let now = 0;
-    const b = new P2CBalancer(seeded(7), 600, () => now);
+    const b = new P2CBalancer({ random: seeded(7), now: () => now });
     const list = nodes([undefined, undefined, undefined]);
     b.update(list);
     const latency: Record<string, number> = { n0: 100, n1: 5, n2: 100 };
@@ -82,6 +86,7 @@ describe('balancers', () => {
     for (let i = 0; i < 3000; i++) {
       now += 10;
       const n = b.pick()!;
+      b.start(n);
       b.done(n, { latencyMs: latency[n.instance.id]! });
       if (i >= 1000) counts[n.instance.id]!++;
     }
@@ -91,12 +96,13 @@ describe('balancers', () => {
 
   it('P2C treats errors as slow', () => {
     let now = 0;
-    const b = new P2CBalancer(seeded(3), 600, () => now);
+    const b = new P2CBalancer({ random: seeded(3), now: () => now });
     b.update(nodes([undefined, undefined]));
     const counts: Record<string, number> = { n0: 0, n1: 0 };
     for (let i = 0; i < 2000; i++) {
       now += 10;
       const n = b.pick()!;
+      b.start(n);
       b.done(n, n.instance.id === 'n0' ? { latencyMs: 1, error: new Error('500') } : { latencyMs: 20 });
       if (i >= 500) counts[n.instance.id]!++;
     }
@@ -104,9 +110,95 @@ describe('balancers', () => {
   });
 
   it('all balancers return undefined with no nodes', () => {
-    for (const b of [new RoundRobinBalancer(), new RandomBalancer(), new WeightedRoundRobinBalancer(), new P2CBalancer()]) {
+    for (const b of [new RoundRobinBalancer(), new RandomBalancer(), new WeightedRoundRobinBalancer(), new P2CBalancer(), new RingHashBalancer()]) {
       b.update([]);
       expect(b.pick()).to.equal(undefined);
     }
+  });
+
+  it('every balancer picks only among the candidates it is given', () => {
+    const list = nodes([100, 200, 300, 400]);
+    const subset = [list[1]!, list[3]!];
+    const all: Balancer[] = [new RoundRobinBalancer(), new RandomBalancer(seeded(5)), new WeightedRoundRobinBalancer(), new P2CBalancer({ random: seeded(5) }), new RingHashBalancer({ random: seeded(5) })];
+    for (const b of all) {
+      b.update(list);
+      const seen = new Set<string>();
+      for (let i = 0; i < 200; i++) {
+        const n = b.pick(subset, `k${i}`)!;
+        b.start?.(n);
+        b.done?.(n, { latencyMs: 1 });
+        seen.add(n.instance.id);
+      }
+      expect([...seen].sort(), b.name).to.deep.equal(['n1', 'n3']);
+    }
+  });
+
+  it('an unknown balancer name is E_DISCOVERY_UNKNOWN listing the known ones', () => {
+    expect(() => createBalancer('p2x' as BalancerName))
+      .to.throw(DiscoveryError, "unknown balancer 'p2x' (did you mean 'p2c'?); known: round-robin, random, weighted-round-robin, p2c, ring-hash")
+      .with.property('code', 'E_DISCOVERY_UNKNOWN');
+  });
+});
+
+describe('P2C recovers', () => {
+  // Two equally fast nodes; b answers one call slowly (or fails for a while), then behaves.
+  // Ten simulated minutes, one call every 100 ms, each done before the next (as in issue #18).
+  function simulate(b: P2CBalancer, clock: { now: number }, behave: (id: string, t: number) => { latencyMs: number; error?: unknown }): Array<{ t: number; id: string }> {
+    const list = nodes([undefined, undefined]);
+    b.update(list);
+    const picks: Array<{ t: number; id: string }> = [];
+    for (let i = 0; i < 6000; i++) {
+      clock.now += 100;
+      const n = b.pick()!;
+      b.start(n);
+      picks.push({ t: clock.now, id: n.instance.id });
+      b.done(n, behave(n.instance.id, clock.now));
+    }
+    return picks;
+  }
+  const share = (picks: Array<{ t: number; id: string }>, id: string, from: number): number => {
+    const later = picks.filter((p) => p.t >= from);
+    return later.filter((p) => p.id === id).length / later.length;
+  };
+
+  it('a node that was slow once is picked again and shares the load (regression: { n0: 6000, n1: 0 })', () => {
+    const clock = { now: 1_000_000 };
+    let slowOnce = true;
+    const picks = simulate(new P2CBalancer({ random: seeded(11), now: () => clock.now }), clock, (id) => {
+      if (id === 'n1' && slowOnce) {
+        slowOnce = false;
+        return { latencyMs: 2000 };
+      }
+      return { latencyMs: 10 };
+    });
+    const s = share(picks, 'n1', 1_000_000 + 60_000);
+    expect(s, `n1's share after the first minute: ${s}`).to.be.within(0.3, 0.7);
+  });
+
+  it('latency decays with time: the slow node recovers even with force-picks off', () => {
+    const clock = { now: 1_000_000 };
+    let slowOnce = true;
+    const picks = simulate(new P2CBalancer({ random: seeded(12), now: () => clock.now, forcePickMs: Infinity }), clock, (id) => {
+      if (id === 'n1' && slowOnce) {
+        slowOnce = false;
+        return { latencyMs: 2000 };
+      }
+      return { latencyMs: 10 };
+    });
+    expect(share(picks, 'n1', 1_000_000 + 60_000)).to.be.within(0.3, 0.7);
+  });
+
+  it('errors lower a node\'s score; a failing node is force-picked about every 3 s, and wins its share back once it recovers', () => {
+    const clock = { now: 1_000_000 };
+    const healedAt = 1_000_000 + 300_000;
+    const picks = simulate(new P2CBalancer({ random: seeded(13), now: () => clock.now }), clock, (id, t) =>
+      id === 'n1' && t < healedAt ? { latencyMs: 1, error: new Error('UNAVAILABLE') } : { latencyMs: 10 },
+    );
+    const failing = picks.filter((p) => p.id === 'n1' && p.t > 1_000_000 + 10_000 && p.t < healedAt);
+    // 290 s of failures: one forced probe per ~3 s, no more.
+    expect(failing.length).to.be.within(60, 110);
+    const gaps = failing.slice(1).map((p, i) => p.t - failing[i]!.t);
+    expect(Math.min(...gaps)).to.be.at.least(3000);
+    expect(share(picks, 'n1', healedAt + 10_000)).to.be.within(0.3, 0.7);
   });
 });

@@ -7,6 +7,7 @@ import {
   Selector,
   versionFilter,
   type Discovery,
+  type Node,
   type ServiceInstance,
   type Watcher,
 } from '../../src/discovery/index.js';
@@ -80,5 +81,107 @@ describe('Selector', () => {
   it('says when pick() is called before start()', () => {
     const sel = new Selector({ discovery: new MemoryRegistry({ store: new MemoryStore() }), name: 'x' });
     expect(() => sel.pick()).to.throw(DiscoveryError, 'not started');
+  });
+
+  describe('per-call options', () => {
+    async function started(): Promise<{ sel: Selector; close: () => Promise<void> }> {
+      const r = new MemoryRegistry({ store: new MemoryStore() });
+      const name = uniqueName();
+      await r.register(instance(name, 'canary', { version: 'v2', metadata: { track: 'canary', zone: 'eu' } }));
+      await r.register(instance(name, 'eu', { version: 'v1', metadata: { track: 'stable', zone: 'eu' } }));
+      await r.register(instance(name, 'us', { version: 'v1', metadata: { track: 'stable', zone: 'us' } }));
+      const sel = new Selector({ discovery: r, name });
+      await sel.start();
+      return { sel, close: async () => (await sel.close(), await r.close()) };
+    }
+
+    it('applies per-call filters, as objects or as text, on top of the selector\'s', async () => {
+      const { sel, close } = await started();
+      for (let i = 0; i < 6; i++) expect(sel.pick({ filters: [metadataFilter({ zone: 'us' })] }).instance.id).to.equal('us');
+      for (let i = 0; i < 6; i++) expect(sel.pick({ filters: ['version:v1', 'metadata:zone=eu'] }).instance.id).to.equal('eu');
+      const all = new Set(Array.from({ length: 9 }, () => sel.pick().instance.id));
+      expect(all.size).to.equal(3, 'a pick without options still sees every node');
+      await close();
+    });
+
+    it('falls through empty tiers and tells which tier served the pick', async () => {
+      const { sel, close } = await started();
+      const zoneThenAnywhere = [
+        { name: 'zone', filters: ['metadata:zone=ap'] },
+        { name: 'region', filters: [metadataFilter({ zone: 'us' })] },
+        { name: 'anywhere', filters: [] },
+      ];
+      const s = sel.select({ tiers: zoneThenAnywhere });
+      expect([s.node.instance.id, s.tier, s.tierName]).to.deep.equal(['us', 1, 'region']);
+      s.done({ latencyMs: 1 });
+      const canary = sel.select({ tiers: [{ name: 'canary', filters: ['metadata:track=canary'] }, { name: 'stable', filters: [] }] });
+      expect([canary.node.instance.id, canary.tierName]).to.deep.equal(['canary', 'canary']);
+      // Per-call filters apply to every tier: with zone=us forced, canary is empty and stable serves.
+      const stable = sel.select({ filters: ['metadata:zone=us'], tiers: [{ name: 'canary', filters: ['metadata:track=canary'] }, { name: 'stable', filters: [] }] });
+      expect([stable.node.instance.id, stable.tier]).to.deep.equal(['us', 1]);
+      let err: unknown;
+      try {
+        sel.pick({ tiers: [{ name: 'ap', filters: ['metadata:zone=ap'] }, { filters: ['version:v9'] }] });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(DiscoveryError).with.property('code', 'E_DISCOVERY_NO_NODES');
+      expect((err as Error).message).to.include('every tier empty: ap [metadata:zone=ap] → tier 1 [version:v9]');
+      await close();
+    });
+
+    it('a filter that throws fails that pick with E_DISCOVERY_FILTER naming it; the next pick works', async () => {
+      const { sel, close } = await started();
+      const broken = Object.assign((): never => {
+        throw new TypeError("Cannot read properties of undefined (reading 'zone')");
+      }, { describe: 'by-zone' });
+      let err: unknown;
+      try {
+        sel.pick({ filters: [broken] });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(DiscoveryError).with.property('code', 'E_DISCOVERY_FILTER');
+      expect((err as Error).message).to.include("filter 'by-zone' threw: Cannot read properties of undefined");
+      expect((err as DiscoveryError).cause).to.be.instanceOf(TypeError);
+      expect(sel.pick({ filters: ['metadata:zone=us'] }).instance.id).to.equal('us');
+      await close();
+    });
+
+    it('an unknown filter name is E_DISCOVERY_UNKNOWN listing the known ones; a malformed spec is E_DISCOVERY_FILTER', async () => {
+      const { sel, close } = await started();
+      expect(() => sel.pick({ filters: ['verison:v1'] }))
+        .to.throw(DiscoveryError, "unknown filter 'verison' (did you mean 'version'?); known: version, metadata")
+        .with.property('code', 'E_DISCOVERY_UNKNOWN');
+      expect(() => sel.pick({ filters: ['metadata:zone'] })).to.throw(DiscoveryError, 'expected metadata:<key>=<value>').with.property('code', 'E_DISCOVERY_FILTER');
+      expect(sel.pick({ filters: ['version:v2'] }).instance.id).to.equal('canary');
+      await close();
+    });
+  });
+
+  it('a selector filter that throws on a list makes picks fail with E_DISCOVERY_FILTER until a list passes', async () => {
+    const r = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await r.register(instance(name, 'a'));
+    const picky = Object.assign((nodes: readonly Node[]) => {
+      if (nodes.some((n) => n.instance.id === 'bad')) throw new Error('cannot handle bad');
+      return [...nodes];
+    }, { describe: 'picky' });
+    const sel = new Selector({ discovery: r, name, filters: [picky] });
+    await sel.start();
+    await r.register(instance(name, 'bad'));
+    await eventually(() => sel.instances().length === 2);
+    expect(() => sel.pick()).to.throw(DiscoveryError, "filter 'picky' threw: cannot handle bad").with.property('code', 'E_DISCOVERY_FILTER');
+    await r.deregister(instance(name, 'bad'));
+    await eventually(() => sel.instances().length === 1);
+    expect(sel.pick().instance.id).to.equal('a');
+    await sel.close();
+    await r.close();
+  });
+
+  it('rejects unknown options and balancer names, naming the closest', () => {
+    const discovery = new MemoryRegistry({ store: new MemoryStore() });
+    expect(() => new Selector({ discovery, name: 'x', filter: [] } as never)).to.throw("'filter': unknown option (did you mean 'filters'?)");
+    expect(() => new Selector({ discovery, name: 'x', balancer: 'ring_hash' as never })).to.throw(DiscoveryError, "did you mean 'ring-hash'?").with.property('code', 'E_DISCOVERY_UNKNOWN');
   });
 });

@@ -1,8 +1,8 @@
 import { DiscoveryError } from '../errors.js';
 import type { Discovery } from '../types.js';
-import type { Balancer, BalancerName } from './balancers.js';
+import { BALANCER_NAMES, unknownName, type Balancer, type BalancerName } from './balancers.js';
 import type { NodeFilter } from './filters.js';
-import { Selector } from './selector.js';
+import { Selector, type PickOptions, type Tier } from './selector.js';
 import { parseTarget } from './target.js';
 
 /** Options of {@link createDiscoveryFetch}. */
@@ -11,13 +11,21 @@ export interface DiscoveryFetchOptions {
   /** A balancer name, or a function making one balancer per service (default `'round-robin'`). */
   balancer?: BalancerName | (() => Balancer);
   filters?: NodeFilter[];
+  /** Fallback tiers of every call that gives none (see `Selector`). */
+  tiers?: Tier[];
   /** Endpoint schemes to use (default `['http', 'https']`). */
   schemes?: string[];
 }
 
+/** `fetch`'s init, plus how to pick the node of a `discovery:` URL. */
+export interface DiscoveryRequestInit extends RequestInit {
+  /** Per-call filters, tiers and routing key (see `PickOptions`). */
+  pick?: PickOptions;
+}
+
 /** A `fetch` that also accepts `discovery:///service/path` URLs; `close()` stops its watchers. */
 export interface DiscoveryFetch {
-  (input: string | URL, init?: RequestInit): Promise<Response>;
+  (input: string | URL, init?: DiscoveryRequestInit): Promise<Response>;
   /** The selector following `service` (created on first use). */
   selector(service: string): Promise<Selector>;
   /** Stops the watchers this fetch opened. */
@@ -26,9 +34,11 @@ export interface DiscoveryFetch {
 
 /**
  * A fetch helper: `discovery:///greeter/hello` is sent to `<picked endpoint>/hello`, and the
- * latency (or the error) is reported to the balancer. Other URLs go to the global fetch.
+ * latency (or the error) is reported to the balancer. `init.pick` gives the call's own filters,
+ * tiers and routing key. Other URLs go to the global fetch.
  */
 export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetch {
+  if (typeof opts.balancer === 'string' && !BALANCER_NAMES.includes(opts.balancer)) throw unknownName('balancer', opts.balancer, BALANCER_NAMES);
   const selectors = new Map<string, Promise<Selector>>();
   const selector = (service: string): Promise<Selector> => {
     let s = selectors.get(service);
@@ -38,6 +48,7 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
         name: service,
         ...(opts.balancer === undefined ? {} : { balancer: typeof opts.balancer === 'function' ? opts.balancer() : opts.balancer }),
         ...(opts.filters === undefined ? {} : { filters: opts.filters }),
+        ...(opts.tiers === undefined ? {} : { tiers: opts.tiers }),
         schemes: opts.schemes ?? ['http', 'https'],
       });
       s = sel.start().then(() => sel);
@@ -46,20 +57,22 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
     }
     return s;
   };
-  const fetchFn = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+  const fetchFn = async (input: string | URL, init?: DiscoveryRequestInit): Promise<Response> => {
     const href = String(input);
-    if (!href.startsWith('discovery:')) return fetch(input, init);
+    const { pick, ...rest } = init ?? {};
+    if (!href.startsWith('discovery:')) return fetch(input, rest);
     const target = parseTarget(href);
     const sel = await selector(target.name);
-    const node = sel.pick();
+    const picked = sel.select(pick);
+    const node = picked.node;
     const url = new URL(target.rest === '' ? '/' : target.rest, node.endpoint);
     const started = performance.now();
     try {
-      const res = await fetch(url, init);
-      sel.done(node, { latencyMs: performance.now() - started, ...(res.status >= 500 ? { error: new Error(`HTTP ${res.status}`) } : {}) });
+      const res = await fetch(url, rest);
+      picked.done({ latencyMs: performance.now() - started, ...(res.status >= 500 ? { error: new Error(`HTTP ${res.status}`) } : {}) });
       return res;
     } catch (err) {
-      sel.done(node, { latencyMs: performance.now() - started, error: err });
+      picked.done({ latencyMs: performance.now() - started, error: err });
       throw new DiscoveryError('E_DISCOVERY_BACKEND', `fetch ${href} via ${node.endpoint.origin} (instance ${node.instance.id}) failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, key: target.name });
     }
   };

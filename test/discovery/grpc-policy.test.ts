@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import * as grpc from '@grpc/grpc-js';
+import { discoveryChannelOptions, registerDiscoveryResolver, type DiscoveryChannelConfig } from '../../src/discovery/client/grpc.js';
+import { MemoryRegistry, MemoryStore, versionFilter, type ServiceInstance } from '../../src/discovery/index.js';
+import { uniqueName } from './contract.js';
+
+const passthrough = (b: Buffer): Buffer => b;
+const definition = {
+  sayHello: {
+    path: '/test.Greeter/SayHello',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: passthrough,
+    requestDeserialize: passthrough,
+    responseSerialize: passthrough,
+    responseDeserialize: passthrough,
+  },
+} as unknown as grpc.ServiceDefinition;
+const Client = grpc.makeGenericClientConstructor(definition as never, 'Greeter');
+
+interface Greeter {
+  sayHello(req: Buffer, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: Buffer) => void): void;
+  close(): void;
+}
+
+/** A real grpc-js server answering its label, after `delayMs`; `failing` answers UNAVAILABLE. */
+async function grpcServer(label: string, delayMs = 0, failing = false): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server();
+  server.addService(definition, {
+    sayHello: (_call: unknown, cb: (err: Partial<grpc.ServiceError> | null, res?: Buffer) => void) => {
+      if (failing) cb({ code: grpc.status.UNAVAILABLE, details: `${label} is overloaded` });
+      else if (delayMs === 0) cb(null, Buffer.from(label));
+      else setTimeout(() => cb(null, Buffer.from(label)), delayMs);
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { server, port };
+}
+
+describe('plugboard_selector gRPC policy against real grpc-js servers', function () {
+  this.timeout(20_000);
+  before(() => registerDiscoveryResolver());
+
+  const servers: grpc.Server[] = [];
+  const clients: Greeter[] = [];
+  const registries: MemoryRegistry[] = [];
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const s of servers.splice(0)) s.forceShutdown();
+    await Promise.all(registries.splice(0).map((r) => r.close()));
+  });
+
+  async function setup(specs: Array<{ id: string; label?: string; delayMs?: number; failing?: boolean; version?: string; metadata?: Record<string, string> }>, config: Omit<DiscoveryChannelConfig, 'discovery'> = {}) {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    registries.push(registry);
+    const name = uniqueName('grpc');
+    const byId = new Map<string, { server: grpc.Server; instance: ServiceInstance }>();
+    for (const s of specs) {
+      const { server, port } = await grpcServer(s.label ?? s.id, s.delayMs, s.failing);
+      servers.push(server);
+      const instance: ServiceInstance = { id: s.id, name, version: s.version ?? 'v1', metadata: s.metadata ?? {}, endpoints: [`grpc://127.0.0.1:${port}`] };
+      await registry.register(instance);
+      byId.set(s.id, { server, instance });
+    }
+    const client = new Client(`discovery:///${name}`, grpc.credentials.createInsecure(), discoveryChannelOptions({ discovery: registry, ...config })) as unknown as Greeter;
+    clients.push(client);
+    const call = (md: Record<string, string | string[]> = {}): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const metadata = new grpc.Metadata();
+        for (const [k, v] of Object.entries(md)) for (const x of [v].flat()) metadata.add(k, x);
+        client.sayHello(Buffer.from('hi'), metadata, (err, res) => (err ? reject(err) : resolve(res.toString())));
+      });
+    return { registry, name, byId, client, call };
+  }
+
+  it('respects the channel\'s version filter', async () => {
+    const { call } = await setup([{ id: 'old', version: 'v1' }, { id: 'new', version: 'v2' }, { id: 'new2', version: 'v2' }], { filters: [versionFilter('v2')] });
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) seen.add(await call());
+    expect([...seen].sort()).to.deep.equal(['new', 'new2']);
+  });
+
+  it('drops a killed server that is still registered', async () => {
+    const { call, byId } = await setup([{ id: 'a' }, { id: 'b' }]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(await call());
+    expect([...seen].sort()).to.deep.equal(['a', 'b']);
+    byId.get('a')!.server.forceShutdown();
+    // A call may still land on a before the connection loss is seen; after that, all go to b.
+    let streak = 0;
+    const deadline = Date.now() + 10_000;
+    while (streak < 20 && Date.now() < deadline) streak = (await call().catch(() => 'failed')) === 'b' ? streak + 1 : 0;
+    expect(streak).to.equal(20, 'twenty calls in a row reach b once a is down');
+  });
+
+  it('fails calls with UNAVAILABLE once every instance deregistered (a real empty list), and serves again when one comes back', async () => {
+    const { call, byId, registry } = await setup([{ id: 'a' }]);
+    expect(await call()).to.equal('a');
+    const a = byId.get('a')!;
+    await registry.deregister(a.instance);
+    // The server still runs: only the empty list can stop calls from reaching it.
+    let err: grpc.ServiceError | undefined;
+    const deadline = Date.now() + 10_000;
+    while (err === undefined && Date.now() < deadline) err = await call().then(() => undefined, (e: grpc.ServiceError) => e);
+    expect(err?.code).to.equal(grpc.status.UNAVAILABLE);
+    expect(err?.details).to.include('no instances');
+    await registry.register(a.instance);
+    let back = '';
+    while (back !== 'a' && Date.now() < deadline) back = await call().catch(() => '');
+    expect(back).to.equal('a');
+  });
+
+  it('with P2C, prefers the fast server (latency from call duration)', async () => {
+    const { call } = await setup([{ id: 'slow', delayMs: 40 }, { id: 'fast' }], { balancer: 'p2c' });
+    const counts: Record<string, number> = { slow: 0, fast: 0 };
+    for (let i = 0; i < 80; i++) counts[await call()]!++;
+    expect(counts['fast']! / 80, JSON.stringify(counts)).to.be.above(0.75);
+  });
+
+  it('with P2C, avoids a server whose calls fail (errors from the call status)', async () => {
+    const { call } = await setup([{ id: 'bad', failing: true }, { id: 'good' }], { balancer: 'p2c' });
+    let failed = 0;
+    for (let i = 0; i < 60; i++) failed += await call().then(() => 0, () => 1);
+    // Round-robin would fail 30 of them; P2C tries bad again only when it has been unpicked for 3 s.
+    expect(failed).to.be.within(1, 4);
+  });
+
+  it('falls back through per-call tiers from metadata: canary → stable', async () => {
+    const { call, registry, name } = await setup([{ id: 'stable1', metadata: { track: 'stable' } }, { id: 'stable2', metadata: { track: 'stable' } }]);
+    const tiers = { 'plugboard-tier': ['metadata:track=canary', 'metadata:track=stable'] };
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(await call(tiers));
+    expect([...seen].sort()).to.deep.equal(['stable1', 'stable2'], 'no canary: the stable tier serves');
+    const { server, port } = await grpcServer('canary');
+    servers.push(server);
+    await registry.register({ id: 'canary', name, version: 'v1', metadata: { track: 'canary' }, endpoints: [`grpc://127.0.0.1:${port}`] });
+    let streak = 0;
+    const deadline = Date.now() + 10_000;
+    while (streak < 10 && Date.now() < deadline) streak = (await call(tiers)) === 'canary' ? streak + 1 : 0;
+    expect(streak).to.equal(10, 'once the canary is connected, the canary tier serves');
+    // Without the tiers header, calls still spread over everyone.
+    const all = new Set<string>();
+    for (let i = 0; i < 15; i++) all.add(await call());
+    expect(all.size).to.equal(3);
+  });
+
+  it('routes by plugboard-key with ring-hash: one key, one server', async () => {
+    const { call } = await setup([{ id: 'a' }, { id: 'b' }, { id: 'c' }], { balancer: 'ring-hash' });
+    // Keys map over the connected nodes: wait until calls without a key (random points) have reached all three.
+    const warm = new Set<string>();
+    const deadline = Date.now() + 10_000;
+    while (warm.size < 3 && Date.now() < deadline) warm.add(await call());
+    expect(warm.size).to.equal(3);
+    for (const user of ['alice', 'bob', 'carol']) {
+      const seen = new Set<string>();
+      for (let i = 0; i < 8; i++) seen.add(await call({ 'plugboard-key': user }));
+      expect(seen.size, user).to.equal(1);
+    }
+  });
+
+  it('gives each channel its own Discovery (no process-wide registry)', async () => {
+    const one = await setup([{ id: 'x', label: 'one' }]);
+    const two = await setup([{ id: 'x', label: 'two' }]);
+    expect(await one.call()).to.equal('one');
+    expect(await two.call()).to.equal('two');
+  });
+
+  it('fails a call whose metadata names an unknown filter, naming it; the channel keeps working', async () => {
+    const { call } = await setup([{ id: 'a' }]);
+    const err = await call({ 'plugboard-filter': 'zone:eu' }).then(
+      () => expect.fail('the call must fail'),
+      (e: grpc.ServiceError) => e,
+    );
+    expect(err.details).to.include("E_DISCOVERY_UNKNOWN: unknown filter 'zone'").and.include('known: version, metadata');
+    expect(await call()).to.equal('a');
+  });
+
+  it('refuses unknown channel options and balancer names', () => {
+    const discovery = new MemoryRegistry({ store: new MemoryStore() });
+    registries.push(discovery);
+    expect(() => discoveryChannelOptions({ discovery, balancers: 'p2c' } as never)).to.throw("'balancers': unknown option (did you mean 'balancer'?)");
+    expect(() => discoveryChannelOptions({ discovery, balancer: 'least-request' as never })).to.throw("unknown balancer 'least-request'").with.property('code', 'E_DISCOVERY_UNKNOWN');
+  });
+});

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { RingHashBalancer, toNodes, type Node, type ServiceInstance } from '../../src/discovery/index.js';
+
+function nodes(ids: readonly string[]): Node[] {
+  const instances: ServiceInstance[] = ids.map((id) => ({ id, name: 'svc', version: 'v1', metadata: {}, endpoints: [`http://${id}.svc:80`] }));
+  return toNodes(instances);
+}
+
+const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `node-${i}`);
+
+/** Where each key goes when every call ends before the next (loads stay 0). */
+function placement(b: RingHashBalancer, keys: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const k of keys) {
+    const n = b.pick(undefined, k)!;
+    b.start(n);
+    b.done(n);
+    out.set(k, n.instance.id);
+  }
+  return out;
+}
+
+describe('ring-hash with bounded load', () => {
+  const keys = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
+
+  it('sends the same key to the same node while the node set is unchanged, across updates with fresh node objects', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 12 }), fc.array(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 50 }), (n, ks) => {
+        const b = new RingHashBalancer();
+        b.update(nodes(ids(n)));
+        const first = placement(b, ks);
+        b.update(nodes(ids(n))); // same instances, new Node objects
+        expect(placement(b, ks)).to.deep.equal(first);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('never lets a pick put more than ceil(1.25 × average) calls on a node', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 10 }),
+        // Each step: a call with a key (most of them on few hot keys), or the end of an in-flight call.
+        fc.array(fc.oneof(fc.record({ key: fc.constantFrom('hot', 'hot2', 'a', 'b', 'c') }), fc.record({ end: fc.nat() })), { minLength: 1, maxLength: 300 }),
+        (n, steps) => {
+          const b = new RingHashBalancer();
+          const list = nodes(ids(n));
+          b.update(list);
+          const inflight: Node[] = [];
+          for (const step of steps) {
+            if ('end' in step) {
+              if (inflight.length === 0) continue;
+              const [node] = inflight.splice(step.end % inflight.length, 1);
+              b.done(node!);
+              continue;
+            }
+            const node = b.pick(undefined, step.key)!;
+            b.start(node);
+            inflight.push(node);
+            const load = b.loads().get(node)!;
+            const cap = Math.ceil((1.25 * inflight.length) / n);
+            expect(load, `${inflight.length} in flight over ${n} nodes`).to.be.at.most(cap);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a node leaving moves only its own keys, and a node joining takes only about 1/n of them', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 20 }), fc.nat(), (n, which) => {
+        const b = new RingHashBalancer();
+        const all = ids(n + 1);
+        b.update(nodes(all.slice(0, n)));
+        const before = placement(b, keys);
+        // Join: only keys that now land on the new node moved.
+        b.update(nodes(all));
+        const joined = placement(b, keys);
+        const movedIn = keys.filter((k) => joined.get(k) !== before.get(k));
+        for (const k of movedIn) expect(joined.get(k)).to.equal(all[n]);
+        expect(movedIn.length / keys.length, 'share moved on join').to.be.at.most(2 / (n + 1));
+        // Leave: only the keys of the node that left move.
+        const gone = all[which % (n + 1)]!;
+        b.update(nodes(all.filter((id) => id !== gone)));
+        const left = placement(b, keys);
+        const movedOut = keys.filter((k) => left.get(k) !== joined.get(k));
+        for (const k of movedOut) expect(joined.get(k)).to.equal(gone);
+        expect(movedOut.length / keys.length, 'share moved on leave').to.be.at.most(2 / (n + 1));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('spreads keys over the nodes in proportion to their weight (within 25%)', () => {
+    const instances: ServiceInstance[] = [100, 100, 200].map((w, i) => ({ id: `w${i}`, name: 'svc', version: 'v1', metadata: { weight: String(w) }, endpoints: [`http://10.1.0.${i}:80`] }));
+    const b = new RingHashBalancer();
+    b.update(toNodes(instances));
+    const counts = new Map<string, number>();
+    for (const id of placement(b, keys).values()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    expect(counts.get('w2')! / keys.length).to.be.within(0.5 * 0.75, 0.5 * 1.25);
+    expect(counts.get('w0')! / keys.length).to.be.within(0.25 * 0.75, 0.25 * 1.25);
+  });
+});
