@@ -138,7 +138,10 @@ const goEscape = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padSt
  * in the whole text is safe.
  */
 function goJson(i: ServiceInstance): string {
-  const keys = Object.keys(i.metadata).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const keys = Object.keys(i.metadata);
+  // UTF-16 order is UTF-8 (Go's) order except around surrogate pairs: compare bytes only then.
+  if (keys.some((k) => /[\ud800-\udfff]/.test(k))) keys.sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+  else keys.sort();
   const meta = keys.length === 0 ? 'null' : `{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(i.metadata[k])}`).join(',')}}`;
   const json = `{"id":${JSON.stringify(i.id)},"name":${JSON.stringify(i.name)},"version":${JSON.stringify(i.version)},"metadata":${meta},"endpoints":${JSON.stringify(i.endpoints)}}`;
   return json.replace(GO_ESCAPED, goEscape);
