@@ -36,7 +36,8 @@ function fail(field: string, problem: string): never {
 /**
  * Why `name` cannot be a service name, or `undefined` when it can. To write: letters, digits,
  * `.`, `_`, `-`, at most 253. To read: any non-empty string of at most 1024 characters
- * without `/` (kratos accepts any string; a `/` would break the key layout).
+ * without `/`, other than `.` and `..` (kratos accepts any string; these would break the
+ * `{root}/{name}/{id}` layout).
  */
 export function serviceNameProblem(name: unknown, strictness: Strictness = 'write'): string | undefined {
   if (typeof name !== 'string' || name === '') return 'must be a non-empty string';
@@ -46,7 +47,8 @@ export function serviceNameProblem(name: unknown, strictness: Strictness = 'writ
 }
 
 function readableProblem(s: string): string | undefined {
-  if (s.length > MAX_READ || s.includes('/')) return `'${s.slice(0, 80)}' must be at most ${MAX_READ} characters with no '/'`;
+  // '.' and '..' are not path segments ZooKeeper accepts, and mean something else in a path anyway.
+  if (s.length > MAX_READ || s.includes('/') || s === '.' || s === '..') return `'${s.slice(0, 80)}' must be at most ${MAX_READ} characters with no '/', and not '.' or '..'`;
   return undefined;
 }
 
@@ -105,7 +107,7 @@ export function validateInstance(input: unknown, knownSize?: number, strictness:
   return out;
 }
 
-/** Checks an instance id: non-empty, at most 256 characters, no whitespace or `/` (to read: at most 1024, no `/`). */
+/** Checks an instance id: non-empty, at most 256 characters, no whitespace or `/`, not `.` or `..` (to read: at most 1024, no `/`). */
 export function validateId(id: unknown, strictness: Strictness = 'write'): string {
   if (typeof id !== 'string' || id === '') fail('instance.id', 'must be a non-empty string');
   if (strictness === 'read') {
@@ -113,7 +115,7 @@ export function validateId(id: unknown, strictness: Strictness = 'write'): strin
     if (problem !== undefined) fail('instance.id', problem);
     return id;
   }
-  if (id.length > MAX_ID || id.trim() !== id || /[\s/]/.test(id)) fail('instance.id', `'${id.slice(0, 80)}' must be at most ${MAX_ID} characters with no whitespace or '/'`);
+  if (id.length > MAX_ID || id.trim() !== id || /[\s/]/.test(id) || id === '.' || id === '..') fail('instance.id', `'${id.slice(0, 80)}' must be at most ${MAX_ID} characters with no whitespace or '/', and not '.' or '..'`);
   return id;
 }
 

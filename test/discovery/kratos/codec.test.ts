@@ -38,7 +38,9 @@ describe('instance codec: go-kratos’s JSON', () => {
     expect(decodeInstance('{"id":"a","name":"s","version":"","metadata":null,"endpoints":null}')).to.deep.equal({ id: 'a', name: 's', version: '', metadata: {}, endpoints: [] });
     expect(decodeInstance('{"id":"a/b","name":"s","version":"","metadata":null,"endpoints":[]}')).to.equal(undefined);
     expect(decodeInstance('{"id":"a","name":"s/t","version":"","metadata":null,"endpoints":[]}')).to.equal(undefined);
+    expect(decodeInstance('{"id":"..","name":"s","version":"","metadata":null,"endpoints":[]}')).to.equal(undefined);
     expect(() => validateInstance(looseName.instance)).to.throw(DiscoveryError, 'instance.name');
     expect(validateInstance({ id: 'a', name: 's', endpoints: [] }).endpoints).to.deep.equal([]);
+    expect(() => validateInstance({ id: '..', name: 's', endpoints: [] })).to.throw(DiscoveryError, 'instance.id');
   });
 });
