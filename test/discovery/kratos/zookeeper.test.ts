@@ -192,6 +192,16 @@ describe(`kratos interop on ZooKeeper (kratos ${KRATOS_COMMIT.slice(0, 12)}, rea
       await kratos.delete_(`${root}/other/k1`, -1);
     });
 
+    it('uses existing parents as they are, even under a root it may not create in', async () => {
+      const root = `/locked-${uniqueName()}`;
+      await kratosRegister(kratos, root, 'greeter', 'k1', typical.bytes.replace('kratos-a1', 'k1'));
+      await kratos.set_acl(root, -1, [{ perms: 1, scheme: 'world', auth: 'anyone' }]); // an admin locked the root: read only
+      const r = registry({ root });
+      await r.register(fromPlugboard.bare); // creating {root}/greeter is refused (NOAUTH), but it exists
+      expect((await r.getService('greeter')).map((i) => i.id)).to.deep.equal(['k1', 'node-2']);
+      expect(await aclOf(kratos, root)).to.deep.equal([{ perms: 1, scheme: 'world', auth: 'anyone' }]);
+    });
+
     it('refuses parentAcl without credentials, and an unknown value', () => {
       expect(() => new ZooKeeperRegistry({ connect: server.connect, parentAcl: 'restricted' })).to.throw(/needs credentials/);
       expect(() => new ZooKeeperRegistry({ connect: server.connect, parentAcl: 'closed' as never })).to.throw(/'open' or 'restricted'/);
