@@ -38,7 +38,7 @@ usage:
   plugboard watch <registry-url> <service>    stream changes until Ctrl-C
   plugboard inspect <url>                     a running app's /debug/registry, readably
 
-registry URLs: memory://, etcd://h:2379/services, zookeeper://h:2181/services, consul://h:8500
+registry URLs: memory://, etcd://h:2379/microservices, zookeeper://h:2181/microservices, consul://h:8500
 options:
   --json           machine-readable output (one JSON document; JSON lines for watch)
   --timeout <d>    how long to wait for a backend or an app (default 5s)

@@ -74,8 +74,8 @@ function knownSchemes(scope: Scope): string[] {
 }
 
 /**
- * Creates a discovery backend from a URL: `memory://`, `etcd://h1:2379,h2:2379/services?ttl=15`,
- * `zookeeper://h:2181/services`, `consul://h:8500?ttl=15s`. The scheme picks the backend
+ * Creates a discovery backend from a URL: `memory://`, `etcd://h1:2379,h2:2379/microservices?ttl=15`,
+ * `zookeeper://h:2181/microservices`, `consul://h:8500?ttl=15s`. The scheme picks the backend
  * factory; backends register themselves when their module is imported
  * (`import 'plugboard/discovery/etcd'`). A bad URL, an unknown scheme or an unknown option gives
  * `E_DISCOVERY_URL` (`E_INVALID_OPTION` for options given in code), naming what is wrong.

@@ -60,12 +60,12 @@ describe('consul, against the Consul test server', function () {
     );
   });
 
-  it('registers an agent service laid out as go-kratos does: tagged addresses by scheme, Meta with the version, TTL and deregister-after', async () => {
+  it('registers an agent service laid out as go-kratos does: tagged addresses by scheme, the version in a tag only, TTL and deregister-after', async () => {
     const r = client({ deregisterCriticalServiceAfter: '2m', tags: ['edge'] });
     const name = uniqueName();
     await r.register(instance(name, 'a', { version: 'v2', metadata: { zone: 'eu' }, endpoints: ['http://10.0.0.1:8000', 'grpc://10.0.0.1:9000?isSecure=false', 'http://10.0.0.1:8001'] }));
     const svc = (await (await fetch(`http://${server.address}/v1/agent/services`)).json()) as Record<string, Record<string, unknown>>;
-    expect(svc['a']).to.deep.include({ Service: name, Address: '10.0.0.1', Port: 8000, Tags: ['edge', 'version=v2'], Meta: { version: 'v2', zone: 'eu' } });
+    expect(svc['a']).to.deep.include({ Service: name, Address: '10.0.0.1', Port: 8000, Tags: ['version=v2', 'edge'], Meta: { zone: 'eu' } });
     expect(svc['a']!['TaggedAddresses']).to.deep.equal({
       grpc: { Address: 'grpc://10.0.0.1:9000?isSecure=false', Port: 9000 },
       http: { Address: 'http://10.0.0.1:8000', Port: 8000 },
@@ -85,7 +85,6 @@ describe('consul, against the Consul test server', function () {
     const name = uniqueName();
     for (const [metadata, field] of [
       [{ 'a.b': 'x' }, 'instance.metadata.a.b'],
-      [{ version: 'x' }, 'instance.metadata.version'],
       [{ 'consul-x': 'y' }, 'instance.metadata.consul-x'],
       [{ k: 'v'.repeat(513) }, 'instance.metadata.k'],
     ] as const) {
@@ -224,8 +223,8 @@ describe('consul, against the Consul test server', function () {
     const warnings: string[] = [];
     const r = client({ logger: { warn: (m) => warnings.push(m) } });
     const name = uniqueName();
-    // Someone else's registration: no endpoints, no address.
-    server.state.register({ ID: 'foreign', Name: name, Check: { TTL: '30s', Status: 'passing' } });
+    // Someone else's registration: a tagged address that is not a URL (no endpoints at all is valid: kratos allows it).
+    server.state.register({ ID: 'foreign', Name: name, TaggedAddresses: { http: { Address: 'not a url', Port: 1 } }, Check: { TTL: '30s', Status: 'passing' } });
     await r.register(instance(name, 'ours'));
     expect((await r.getService(name)).map((i) => i.id)).to.deep.equal(['ours']);
     await r.getService(name);

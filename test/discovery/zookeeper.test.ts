@@ -150,9 +150,10 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       w.stop();
     });
 
-    it('digest ACL: a client without our credentials can read but not delete or overwrite our nodes', async () => {
+    it('digest ACL with restricted parents: a client without our credentials can read but not delete or overwrite our nodes', async () => {
       await import('../../src/discovery/zookeeper/index.js');
-      const r = (await createRegistry(`zookeeper://svc:s3cret@${server.connect}/acl`, { logger: quiet })) as ZooKeeperRegistry;
+      // Deleting needs DELETE on the parent: only parents restricted on request protect the leaf from deletion.
+      const r = (await createRegistry(`zookeeper://svc:s3cret@${server.connect}/acl?parentAcl=restricted`, { logger: quiet })) as ZooKeeperRegistry;
       open.push(r);
       const name = uniqueName();
       await r.register(instance(name, 'a'));

@@ -9,10 +9,12 @@ export interface AgentServiceRegistration {
   ID: string;
   Name: string;
   Tags: string[];
-  Address: string;
-  Port: number;
-  Meta: Record<string, string>;
-  TaggedAddresses: Record<string, { Address: string; Port: number }>;
+  /** Omitted (as Go's `omitempty` omits it) for an instance without endpoints. */
+  Address?: string;
+  Port?: number;
+  /** Omitted when the metadata is empty. */
+  Meta?: Record<string, string>;
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
   Checks: Array<Record<string, string>>;
 }
 
@@ -21,7 +23,7 @@ export interface HealthEntry {
   Service?: { ID?: unknown; Service?: unknown; Tags?: unknown; Address?: unknown; Port?: unknown; Meta?: unknown; TaggedAddresses?: unknown };
 }
 
-/** Where the version goes in `Meta`; metadata may not use this key. */
+/** The tag that carries the version, `version=<v>`, as go-kratos writes and reads it. */
 export const VERSION_KEY = 'version';
 /** Consul's own tagged addresses; everything else in `TaggedAddresses` is one of our endpoints. */
 const CONSUL_ADDRESSES = new Set(['lan', 'lan_ipv4', 'lan_ipv6', 'wan', 'wan_ipv4', 'wan_ipv6', 'virtual']);
@@ -35,22 +37,23 @@ const bad = (field: string, problem: string): never => {
 };
 
 /**
- * Our instance as a Consul agent service, laid out as go-kratos does, so that kratos clients
- * and plugboard clients find each other: every endpoint is a tagged address keyed by its
- * scheme (`http`, `grpc`, then `http_2`… for more of one scheme) holding the whole URL, the
- * version is in `Meta.version` and in a `version=<v>` tag, and the metadata is the rest of
- * `Meta`. Consul's limits on `Meta` are checked here, so a bad key is `E_DISCOVERY_INSTANCE`
- * naming it rather than a 400 from the agent.
+ * Our instance as a Consul agent service, laid out as go-kratos lays it out
+ * (contrib/registry/consul/client.go), so that kratos clients and plugboard clients find each
+ * other: tags `version=<v>` first, then the configured ones; `Meta` is the metadata as is
+ * (omitted when empty; a `version` key is plain metadata, the version lives in the tag); every
+ * endpoint is a tagged address keyed by its scheme holding the whole URL and its port (0 when
+ * the URL has none), and `Address`/`Port` are the first endpoint's. One difference: a second
+ * endpoint of a scheme is kept as `http_2`… (kratos overwrites the first; its reader lists every
+ * tagged address, so it sees both). Consul's limits on `Meta` are checked here, so a bad key is
+ * `E_DISCOVERY_INSTANCE` naming it rather than a 400 from the agent.
  */
 export function toRegistration(i: ServiceInstance, o: ResolvedConsulOptions): AgentServiceRegistration {
   const keys = Object.keys(i.metadata);
-  if (keys.length > 63) bad('instance.metadata', `has ${keys.length} keys; Consul allows 64 Meta pairs, one of them the version`);
+  if (keys.length > 64) bad('instance.metadata', `has ${keys.length} keys; Consul allows 64 Meta pairs`);
   for (const k of keys) {
-    if (k === VERSION_KEY) bad(`instance.metadata.${k}`, `is reserved: the Consul backend keeps the version there`);
     if (!META_KEY.test(k) || k.startsWith('consul-')) bad(`instance.metadata.${k}`, `is not a Consul Meta key (1-128 letters, digits, '_' or '-', not starting with 'consul-')`);
     if (i.metadata[k]!.length > 512) bad(`instance.metadata.${k}`, `is longer than Consul's 512 characters`);
   }
-  if (i.version.length > 512) bad('instance.version', `is longer than Consul's 512 characters`);
   const tagged: Record<string, { Address: string; Port: number }> = {};
   const seen = new Map<string, number>();
   for (const e of i.endpoints) {
@@ -62,7 +65,7 @@ export function toRegistration(i: ServiceInstance, o: ResolvedConsulOptions): Ag
     if (CONSUL_ADDRESSES.has(key)) bad('instance.endpoints', `scheme '${scheme}' clashes with Consul's own tagged address '${key}'`);
     tagged[key] = { Address: e, Port: portOf(url) };
   }
-  const first = new URL(i.endpoints[0]!);
+  const first = i.endpoints.length === 0 ? undefined : new URL(i.endpoints[0]!);
   const checks: Array<Record<string, string>> = [
     {
       CheckID: ttlCheckId(i.id),
@@ -83,32 +86,31 @@ export function toRegistration(i: ServiceInstance, o: ResolvedConsulOptions): Ag
   return {
     ID: i.id,
     Name: i.name,
-    Tags: [...o.tags, `${VERSION_KEY}=${i.version}`],
-    Address: first.hostname.replace(/^\[|\]$/g, ''),
-    Port: portOf(first),
-    Meta: { ...i.metadata, [VERSION_KEY]: i.version },
-    TaggedAddresses: tagged,
+    Tags: [`${VERSION_KEY}=${i.version}`, ...o.tags],
+    ...(first === undefined ? {} : { Address: first.hostname.replace(/^\[|\]$/g, ''), Port: portOf(first) }),
+    ...(keys.length === 0 ? {} : { Meta: { ...i.metadata } }),
+    ...(first === undefined ? {} : { TaggedAddresses: tagged }),
     Checks: checks,
   };
 }
 
+/** The URL's explicit port, else 0: kratos's `strconv.ParseUint(u.Port())` (no scheme default). */
 function portOf(url: URL): number {
-  if (url.port !== '') return Number(url.port);
-  return url.protocol === 'https:' ? 443 : url.protocol === 'http:' ? 80 : 0;
+  return url.port === '' ? 0 : Number(url.port);
 }
 
 /**
  * An instance from a health entry, or `undefined` for one that is not a valid instance
- * (registered by someone else, or malformed). Reads kratos's layout too: version from the
- * `version=` tag, endpoints from tagged addresses, else `http://Address:Port`.
+ * (registered by someone else, or malformed). Read as kratos's resolver reads it: the version
+ * from the (last) `version=` tag, the metadata is `Meta` as is, the endpoints are the tagged
+ * addresses other than Consul's own, else `http://Address:Port`; none at all is allowed.
  */
 export function fromHealthEntry(entry: HealthEntry): ServiceInstance | undefined {
   const s = entry?.Service;
   if (typeof s !== 'object' || s === null) return undefined;
   const meta = isStringRecord(s.Meta) ? { ...s.Meta } : {};
-  const tagVersion = Array.isArray(s.Tags) ? (s.Tags as unknown[]).find((t): t is string => typeof t === 'string' && t.startsWith(`${VERSION_KEY}=`))?.slice(VERSION_KEY.length + 1) : undefined;
-  const version = meta[VERSION_KEY] ?? tagVersion ?? '';
-  delete meta[VERSION_KEY];
+  let version = '';
+  for (const t of Array.isArray(s.Tags) ? (s.Tags as unknown[]) : []) if (typeof t === 'string' && t.startsWith(`${VERSION_KEY}=`)) version = t.slice(VERSION_KEY.length + 1);
   const endpoints: string[] = [];
   if (typeof s.TaggedAddresses === 'object' && s.TaggedAddresses !== null) {
     for (const [k, v] of Object.entries(s.TaggedAddresses as Record<string, unknown>)) {
@@ -120,7 +122,7 @@ export function fromHealthEntry(entry: HealthEntry): ServiceInstance | undefined
     endpoints.push(`http://${s.Address.includes(':') ? `[${s.Address}]` : s.Address}:${s.Port}`);
   }
   try {
-    return validateInstance({ id: s.ID, name: s.Service, version, metadata: meta, endpoints });
+    return validateInstance({ id: s.ID, name: s.Service, version, metadata: meta, endpoints }, undefined, 'read');
   } catch {
     return undefined;
   }

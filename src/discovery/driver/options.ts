@@ -13,7 +13,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Parses a registry URL, with `E_DISCOVERY_URL` naming what is wrong. The authority may list
- * several hosts (`etcd://u:p@h1:2379,h2:2379/services?ttl=15`); `url` carries the first.
+ * several hosts (`etcd://u:p@h1:2379,h2:2379/microservices?ttl=15`); `url` carries the first.
  */
 export function parseRegistryUrl(url: string | URL): { url: URL; hosts: string[] } {
   if (url instanceof URL) return { url, hosts: url.host === '' ? [] : [url.host] };

@@ -135,7 +135,7 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
   async getService(name: string, opts: CallOptions = {}): Promise<ServiceInstance[]> {
     const what = `getService '${String(name).slice(0, 80)}'`;
     this.assertOpen('getService');
-    validateServiceName(name, 'getService');
+    validateServiceName(name, 'getService', 'read');
     throwIfAborted(opts.signal, what);
     const mirrored = this.#hub.current(name);
     if (mirrored !== undefined) return [...mirrored];
@@ -145,7 +145,7 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
   /** A watcher of `name`. It never waits for the backend: its first `next()` resolves once a list exists. */
   async watch(name: string, opts: CallOptions = {}): Promise<Watcher> {
     this.assertOpen('watch');
-    validateServiceName(name, 'watch');
+    validateServiceName(name, 'watch', 'read');
     throwIfAborted(opts.signal, `watch '${name}'`);
     return this.#hub.watch(name, opts.signal);
   }

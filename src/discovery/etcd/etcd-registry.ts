@@ -6,21 +6,21 @@ import { EtcdDriver } from './etcd-driver.js';
 import { resolveEtcdOptions, type EtcdConnectionOptions, type EtcdRegistryOptions } from './options.js';
 
 /**
- * The etcd backend (`etcd://h1:2379,h2:2379/services?ttl=15`), on the `etcd3` client. Keys are
- * `{prefix}/{name}/{id}` holding the instance as JSON, under one lease per client, kept alive
+ * The etcd backend (`etcd://h1:2379,h2:2379/microservices?ttl=15`), on the `etcd3` client. Keys are
+ * `{prefix}/{name}/{id}` holding the instance as go-kratos's JSON (docs/kratos.md), under one lease per client, kept alive
  * and granted again forever after a loss (every instance is then written again). One list+watch
  * over the prefix serves every watched name, and `getService` of a watched name.
  *
  * ```ts
- * new EtcdRegistry({ hosts: ['http://127.0.0.1:2379'] }, { prefix: '/services', ttl: '15s' });
+ * new EtcdRegistry({ hosts: ['http://127.0.0.1:2379'] }, { prefix: '/microservices', ttl: '15s' });
  * new EtcdRegistry(existingEtcd3Client, { ttl: 10_000 });      // the client stays yours
- * await createRegistry('etcd://user:pass@127.0.0.1:2379/services?ttl=15');
+ * await createRegistry('etcd://user:pass@127.0.0.1:2379/microservices?ttl=15');
  * ```
  */
 @RegisterBackend('etcd')
 export class EtcdRegistry extends DriverRegistry<EtcdDriver> {
   static readonly scheme = 'etcd';
-  /** The key prefix, e.g. `/services`. */
+  /** The key prefix, e.g. `/microservices` (kratos's default, and ours). */
   readonly prefix: string;
   /** The lease TTL in seconds. */
   readonly ttlSeconds: number;

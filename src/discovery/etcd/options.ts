@@ -5,7 +5,12 @@ import { DiscoveryError } from '../errors.js';
 
 /** Registry options of the etcd backend. */
 export interface EtcdRegistryOptions extends KitOptions {
-  /** Key prefix (default `/services`): keys are `{prefix}/{name}/{id}`. */
+  /**
+   * Key prefix, go-kratos's `Namespace` (default `/microservices`, kratos's): keys are
+   * `{prefix}/{name}/{id}`, joined exactly as kratos joins them, so `'microservices'` (no
+   * leading slash) reaches a kratos registry created with `Namespace("microservices")`. In a
+   * URL the path gives it, or `?prefix=` for one a path cannot spell.
+   */
   prefix?: string;
   /** Lease TTL: a number of ms, or `15s`; from 1 s (etcd leases count whole seconds) to 1 h. Default 15 s. */
   ttl?: number | string;
@@ -34,16 +39,22 @@ const REGISTRY_OPTIONS = ['prefix', 'ttl', ...KIT_OPTIONS] as const;
 const CONNECTION_OPTIONS = ['hosts', 'username', 'password', 'tls', 'dialTimeout'] as const;
 /** etcd3's own client options, accepted as the first constructor argument and passed through. */
 const ETCD3_OPTIONS = ['hosts', 'auth', 'credentials', 'grpcOptions', 'dialTimeout', 'defaultCallOptions', 'faultHandling'] as const;
-const URL_OPTIONS = ['ttl', 'tls', ...KIT_URL_OPTIONS] as const;
+const URL_OPTIONS = ['ttl', 'tls', 'prefix', ...KIT_URL_OPTIONS] as const;
+
+/** go-kratos's default namespace (contrib/registry/etcd: `namespace: "/microservices"`). */
+export const DEFAULT_PREFIX = '/microservices';
 
 const pem = (v: string | Buffer): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v));
 
-/** Normalises a key prefix to `/a/b` (leading slash, no trailing slash). */
-export function normalisePrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string') throw new DiscoveryError('E_DISCOVERY_URL', `etcd: option 'prefix' must be a string like /services, got ${typeof prefix}`, { key: 'prefix' });
-  const p = `/${prefix.replace(/^\/+|\/+$/g, '')}`;
-  if (p === '/' || /\/\//.test(p)) throw new DiscoveryError('E_DISCOVERY_URL', `etcd prefix '${prefix}' must be a non-empty path like /services`, { key: 'prefix' });
-  return p;
+/**
+ * Checks a key prefix. It is kept as given, as kratos keeps its namespace (`fmt.Sprintf("%s/%s/%s")`):
+ * `/microservices`, `microservices`, even `''` or `/` each name a different set of keys, and
+ * each is one a kratos service may use.
+ */
+export function checkPrefix(prefix: unknown): string {
+  if (typeof prefix !== 'string') throw new DiscoveryError('E_DISCOVERY_URL', `etcd: option 'prefix' must be a string like /microservices, got ${typeof prefix}`, { key: 'prefix' });
+  if (prefix.length > 1024 || [...prefix].some((c) => c < ' ')) throw new DiscoveryError('E_DISCOVERY_URL', `etcd prefix '${prefix.slice(0, 80)}' must be at most 1024 characters, without control characters`, { key: 'prefix' });
+  return prefix;
 }
 
 /**
@@ -56,7 +67,9 @@ export function resolveEtcdOptions(config: BackendConfig | undefined, code: Etcd
   const q = config?.url.searchParams;
   const ttlMs = parseDuration('ttl', code.ttl ?? q?.get('ttl') ?? undefined, { bareUnit: code.ttl === undefined ? 's' : 'ms', min: 1000, max: 3_600_000 }) ?? 15_000;
   const path = config?.url.pathname ?? '';
-  const prefix = normalisePrefix(code.prefix ?? (path === '' || path === '/' ? '/services' : decodeURIComponent(path)));
+  const inQuery = q?.get('prefix') ?? undefined;
+  if (inQuery !== undefined && path !== '' && path !== '/') throw new DiscoveryError('E_DISCOVERY_URL', `etcd URL: the prefix is given twice, as the path '${path}' and as ?prefix=`, { key: 'prefix' });
+  const prefix = checkPrefix(code.prefix ?? inQuery ?? (path === '' || path === '/' ? DEFAULT_PREFIX : decodeURIComponent(path)));
   const kit = resolveKitOptions('etcd', config, code);
   if (given === 'client') return { client: undefined, prefix, ttlSeconds: Math.ceil(ttlMs / 1000), kit };
   const tlsInUrl = config?.url.protocol === 'etcds:' || q?.get('tls') === '1' || q?.get('tls') === 'true';

@@ -34,6 +34,8 @@ export interface ZkClient {
   delete_(path: string, version: number): Promise<void>;
   add_auth(scheme: string, auth: string, cb: (rc: number, error: string) => void): void;
   set_acl(path: string, version: number, acl: ZkAcl[]): Promise<void>;
+  /** The node's ACL and stat (tools and tests: which ACL a node has). */
+  get_acl(path: string): Promise<[ZkAcl[], ZkStat]>;
   close(): void;
   init(config: object): void;
   on(event: 'connect' | 'connecting', fn: () => void): void;

@@ -16,6 +16,8 @@ export interface ZkDriverOptions {
   root: string;
   sessionTimeoutMs: number;
   auth: { username: string; password: string } | undefined;
+  /** Whether the parents we create get a restrictive ACL (default: open, as kratos creates them). */
+  restrictParents?: boolean;
 }
 
 /**
@@ -42,8 +44,10 @@ export class ZkDriver implements DiscoveryDriver {
       const id = `${username}:${createHash('sha1').update(`${username}:${password}`).digest('base64')}`;
       const owner: ZkAcl = { perms: ZK.PERM_ALL, scheme: 'digest', auth: id };
       this.#leafAcl = [{ perms: ZK.PERM_READ, scheme: 'world', auth: 'anyone' }, owner];
-      // Deleting a node needs DELETE on its parent: others may read and add, not remove.
-      this.#parentAcl = [{ perms: ZK.PERM_READ | ZK.PERM_CREATE, scheme: 'world', auth: 'anyone' }, owner];
+      // Deleting a node needs DELETE on its parent: with restricted parents, others may read and
+      // add, not remove, which locks kratos clients without credentials out of deregistering.
+      // So only on request; by default parents are open, as kratos creates them.
+      if (o.restrictParents === true) this.#parentAcl = [{ perms: ZK.PERM_READ | ZK.PERM_CREATE, scheme: 'world', auth: 'anyone' }, owner];
     }
     this.session = new Session<ZkClient>('zookeeper', {
       open: (signal) =>
@@ -61,7 +65,12 @@ export class ZkDriver implements DiscoveryDriver {
   }
 
   leaf(k: InstanceKey): string {
-    return `${this.o.root}/${k.name}/${k.id}`;
+    return this.under(k.name, k.id);
+  }
+
+  /** A path under the root, joined as Go's `path.Join` joins kratos's (root `/` gives `/{name}`, not `//{name}`). */
+  under(...parts: string[]): string {
+    return this.o.root === '/' ? `/${parts.join('/')}` : `${this.o.root}/${parts.join('/')}`;
   }
 
   /** Creates the ephemeral leaf. A leftover leaf of another session is deleted and created again (never set in place: go-kratos #2245); our own session's leaf is updated in place. */
@@ -69,7 +78,7 @@ export class ZkDriver implements DiscoveryDriver {
     const { value: zk } = await this.session.get(signal);
     const path = this.leaf(instance);
     const json = encodeInstance(instance);
-    await this.ensureParents(zk, `${this.o.root}/${instance.name}`, signal);
+    await this.ensureParents(zk, this.under(instance.name), signal);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await abortable(zk.create(path, json, ZK.EPHEMERAL), signal, `zookeeper: create ${path}`);
@@ -111,7 +120,7 @@ export class ZkDriver implements DiscoveryDriver {
 
   async read(name: string, signal: AbortSignal): Promise<ServiceInstance[]> {
     const { value: zk } = await this.session.get(signal);
-    const parent = `${this.o.root}/${name}`;
+    const parent = this.under(name);
     let children: string[];
     try {
       children = await abortable(zk.get_children(parent, false), signal, `zookeeper: list ${parent}`);
@@ -124,11 +133,12 @@ export class ZkDriver implements DiscoveryDriver {
 
   async services(signal: AbortSignal): Promise<string[]> {
     const { value: zk } = await this.session.get(signal);
+    // With root `/`, the server's own `/zookeeper` is not a service.
     const names = await abortable(zk.get_children(this.o.root, false), signal, 'zookeeper: services').catch((err: unknown) => {
       if (zkCode(err) === ZK.NONODE) return [] as string[];
       throw this.error(`list ${this.o.root}`, err);
     });
-    const live = await Promise.all(names.map(async (n) => ((await zk.get_children(`${this.o.root}/${n}`, false).catch(() => [])).length > 0 ? n : undefined)));
+    const live = await Promise.all(names.map(async (n) => ((this.o.root !== '/' || n !== 'zookeeper') && (await zk.get_children(this.under(n), false).catch(() => [])).length > 0 ? n : undefined)));
     return live.filter((n): n is string => n !== undefined);
   }
 
@@ -142,7 +152,7 @@ export class ZkDriver implements DiscoveryDriver {
   async subscribe(name: string, sink: FollowSink, signal: AbortSignal): Promise<void> {
     const live = await this.session.get(signal);
     const zk = live.value;
-    const parent = `${this.o.root}/${name}`;
+    const parent = this.under(name);
     let fired = deferred<void>();
     const armed = new Set<string>(); // children with a data watch of ours outstanding
     const consumed = (t: number): boolean => t === ZK.CHILD_EVENT || t === ZK.DELETED_EVENT || t === ZK.CREATED_EVENT || t === ZK.CHANGED_EVENT;
@@ -249,7 +259,7 @@ export class ZkDriver implements DiscoveryDriver {
 
   /** Reads the children's data; with `armed`/`onEvent`, a data watch is armed on each child that has none. */
   private async readChildren(zk: ZkClient, name: string, children: string[], signal: AbortSignal, armed?: Set<string>, onEvent?: (type: number, path: string) => void): Promise<ServiceInstance[]> {
-    const parent = `${this.o.root}/${name}`;
+    const parent = this.under(name);
     const got = await abortable(
       Promise.all(
         children.map(async (id) => {
@@ -280,7 +290,11 @@ export class ZkDriver implements DiscoveryDriver {
     return got.filter((i): i is ServiceInstance => i !== undefined);
   }
 
-  /** Creates the missing persistent parents of a leaf; only nodes created here get our ACL. */
+  /**
+   * Creates the missing persistent parents of a leaf, as kratos does (empty data, open ACL).
+   * With restricted parents, only a node this call created gets our ACL: a node that existed
+   * (NODEEXISTS) is someone else's, and its ACL is never changed.
+   */
   private async ensureParents(zk: ZkClient, parent: string, signal: AbortSignal): Promise<void> {
     let known = this.#parents.get(zk);
     if (known === undefined) this.#parents.set(zk, (known = new Set()));
@@ -293,7 +307,9 @@ export class ZkDriver implements DiscoveryDriver {
         await abortable(zk.create(path, '', ZK.PERSISTENT), signal, `zookeeper: create ${path}`);
         if (this.#parentAcl !== undefined) await abortable(zk.set_acl(path, -1, this.#parentAcl), signal, `zookeeper: set ACL of ${path}`).catch(() => undefined);
       } catch (err) {
-        if (zkCode(err) !== ZK.NODEEXISTS) throw this.error(`create ${path}`, err);
+        // NOAUTH: we may not create under someone else's node; fine if the node is already there.
+        const there = zkCode(err) === ZK.NOAUTH && (await abortable(zk.exists(path, false), signal, `zookeeper: exists ${path}`).catch(() => null)) !== null;
+        if (zkCode(err) !== ZK.NODEEXISTS && !there) throw this.error(`create ${path}`, err);
       }
       known.add(path);
     }

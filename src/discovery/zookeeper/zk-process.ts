@@ -178,6 +178,7 @@ export function isolatedClient(config: object): ZkClient {
     w_get_children: (path: string, cb: ZkWatch) => call<string[]>('w_get_children', [path], cb),
     delete_: (path: string, version: number) => call<void>('delete_', [path, version]),
     set_acl: (path: string, version: number, acl: ZkAcl[]) => call<void>('set_acl', [path, version, acl]),
+    get_acl: (path: string) => call<[ZkAcl[], ZkStat]>('get_acl', [path]),
     add_auth: (scheme: string, auth: string, cb: (rc: number, error: string) => void) => {
       if (ended) return void queueMicrotask(() => cb(-112, 'the client is closed'));
       const id = next++;

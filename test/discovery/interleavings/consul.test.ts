@@ -16,11 +16,11 @@ describe('interleavings: consul (Consul test agent)', function () {
 
   discoveryInterleavings('consul', {
     client: async (kit) => new ConsulRegistry({ port: server.port, ttl: 2000, wait: 1000, ...kit }),
-    // The agent's own table of services (every registered one, passing or not).
+    // The agent's own table of services (every registered one, passing or not); the version is in the version= tag, as kratos writes it.
     observe: async (name) =>
       [...server.state.services.values()]
         .filter((s) => s.def.Name === name)
-        .map((s) => ({ id: s.def.ID, name, version: s.def.Meta?.['version'] ?? '', metadata: {}, endpoints: [] }) as unknown as ServiceInstance),
+        .map((s) => ({ id: s.def.ID, name, version: s.def.Tags?.find((t) => t.startsWith('version='))?.slice('version='.length) ?? '', metadata: {}, endpoints: [] }) as unknown as ServiceInstance),
     faults: {
       // The agent restarts with its state wiped: it forgets every service and check.
       restart: () => server.restart(1),

@@ -43,8 +43,9 @@ export interface ServiceDef {
   Port?: number;
   Meta?: Record<string, string>;
   TaggedAddresses?: Record<string, { Address: string; Port: number }>;
-  Check?: CheckDef;
-  Checks?: CheckDef[];
+  /** Go clients send `null` for an unset `Check` or `Checks` (no `omitempty` on them). */
+  Check?: CheckDef | null;
+  Checks?: CheckDef[] | null;
 }
 
 export interface Check {
@@ -126,8 +127,9 @@ export class AgentState {
     if (typeof def.Name !== 'string' || def.Name === '') throw new HttpError(400, 'Missing service name');
     validateMeta(def.Meta ?? {});
     const id = def.ID ?? def.Name;
-    const defs = def.Checks ?? (def.Check === undefined ? [] : [def.Check]);
-    const checks = defs.map((c, i) => this.makeCheck(id, def.Name!, c, defs.length === 1 && def.Check !== undefined ? undefined : i + 1));
+    const single = def.Check ?? undefined;
+    const defs = def.Checks ?? (single === undefined ? [] : [single]);
+    const checks = defs.map((c, i) => this.makeCheck(id, def.Name!, c, defs.length === 1 && single !== undefined ? undefined : i + 1));
     this.removeService(id, false);
     const index = this.bump(def.Name);
     this.#servicesIndex = index;

@@ -7,7 +7,9 @@
  * Endpoints (all under /v1):
  * - `PUT /agent/service/register`, `PUT /agent/service/deregister/{id}` (404 for an unknown id);
  * - `PUT /agent/check/{pass,warn,fail}/{check_id}?note=` (404 "Unknown check ID" for an
- *   unknown check, 500 "does not have associated TTL" for a non-TTL one);
+ *   unknown check, 500 "does not have associated TTL" for a non-TTL one), and
+ *   `PUT /agent/check/update/{check_id}` with `{"Status": "passing|warning|critical",
+ *   "Output": "…"}` (what Go's `api.Agent.UpdateTTL` sends; 400 for another status);
  * - `GET /agent/services`, `GET /agent/checks`, `GET /catalog/services` (name → tags);
  * - `GET /health/service/{name}?passing&tag&dc&index&wait`, a blocking query: with `index`
  *   it waits until the service's index is greater, or `wait` (default 5m, at most 10m) plus a
@@ -171,6 +173,12 @@ export class ConsulServer {
     }
     if (method === 'PUT' && (id = m(/^\/v1\/agent\/service\/deregister\/(.+)$/)) !== undefined) {
       this.state.deregister(decodeURIComponent(id));
+      return ok(res);
+    }
+    if (method === 'PUT' && (id = m(/^\/v1\/agent\/check\/update\/(.+)$/)) !== undefined) {
+      const upd = (parseJson(body) ?? {}) as { Status?: unknown; Output?: unknown };
+      if (upd.Status !== 'passing' && upd.Status !== 'warning' && upd.Status !== 'critical') throw new HttpError(400, `Invalid check status: "${String(upd.Status)}"`);
+      this.state.updateTtl(decodeURIComponent(id), upd.Status, typeof upd.Output === 'string' ? upd.Output : '');
       return ok(res);
     }
     const check = /^\/v1\/agent\/check\/(pass|warn|fail)\/(.+)$/.exec(url.pathname);
