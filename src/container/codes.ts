@@ -60,6 +60,9 @@ export const DISCOVERY_CODES = [
   'E_DISCOVERY_BACKEND',
   'E_DISCOVERY_AUTH',
   'E_DISCOVERY_MISUSE',
+  'E_DISCOVERY_HOOK',
+  'E_DISCOVERY_NOT_READY',
+  'E_DISCOVERY_STOP',
 ] as const;
 
 /** A code of the registry core. */
