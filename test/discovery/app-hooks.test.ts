@@ -3,6 +3,7 @@
  * the memory backend. Each test records a trace of the steps and checks their order and bounds.
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { App, AppStopError, DiscoveryError, MemoryRegistry, MemoryStore, type AppHook, type AppOptions, type Discovery, type Registrar, type ServiceInstance, type Watcher } from '../../src/discovery/index.js';
 import { PlugboardError } from '../../src/container/index.js';
 import { uniqueName } from './contract.js';
@@ -317,5 +318,113 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
     expect(bad({ drain: () => undefined }).message).to.include("'drain': must be an array of functions");
     expect(bad({ readiness: true }).code).to.equal('E_INVALID_OPTION');
     expect(bad({ stopTimeout: -1 }).code).to.equal('E_DISCOVERY_URL');
+  });
+});
+
+describe('App: any interleaving of start, stop and hook outcomes (issue #18, property)', function () {
+  this.timeout(60_000);
+  type Outcome = 'ok' | 'throw' | 'hang';
+  const PHASES = ['beforeStart', 'afterStart', 'beforeStop', 'drain', 'onStop', 'afterStop'] as const;
+  const STOP_ORDER = ['beforeStop', 'deregister', 'drain', 'onStop', 'afterStop'];
+
+  it('settles start() and stop() with typed errors, keeps the step order, and leaves nothing registered', async () => {
+    const sigterms = process.listenerCount('SIGTERM');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(fc.constantFrom<Outcome>('ok', 'ok', 'throw', 'hang'), { minLength: PHASES.length, maxLength: PHASES.length }),
+        fc.constantFrom('none', 'ready', 'never'),
+        fc.boolean(),
+        async (s, outcomes, readiness, stopEarly) => {
+          const store = new MemoryStore();
+          const name = uniqueName('prop');
+          const inner = new MemoryRegistry({ store });
+          const trace: string[] = [];
+          const registrar: Registrar & Discovery = {
+            register: async (i, o) => {
+              trace.push('register');
+              await s.schedule(Promise.resolve(), 'register');
+              await inner.register(i, o); // refused, and withdrawn, once the signal fired
+            },
+            deregister: async (i, o) => {
+              await s.schedule(Promise.resolve(), 'deregister');
+              trace.push('deregister');
+              await inner.deregister(i, o);
+            },
+            getService: (n, o) => inner.getService(n, o),
+            watch: (n, o) => inner.watch(n, o),
+          };
+          const hooks = Object.fromEntries(
+            PHASES.map((phase, i) => [
+              phase,
+              [
+                () => {
+                  trace.push(phase);
+                  if (outcomes[i] === 'hang') return new Promise(() => undefined);
+                  return s.schedule(Promise.resolve(), phase).then(() => {
+                    if (outcomes[i] === 'throw') throw new Error(`${phase} broke`);
+                  });
+                },
+              ],
+            ]),
+          ) as Pick<AppOptions, (typeof PHASES)[number]>;
+          const app = new App({
+            name,
+            endpoints: ['http://127.0.0.1:8000'],
+            registrar,
+            ...hooks,
+            ...(readiness === 'none' ? {} : { readiness: () => s.schedule(Promise.resolve(readiness === 'ready'), 'readiness') }),
+            readinessInterval: 5,
+            startTimeout: 40,
+            stopTimeout: 40,
+            drainWatchTimeout: 100,
+          });
+          const settled = { start: false, stop: false };
+          const starting = app.start().then(
+            () => 'ok',
+            (e: DiscoveryError) => e.code,
+          );
+          void starting.then(() => (settled.start = true));
+          // stop() lands wherever the scheduler puts it among the other steps, or after start() settled.
+          let stopping: Promise<unknown> | undefined;
+          const doStop = (): void => {
+            stopping = app.stop().then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+            void stopping.then(() => (settled.stop = true));
+          };
+          if (stopEarly) void s.schedule(Promise.resolve(), 'stop()').then(doStop);
+          for (;;) {
+            if (settled.start && stopping === undefined) doStop();
+            if (settled.start && settled.stop) break;
+            if (s.count() > 0) await s.waitOne();
+            else await new Promise((r) => setTimeout(r, 1)); // a hanging hook's deadline is a real timer
+          }
+          await s.waitAll(); // late steps, such as a register abandoned by stop()
+          const startResult = await starting;
+          const stopError = await stopping!;
+          if (stopError !== undefined) expect(stopError).to.be.instanceOf(AppStopError);
+          const stopErrors = stopError === undefined ? [] : (stopError as AppStopError).errors.map((x) => (x as DiscoveryError).code);
+
+          expect(['ok', 'E_DISCOVERY_HOOK', 'E_DISCOVERY_TIMEOUT', 'E_DISCOVERY_NOT_READY', 'E_DISCOVERY_ABORTED']).to.include(startResult);
+          for (const code of stopErrors) expect(['E_DISCOVERY_HOOK', 'E_DISCOVERY_TIMEOUT']).to.include(code);
+          expect(store.list(name)).to.deep.equal([], `trace: ${trace.join(', ')}`);
+          expect(app.state).to.equal('stopped');
+          expect(process.listenerCount('SIGTERM')).to.equal(sigterms);
+          // Start steps in order, and never registered unless ready.
+          const startSteps = trace.filter((t) => t === 'beforeStart' || t === 'register' || t === 'afterStart');
+          expect(['beforeStart', 'register', 'afterStart'].slice(0, startSteps.length)).to.deep.equal(startSteps);
+          if (readiness === 'never') expect(trace).not.to.include('register');
+          if (startResult === 'ok') expect(startSteps).to.deep.equal(['beforeStart', 'register', 'afterStart']);
+          // stop() ran every step, in order, after the start's last step; deregistering iff a register call was made.
+          const stopSteps = trace.slice(trace.indexOf('beforeStop'));
+          const expected = STOP_ORDER.filter((t) => t !== 'deregister' || trace.includes('register'));
+          expect(stopSteps).to.deep.equal(expected, `trace: ${trace.join(', ')}`);
+          await inner.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
