@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { once } from 'node:events';
 import { App, AppStopError, DiscoveryError, MemoryRegistry, MemoryStore, type AppHook, type AppOptions, type Discovery, type Registrar, type ServiceInstance, type Watcher } from '../../src/discovery/index.js';
 import { PlugboardError } from '../../src/container/index.js';
 import { uniqueName } from './contract.js';
@@ -301,6 +302,11 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
     await app.start();
     await app.stop();
     expect(calls).to.deep.equal(['register', 'deregister', 'method', 'option']);
+    // Asking for the wait when it cannot happen is said, not silently ignored.
+    const warned = once(process, 'warning') as Promise<[Error & { code?: string }]>;
+    void new App(base('plain', { registrar, drainWatchTimeout: 1000 }));
+    const [w] = await warned;
+    expect([w.code, w.message]).to.deep.equal(['PLUGBOARD_APP_NO_WATCH', "app 'plain': the registrar is not a Discovery and no 'discovery' was given: stop() will not wait for the deregistration to be seen"]);
   });
 
   it('refuses unknown options with a suggestion, and bad hooks and durations with typed errors', () => {
