@@ -265,26 +265,31 @@ export class App {
    */
   private async deregisterAndConfirm(registrar: Registrar, deadline: AbortSignal, errors: unknown[]): Promise<void> {
     const name = `app '${this.instance.name}'`;
-    const confirm = callSignal([deadline], this.#drainWatchTimeout);
-    let watcher: Watcher | undefined;
+    const discovery = this.#drainWatchTimeout > 0 ? this.#discovery : undefined;
+    const life = new AbortController(); // ends the watcher, whatever happens below
+    // Opened alongside the deregistration, not before it: a slow watch() must not delay it.
+    const opening = discovery === undefined ? undefined : new Promise<Watcher>((resolve) => resolve(discovery.watch(this.instance.name, { signal: life.signal })));
+    opening?.catch(() => undefined);
     try {
-      // Opened first, so that its list starts from a state that still holds the instance.
-      if (this.#discovery !== undefined && this.#drainWatchTimeout > 0) {
-        watcher = await abortable(this.#discovery.watch(this.instance.name, { signal: confirm.signal }), confirm.signal, `${name}: watching the deregistration`).catch((err: unknown) => {
-          errors.push(err);
-          return undefined;
-        });
-      }
       try {
         await this.deregister(registrar);
       } catch (err) {
         errors.push(err);
         return;
       }
-      if (watcher !== undefined) await awaitAbsent(`${name}: waiting for watchers to drop the instance`, watcher, this.instance.id, confirm.signal).catch((err: unknown) => errors.push(err));
+      if (opening === undefined) return;
+      const wait = callSignal([deadline], this.#drainWatchTimeout);
+      try {
+        const watcher = await abortable(opening, wait.signal, `${name}: watching the deregistration`);
+        await awaitAbsent(`${name}: waiting for watchers to drop the instance`, watcher, this.instance.id, wait.signal);
+      } catch (err) {
+        errors.push(err);
+      } finally {
+        wait.dispose();
+      }
     } finally {
-      watcher?.stop();
-      confirm.dispose();
+      life.abort();
+      opening?.then((w) => w.stop(), () => undefined);
     }
   }
 
