@@ -62,6 +62,9 @@ export const DISCOVERY_CODES = [
   'E_DISCOVERY_MISUSE',
   'E_DISCOVERY_UNKNOWN',
   'E_DISCOVERY_FILTER',
+  'E_DISCOVERY_HOOK',
+  'E_DISCOVERY_NOT_READY',
+  'E_DISCOVERY_STOP',
 ] as const;
 
 /** A code of the registry core. */

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { InvalidOptionError } from '../container/errors.js';
+import { closestName } from '../container/names.js';
+import { awaitAbsent, awaitReadiness, runHook, type AppHook, type ReadinessCheck } from './app-steps.js';
 import { abortable, callSignal } from './driver/abort.js';
 import { validateInstance } from './driver/codec.js';
+import { parseDuration } from './driver/options.js';
 import { DriverRegistry } from './driver/registry.js';
 import { DiscoveryError } from './errors.js';
 import type { ServiceInstance } from './instance.js';
-import type { Registrar } from './types.js';
+import type { Discovery, Registrar, Watcher } from './types.js';
 
-/** Options of an {@link App} (go-kratos's `app.New` options). */
+export type { AppHook, ReadinessCheck, ReadinessResult } from './app-steps.js';
+
+/** Options of an {@link App} (go-kratos's `kratos.New` options). Durations are in ms. */
 export interface AppOptions {
   /** Instance id; generated (`<name>-<uuid>`) when absent. */
   id?: string;
@@ -17,32 +23,81 @@ export interface AppOptions {
   endpoints: string[];
   /** Where to register; omit to run without registration. */
   registrar?: Registrar;
-  /** How long `start()` may spend registering, and `stop()` deregistering, in ms (default 10 000). */
+  /** How long registering, and deregistering, may take (default 10 000). */
   registrarTimeout?: number;
   /** Stop gracefully on SIGTERM and SIGINT (default `true`). */
   handleSignals?: boolean;
-  /** Called after deregistration on stop, in reverse order of registration (close servers here). */
-  onStop?: Array<() => unknown>;
+  /** Run first by `start()`, in order (start your servers here). A failure fails the start. */
+  beforeStart?: AppHook[];
+  /** Must pass before the instance is registered; retried every `readinessInterval` until `startTimeout`. */
+  readiness?: ReadinessCheck;
+  /** Pause between two readiness checks (default 250). */
+  readinessInterval?: number;
+  /** Run by `start()` once registered, in order. A failure fails the start (and deregisters). */
+  afterStart?: AppHook[];
+  /** Bound of the whole `start()` (default 60 000); registration has `registrarTimeout` as well. */
+  startTimeout?: number;
+  /** Run first by `stop()`, in order, before deregistering. */
+  beforeStop?: AppHook[];
+  /** Where to see the deregistration happen; default: the registrar, when it is also a `Discovery`. */
+  discovery?: Discovery;
+  /** How long `stop()` waits, after deregistering, for a watcher of our own to stop listing the instance (default 5 000; 0 skips). */
+  drainWatchTimeout?: number;
+  /** Run by `stop()` once the instance is no longer listed, in order: finish in-flight work here. */
+  drain?: AppHook[];
+  /** Run by `stop()` after `drain`, in reverse order of registration: close your servers here. */
+  onStop?: AppHook[];
+  /** Run last by `stop()`, in order. */
+  afterStop?: AppHook[];
+  /** Bound of the hooks and the wait in `stop()` together (default 30 000); deregistration always runs, up to `registrarTimeout`. */
+  stopTimeout?: number;
 }
+
+const OPTIONS = [
+  'id', 'name', 'version', 'metadata', 'endpoints', 'registrar', 'registrarTimeout', 'handleSignals',
+  'beforeStart', 'readiness', 'readinessInterval', 'afterStart', 'startTimeout',
+  'beforeStop', 'discovery', 'drainWatchTimeout', 'drain', 'onStop', 'afterStop', 'stopTimeout',
+] as const satisfies ReadonlyArray<keyof AppOptions>;
+const HOOKS = ['beforeStart', 'afterStart', 'beforeStop', 'drain', 'onStop', 'afterStop'] as const;
+type Phase = (typeof HOOKS)[number];
 
 type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/** `stop()` failed at one step or more (`E_DISCOVERY_STOP`); the later steps ran all the same. */
+export class AppStopError extends DiscoveryError {
+  /** What went wrong, step by step, each a typed error (`E_DISCOVERY_HOOK`, `E_DISCOVERY_TIMEOUT`, …). */
+  readonly errors: readonly unknown[];
+  constructor(app: string, errors: readonly unknown[]) {
+    const lines = errors.map((e) => (e instanceof Error ? e.message : String(e)));
+    super('E_DISCOVERY_STOP', `app '${app}': stop() finished with ${errors.length} failure${errors.length === 1 ? '' : 's'}: ${lines.join('; ')}`, { cause: errors[0] });
+    this.errors = errors;
+  }
+}
+
 /**
- * An application's registration lifecycle: `start()` registers the instance (with a timeout),
- * `stop()` deregisters it and runs the stop hooks, and SIGTERM/SIGINT trigger `stop()`.
+ * An application's lifecycle, as go-kratos's `App`. `start()`: `beforeStart` hooks, the
+ * readiness check, registration, `afterStart` hooks. `stop()` (or SIGTERM/SIGINT):
+ * `beforeStop` hooks, deregistration, a bounded wait until a watcher of our own no longer lists
+ * the instance, `drain` hooks, `onStop` hooks (close servers), `afterStop` hooks. Every step
+ * of `stop()` runs whatever came of the earlier ones, and `stop()` always finishes.
  *
- * `stop()` may come at any time: before `start()`, during it (the registration is withdrawn
- * and anything it wrote removed), or twice. A `start()` that times out withdraws its
- * registration, so nothing appears once the backend recovers. After a signal-driven stop the
- * process is left to exit by itself (exit code 0 once nothing else keeps it alive).
+ * `stop()` may come at any time: before `start()`, during it (the step under way is aborted,
+ * nothing is registered afterwards, and the stop steps run), or twice. A `start()` that fails
+ * withdraws its registration. After a signal-driven stop the process is left to exit by itself.
  */
 export class App {
   /** The instance this app registers. */
   readonly instance: ServiceInstance;
   readonly #registrar: Registrar | undefined;
-  readonly #timeout: number;
+  readonly #discovery: Discovery | undefined;
+  readonly #registrarTimeout: number;
+  readonly #startTimeout: number;
+  readonly #stopTimeout: number;
+  readonly #drainWatchTimeout: number;
+  readonly #readiness: ReadinessCheck | undefined;
+  readonly #readinessInterval: number;
   readonly #handleSignals: boolean;
-  readonly #stopHooks: Array<() => unknown>;
+  readonly #hooks: Record<Phase, AppHook[]>;
   #state: State = 'new';
   /** Whether a register call was made: stop() must then deregister, whatever came of it. */
   #registering = false;
@@ -60,6 +115,11 @@ export class App {
   #signal: NodeJS.Signals | undefined;
 
   constructor(opts: AppOptions) {
+    for (const key of Object.keys(opts)) {
+      if ((OPTIONS as readonly string[]).includes(key)) continue;
+      const near = closestName(key, OPTIONS);
+      throw new InvalidOptionError('discovery.app', key, `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...OPTIONS].sort().join(', ')}`);
+    }
     this.instance = validateInstance({
       id: opts.id ?? `${opts.name}-${randomUUID()}`,
       name: opts.name,
@@ -67,10 +127,29 @@ export class App {
       metadata: opts.metadata ?? {},
       endpoints: opts.endpoints,
     });
+    const ms = (key: keyof AppOptions, fallback: number, min = 1): number => parseDuration(key, opts[key], { min }) ?? fallback;
     this.#registrar = opts.registrar;
-    this.#timeout = opts.registrarTimeout ?? 10_000;
+    this.#registrarTimeout = ms('registrarTimeout', 10_000);
+    this.#startTimeout = ms('startTimeout', 60_000);
+    this.#stopTimeout = ms('stopTimeout', 30_000);
+    this.#drainWatchTimeout = ms('drainWatchTimeout', 5_000, 0);
+    this.#readinessInterval = ms('readinessInterval', 250);
+    if (opts.readiness !== undefined && typeof opts.readiness !== 'function') throw new InvalidOptionError('discovery.app', 'readiness', 'must be a function');
+    this.#readiness = opts.readiness;
     this.#handleSignals = opts.handleSignals ?? true;
-    this.#stopHooks = [...(opts.onStop ?? [])];
+    const hooks = {} as Record<Phase, AppHook[]>;
+    for (const phase of HOOKS) {
+      const list: unknown = opts[phase] ?? [];
+      if (!Array.isArray(list) || !list.every((f) => typeof f === 'function')) throw new InvalidOptionError('discovery.app', phase, 'must be an array of functions');
+      hooks[phase] = [...(list as AppHook[])];
+    }
+    this.#hooks = hooks;
+    const registrar = opts.registrar as Partial<Discovery> | undefined;
+    this.#discovery = opts.discovery ?? (typeof registrar?.watch === 'function' ? (registrar as Discovery) : undefined);
+    if (this.#discovery === undefined && opts.drainWatchTimeout !== undefined && opts.drainWatchTimeout > 0 && opts.registrar !== undefined) {
+      // Asked for, but impossible: say so once rather than pretend the wait happened.
+      process.emitWarning(`app '${opts.name}': the registrar is not a Discovery and no 'discovery' was given: stop() will not wait for the deregistration to be seen`, { code: 'PLUGBOARD_APP_NO_WATCH' });
+    }
   }
 
   /** `'new' | 'starting' | 'running' | 'stopping' | 'stopped'`. */
@@ -83,15 +162,16 @@ export class App {
     return this.#signal;
   }
 
-  /** Adds a hook run on stop, after deregistration. */
-  onStop(fn: () => unknown): void {
-    this.#stopHooks.push(fn);
+  /** Adds a hook run on stop after the `drain` hooks, in reverse order of registration (close servers here). */
+  onStop(fn: AppHook): void {
+    this.#hooks.onStop.push(fn);
   }
 
   /**
-   * Registers the instance; rejects with `E_DISCOVERY_TIMEOUT` if that takes longer than
-   * `registrarTimeout`, and with `E_DISCOVERY_ABORTED` if `stop()` came first. Either way the
-   * registration is withdrawn. A second call gives `E_DISCOVERY_MISUSE`.
+   * Runs `beforeStart`, the readiness check, registration and `afterStart`. Rejects with the
+   * failing step's typed error: `E_DISCOVERY_HOOK`, `E_DISCOVERY_NOT_READY`,
+   * `E_DISCOVERY_TIMEOUT` (`registrarTimeout` or `startTimeout`), `E_DISCOVERY_ABORTED` if
+   * `stop()` came first. Either way nothing stays registered. A second call gives `E_DISCOVERY_MISUSE`.
    */
   start(): Promise<void> {
     if (this.#state !== 'new') return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `app '${this.instance.name}': start() called in state '${this.#state}'`));
@@ -100,7 +180,10 @@ export class App {
     return this.#starting;
   }
 
-  /** Deregisters (if a registration was made), runs the stop hooks, and removes the signal handlers. Idempotent. */
+  /**
+   * Runs the stop steps (see the class comment) and removes the signal handlers. Rejects with
+   * `E_DISCOVERY_STOP` listing every step that failed, once all ran. Idempotent.
+   */
   stop(): Promise<void> {
     this.#stopping ??= this.doStop();
     return this.#stopping;
@@ -116,60 +199,118 @@ export class App {
       process.once('SIGTERM', this.#onSignal);
       process.once('SIGINT', this.#onSignal);
     }
-    const registrar = this.#registrar;
-    if (registrar === undefined) {
-      this.#state = 'running';
-      return;
-    }
-    const call = callSignal([this.#startAbort.signal], this.#timeout);
-    const what = `app '${this.instance.name}': registering`;
+    const name = `app '${this.instance.name}'`;
+    const start = callSignal([this.#startAbort.signal], this.#startTimeout);
+    let registered = false;
     try {
-      this.#registering = true;
-      await abortable(registrar.register(this.instance, { signal: call.signal }), call.signal, what);
-    } catch (err) {
-      if (this.#stopping === undefined) {
-        this.removeSignalHandlers();
-        this.#state = 'stopped';
-        this.#resolveDone();
-        // plugboard's registries withdraw a registration that rejects; a hand-written
-        // Registrar may not, so remove whatever it may have written (best effort).
-        if (!(registrar instanceof DriverRegistry)) void this.deregister(registrar).catch(() => undefined);
+      await this.runPhase('beforeStart', start.signal);
+      if (this.#readiness !== undefined) await awaitReadiness(`${name}: readiness`, this.#readiness, this.#readinessInterval, start.signal);
+      if (this.#registrar !== undefined) {
+        const call = callSignal([start.signal], this.#registrarTimeout);
+        try {
+          this.#registering = true;
+          await abortable(this.#registrar.register(this.instance, { signal: call.signal }), call.signal, `${name}: registering`);
+          registered = true;
+        } finally {
+          call.dispose();
+        }
       }
+      await this.runPhase('afterStart', start.signal);
+    } catch (err) {
+      if (this.#stopping === undefined) await this.failStart(registered);
       throw err;
     } finally {
-      call.dispose();
+      start.dispose();
     }
     if (this.#state === 'starting') this.#state = 'running';
+  }
+
+  /** A start that failed by itself (not cut short by stop()): withdraw, then settle as stopped. */
+  private async failStart(registered: boolean): Promise<void> {
+    this.removeSignalHandlers();
+    this.#state = 'stopped';
+    const registrar = this.#registrar;
+    // plugboard's registries withdraw a registration that rejects; a hand-written Registrar
+    // may not, and a registration that succeeded (afterStart failed) must be removed.
+    if (registrar !== undefined && this.#registering && (registered || !(registrar instanceof DriverRegistry))) {
+      await this.deregister(registrar).catch(() => undefined);
+    }
+    this.#resolveDone();
   }
 
   private async doStop(): Promise<void> {
     this.#state = 'stopping';
     this.removeSignalHandlers();
-    // A start in progress is cut short; its registration is then withdrawn (and removed below).
+    // A start in progress is cut short: every step of it is abortable, so it settles at once.
     this.#startAbort.abort(new DiscoveryError('E_DISCOVERY_ABORTED', `app '${this.instance.name}': stopped during start()`));
     await this.#starting?.catch(() => undefined);
     const errors: unknown[] = [];
-    if (this.#registering && this.#registrar !== undefined) {
+    const deadline = callSignal([], this.#stopTimeout);
+    try {
+      errors.push(...(await this.runPhase('beforeStop', deadline.signal, true)));
+      if (this.#registering && this.#registrar !== undefined) await this.deregisterAndConfirm(this.#registrar, deadline.signal, errors);
+      for (const phase of ['drain', 'onStop', 'afterStop'] as const) errors.push(...(await this.runPhase(phase, deadline.signal, true)));
+    } finally {
+      deadline.dispose();
+      this.#state = 'stopped';
+      this.#resolveDone();
+    }
+    if (errors.length > 0) throw new AppStopError(this.instance.name, errors);
+  }
+
+  /**
+   * Deregisters (always, even past the stop deadline: a listed instance that is gone is the
+   * worst outcome), then waits until our own watcher no longer lists the instance, so clients
+   * have been told before the servers stop accepting.
+   */
+  private async deregisterAndConfirm(registrar: Registrar, deadline: AbortSignal, errors: unknown[]): Promise<void> {
+    const name = `app '${this.instance.name}'`;
+    const discovery = this.#drainWatchTimeout > 0 ? this.#discovery : undefined;
+    const life = new AbortController(); // ends the watcher, whatever happens below
+    // Opened alongside the deregistration, not before it: a slow watch() must not delay it.
+    const opening = discovery === undefined ? undefined : new Promise<Watcher>((resolve) => resolve(discovery.watch(this.instance.name, { signal: life.signal })));
+    opening?.catch(() => undefined);
+    try {
       try {
-        await this.deregister(this.#registrar);
+        await this.deregister(registrar);
       } catch (err) {
+        errors.push(err);
+        return;
+      }
+      if (opening === undefined) return;
+      const wait = callSignal([deadline], this.#drainWatchTimeout);
+      try {
+        const watcher = await abortable(opening, wait.signal, `${name}: watching the deregistration`);
+        await awaitAbsent(`${name}: waiting for watchers to drop the instance`, watcher, this.instance.id, wait.signal);
+      } catch (err) {
+        errors.push(err);
+      } finally {
+        wait.dispose();
+      }
+    } finally {
+      life.abort();
+      opening?.then((w) => w.stop(), () => undefined);
+    }
+  }
+
+  /** Runs a phase's hooks in turn. With `collect`, failures are returned and later hooks still run; without, the first one throws. */
+  private async runPhase(phase: Phase, signal: AbortSignal, collect = false): Promise<unknown[]> {
+    const numbered = this.#hooks[phase].map((hook, i) => [i + 1, hook] as const);
+    if (phase === 'onStop') numbered.reverse();
+    const errors: unknown[] = [];
+    for (const [n, hook] of numbered) {
+      try {
+        await runHook(`app '${this.instance.name}': ${phase} hook #${n}`, hook, signal);
+      } catch (err) {
+        if (!collect) throw err;
         errors.push(err);
       }
     }
-    for (const hook of [...this.#stopHooks].reverse()) {
-      try {
-        await hook();
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-    this.#state = 'stopped';
-    this.#resolveDone();
-    if (errors.length > 0) throw errors[0];
+    return errors;
   }
 
   private async deregister(registrar: Registrar): Promise<void> {
-    const call = callSignal([], this.#timeout);
+    const call = callSignal([], this.#registrarTimeout);
     try {
       await abortable(registrar.deregister(this.instance, { signal: call.signal }), call.signal, `app '${this.instance.name}': deregistering`);
     } finally {

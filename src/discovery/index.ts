@@ -15,7 +15,7 @@ export type { KitOptions } from './driver/options.js';
 export type { KitStats } from './driver/registry.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory/memory-registry.js';
 export { MemoryStore } from './memory/memory-store.js';
-export { App, type AppOptions } from './app.js';
+export { App, AppStopError, type AppOptions, type AppHook, type ReadinessCheck, type ReadinessResult } from './app.js';
 export { parseTarget, type DiscoveryTarget } from './client/target.js';
 export { toNodes, DEFAULT_WEIGHT, type Node } from './client/node.js';
 export { versionFilter, metadataFilter, parseFilter, FILTER_NAMES, type NodeFilter } from './client/filters.js';

@@ -41,21 +41,23 @@ export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: Foll
     throw etcdError(`list ${from}`, err);
   }
   let stream;
+  const opening = client.watchClient.watch();
   try {
-    stream = await abortable(client.watchClient.watch(), signal, `etcd: watch ${from}`);
+    stream = await abortable(opening, signal, `etcd: watch ${from}`);
   } catch (err) {
-    if (signal.aborted) return;
+    if (signal.aborted) {
+      // A stream that opens after we stopped waiting must still be cancelled: left open, its
+      // call keeps the socket (and the process) alive after the client is closed.
+      opening.then(cancelQuietly, () => undefined);
+      return;
+    }
     throw etcdError(`watch ${from}`, err);
   }
   const s = stream;
   await new Promise<void>((resolve, reject) => {
     const finish = (err?: Error): void => {
       signal.removeEventListener('abort', onAbort);
-      try {
-        s.cancel();
-      } catch {
-        /* already closed */
-      }
+      cancelQuietly(s);
       if (err === undefined || signal.aborted) resolve();
       else reject(err);
     };
@@ -80,6 +82,15 @@ export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: Foll
     s.on('end', () => finish(new DiscoveryError('E_DISCOVERY_BACKEND', `etcd: the watch stream on ${from} ended`)));
     s.write({ create_request: { key: Buffer.from(from), range_end: prefixEnd(from), start_revision: String(revision + 1) } });
   });
+}
+
+/** Ends a watch stream, which may be closed already. */
+function cancelQuietly(stream: { cancel(): void }): void {
+  try {
+    stream.cancel();
+  } catch {
+    /* already closed */
+  }
 }
 
 /** The range end that covers every key starting with `prefix` (etcd's convention: the prefix with its last byte plus one). */
