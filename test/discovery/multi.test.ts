@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { PlugboardError } from '../../src/container/index.js';
-import { createRegistry, MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry, type Watcher } from '../../src/discovery/index.js';
+import { createRegistry, DiscoveryError, MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry, type Watcher } from '../../src/discovery/index.js';
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { discoveryInterleavings } from '../../src/testing/index.js';
@@ -244,6 +244,51 @@ describe('multi://', () => {
       await Promise.all(sources.map((s) => s.settled()));
       expect(versions(A.list(name))).to.deep.equal(['x@v1']);
       expect(versions(B.list(name))).to.deep.equal(['x@v1']);
+    });
+
+    it('a source that refuses the instance for good fails the call at once, and the others give it back', async () => {
+      const [A, B] = [new MemoryStore(), new MemoryStore()];
+      const strict = new MemoryRegistry({ store: B });
+      // A source with stricter rules than ours (as Consul is about some names): E_DISCOVERY_INSTANCE, never retried.
+      const picky: ServiceRegistry = {
+        backend: 'memory',
+        register: async (i, o) => {
+          if ((i as ServiceInstance).metadata['bad'] !== undefined) throw new DiscoveryError('E_DISCOVERY_INSTANCE', 'instance.metadata.bad: refused by this backend');
+          return strict.register(i, o);
+        },
+        deregister: (i, o) => strict.deregister(i, o),
+        getService: (n, o) => strict.getService(n, o),
+        watch: (n, o) => strict.watch(n, o),
+        services: (o) => strict.services(o),
+        close: () => strict.close(),
+      };
+      const r = track(new MultiRegistry([new MemoryRegistry({ store: A, logger: quiet }), picky], { logger: quiet }));
+      const name = uniqueName();
+      await r.register(instance(name, 'x', { version: 'v1' }));
+      const started = Date.now();
+      const e = await rejection(r.register(instance(name, 'x', { version: 'v2', metadata: { bad: '1' } })));
+      expect(e.code).to.equal('E_DISCOVERY_INSTANCE');
+      expect(e.message).to.include("source 'memory (source 2)'").and.include('refused by this backend');
+      expect(Date.now() - started, 'not retried until the timeout').to.be.below(5000);
+      await r.settled();
+      expect(versions(A.list(name)), 'back to v1 in the source that had taken v2').to.deep.equal(['x@v1']);
+      expect(versions(B.list(name))).to.deep.equal(['x@v1']);
+    });
+
+    it('a withdrawn register is not reported as a failing write', async () => {
+      const [A, B] = [new MemoryStore(), new MemoryStore()];
+      const warnings: string[] = [];
+      const kit = { retry: { minMs: 10, maxMs: 50 }, logger: quiet };
+      const r = track(new MultiRegistry([new MemoryRegistry({ store: A, ...kit }), new MemoryRegistry({ store: B, ...kit })], { ...kit, logger: { warn: (m) => warnings.push(m) } }));
+      B.setReachable(false);
+      const ac = new AbortController();
+      const p = r.register(instance(uniqueName(), 'x'), { signal: ac.signal });
+      await eventually(() => r.stats().waiting === 1, 1000, 'the call waiting');
+      ac.abort();
+      await rejection(p);
+      B.setReachable(true);
+      await r.settled();
+      expect(warnings.filter((w) => w.includes('withdrawn'))).to.deep.equal([]);
     });
 
     it('close() finishes within closeTimeout with a source down', async () => {

@@ -16,6 +16,7 @@ export class FanOutWrites implements StoreWrites {
   readonly #sources: readonly Source[];
   /** The fan-out in flight per instance object (the reconciler runs at most one per key), so a withdrawn call can cut it short. */
   readonly #inflight = new Map<ServiceInstance, AbortController>();
+  readonly #cancels = new WeakSet<object>();
 
   constructor(sources: readonly Source[]) {
     this.#sources = sources;
@@ -43,7 +44,16 @@ export class FanOutWrites implements StoreWrites {
    * instead of after those sources' own timeouts. Their pending registrations withdraw themselves.
    */
   cancel(instance: ServiceInstance): void {
-    this.#inflight.get(instance)?.abort(new DiscoveryError('E_DISCOVERY_ABORTED', `register '${instance.name}/${instance.id}': withdrawn`));
+    const cut = this.#inflight.get(instance);
+    if (cut === undefined) return;
+    const reason = new DiscoveryError('E_DISCOVERY_ABORTED', `register '${instance.name}/${instance.id}': withdrawn`);
+    this.#cancels.add(reason);
+    cut.abort(reason);
+  }
+
+  /** Whether a write failed only because {@link cancel} cut it (nothing to warn about). */
+  isCancel(err: unknown): boolean {
+    return typeof err === 'object' && err !== null && this.#cancels.has(err);
   }
 
   /**

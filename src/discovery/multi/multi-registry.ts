@@ -58,7 +58,7 @@ export class MultiRegistry implements ServiceRegistry {
       { apply: (i, s) => via(`apply ${i.name}/${i.id}`, () => writes.apply(i, s)), remove: (k, s) => via(`remove ${k.name}/${k.id}`, () => writes.remove(k, s)) },
       {
         retry: this.#kit.retry,
-        onFailure: (key, err, n) => warn.warnOnce(`write:${key}`, `multi: writing '${key}' failed (${describe(err)}); retrying until every source has it (attempt ${n})`),
+        onFailure: (key, err, n) => void (writes.isCancel(err) || warn.warnOnce(`write:${key}`, `multi: writing '${key}' failed (${describe(err)}); retrying until every source has it (attempt ${n})`)),
         onRecovery: (key) => warn.forget(`write:${key}`),
       },
     );
