@@ -12,6 +12,8 @@
  *   health shows in `watcher.health.sources`.
  * - A source watcher never fails while its registry is open (the source's own kit retries); if
  *   one ends or cannot be created anyway, it is created again with backoff.
+ * - Health changes of plugboard's own watchers arrive as events (`ListWatcher.onHealth`); a
+ *   hand-written registry's watcher is read when it delivers a list.
  */
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
@@ -104,6 +106,7 @@ export class MergedFollow {
         if (w instanceof ListWatcher) off = w.onHealth((h) => this.setHealth(i, h.healthy, h.error));
         for await (const list of w) {
           failures = 0;
+          if (off === undefined) this.setHealth(i, w.health.healthy, w.health.error); // a watcher that cannot tell us: read at each list
           this.setList(i, list);
         }
         ended = new DiscoveryError('E_DISCOVERY_BACKEND', `watch '${this.#name}' on source '${src.label}' ended`);
