@@ -308,6 +308,27 @@ describe('multi://', () => {
     });
   });
 
+  it('close() finishes within closeTimeout even when a source never finishes closing', async () => {
+    const stuck = new MemoryRegistry({ store: new MemoryStore() });
+    let asked = false;
+    const hanging: ServiceRegistry = {
+      backend: 'hand-written',
+      register: (i, o) => stuck.register(i, o),
+      deregister: (i, o) => stuck.deregister(i, o),
+      getService: (n, o) => stuck.getService(n, o),
+      watch: (n, o) => stuck.watch(n, o),
+      services: (o) => stuck.services(o),
+      close: () => ((asked = true), new Promise<void>(() => undefined)),
+    };
+    const warnings: string[] = [];
+    const r = new MultiRegistry([new MemoryRegistry({ store: new MemoryStore() }), hanging], { closeTimeout: 200, logger: { warn: (m) => warnings.push(m) } });
+    await r.register(instance(uniqueName(), 'x'));
+    await r.close();
+    expect(asked).to.equal(true);
+    expect(warnings.join()).to.include('took longer than 200 ms');
+    await stuck.close();
+  });
+
   describe('interleavings', () => {
     const [A, B] = [new MemoryStore(), new MemoryStore()];
     /** Both stores agree, or the instances they disagree on are marked so that no check can pass. */
