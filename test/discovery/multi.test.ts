@@ -348,12 +348,13 @@ describe('multi://', () => {
       'multi over two memory sources',
       {
         client: async (kit) => {
-          // The scheduler orders the multi layer's writes (the fan-outs) against the calls, aborts
-          // and faults. The sources run unscheduled: a source call scheduled inside a scheduled
-          // fan-out may settle after the checker stopped releasing results, and would then wait
-          // for its timeout (correct, but 4 s a run).
+          // The scheduler orders the sources' driver calls (when each starts, when its result
+          // arrives) against the calls, aborts and faults, so the fan-outs complete in every
+          // order. The multi layer's own writes run unscheduled: fast-check releases one task at
+          // a time and waits for it, and a fan-out waits for scheduled source calls, so
+          // scheduling both layers would stall each run until a timeout.
           const { interpose: _, ...direct } = kit;
-          return new MultiRegistry([new MemoryRegistry({ store: A, ttl: 150, ...direct }), new MemoryRegistry({ store: B, ttl: 150, ...direct })], kit);
+          return new MultiRegistry([new MemoryRegistry({ store: A, ttl: 150, ...kit }), new MemoryRegistry({ store: B, ttl: 150, ...kit })], direct);
         },
         observe,
         faults: {
