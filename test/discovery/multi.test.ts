@@ -344,33 +344,47 @@ describe('multi://', () => {
       }
       return out;
     };
+    const faults = {
+      // One source goes away and comes back: the multi registry waits, withdraws or retries.
+      'outage of source 2': async (): Promise<void> => {
+        B.setReachable(false);
+        await new Promise((r) => setTimeout(r, 30));
+        B.setReachable(true);
+      },
+      // Instances vanish from one source behind the clients' backs (a TTL expiry).
+      'expiry in source 1': async ({ name }: { name: string }): Promise<void> => {
+        for (const i of A.list(name)) A.delete(i.name, i.id);
+      },
+    };
+    const opts = { runs: Number(process.env['PLUGBOARD_INTERLEAVING_RUNS']) || 100, testTimeoutMs: 120_000 };
+    // One layer is scheduled per check: fast-check releases one task at a time and waits for it,
+    // and a fan-out waits for its source calls, so scheduling both layers would stall each run
+    // until a timeout.
     discoveryInterleavings(
-      'multi over two memory sources',
+      'multi over two memory sources, the sources’ driver calls scheduled',
       {
+        // When each source call starts and when its result arrives: the fan-outs complete in every order.
         client: async (kit) => {
-          // The scheduler orders the sources' driver calls (when each starts, when its result
-          // arrives) against the calls, aborts and faults, so the fan-outs complete in every
-          // order. The multi layer's own writes run unscheduled: fast-check releases one task at
-          // a time and waits for it, and a fan-out waits for scheduled source calls, so
-          // scheduling both layers would stall each run until a timeout.
           const { interpose: _, ...direct } = kit;
           return new MultiRegistry([new MemoryRegistry({ store: A, ttl: 150, ...kit }), new MemoryRegistry({ store: B, ttl: 150, ...kit })], direct);
         },
         observe,
-        faults: {
-          // One source goes away and comes back: the multi registry waits, withdraws or retries.
-          'outage of source 2': async () => {
-            B.setReachable(false);
-            await new Promise((r) => setTimeout(r, 30));
-            B.setReachable(true);
-          },
-          // Instances vanish from one source behind the clients' backs (a TTL expiry).
-          'expiry in source 1': async ({ name }) => {
-            for (const i of A.list(name)) A.delete(i.name, i.id);
-          },
-        },
+        faults,
       },
-      { runs: Number(process.env['PLUGBOARD_INTERLEAVING_RUNS']) || 100, testTimeoutMs: 120_000 },
+      opts,
+    );
+    discoveryInterleavings(
+      'multi over two memory sources, the multi layer’s fan-outs scheduled',
+      {
+        // When each fan-out starts and when its outcome reaches the multi reconciler, against withdrawals.
+        client: async (kit) => {
+          const { interpose: _, ...direct } = kit;
+          return new MultiRegistry([new MemoryRegistry({ store: A, ttl: 150, ...direct }), new MemoryRegistry({ store: B, ttl: 150, ...direct })], kit);
+        },
+        observe,
+        faults,
+      },
+      opts,
     );
   });
 });
