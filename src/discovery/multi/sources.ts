@@ -10,7 +10,7 @@ const METHODS = ['register', 'deregister', 'getService', 'watch', 'services', 'c
  * created from), else its backend's scheme; a label used twice gets its position appended.
  * Bad input is `E_INVALID_OPTION` naming `sources`.
  */
-export function checkSources(registries: unknown, labels: ReadonlyArray<string | undefined> = []): Source[] {
+export function checkSources(registries: unknown, labels: ReadonlyArray<string | undefined> = []): readonly Source[] {
   const bad = (why: string): never => {
     throw new InvalidOptionError('discovery.multi', 'sources', why);
   };
@@ -18,7 +18,7 @@ export function checkSources(registries: unknown, labels: ReadonlyArray<string |
   if (registries.length === 0) return bad('needs at least one source');
   const seen = new Set<unknown>();
   const used = new Set<string>();
-  return registries.map((r: unknown, i): Source => {
+  const sources = registries.map((r: unknown, i): Source => {
     const n = i + 1;
     if (typeof r !== 'object' || r === null) return bad(`source ${n} must be a registry, got ${r === null ? 'null' : typeof r}`);
     const missing = METHODS.filter((m) => typeof (r as Record<string, unknown>)[m] !== 'function');
@@ -30,6 +30,7 @@ export function checkSources(registries: unknown, labels: ReadonlyArray<string |
     let label = labels[i] ?? String(registry.backend);
     if (used.has(label)) label = `${label} (source ${n})`;
     used.add(label);
-    return { label, registry };
+    return Object.freeze({ label, registry });
   });
+  return Object.freeze(sources) as Source[];
 }
