@@ -80,9 +80,17 @@ function knownSchemes(scope: Scope): string[] {
  * (`import 'plugboard/discovery/etcd'`). A bad URL, an unknown scheme or an unknown option gives
  * `E_DISCOVERY_URL` (`E_INVALID_OPTION` for options given in code), naming what is wrong.
  */
-export async function createRegistry(url: string | URL, opts: CreateRegistryOptions = {}): Promise<ServiceRegistry> {
+export async function createRegistry(url: string | URL, opts?: CreateRegistryOptions): Promise<ServiceRegistry>;
+/**
+ * A registry over several backends at once (`multi://`, docs/multi.md): it registers into every
+ * source and merges what they discover by instance id, the first source winning. A source is a
+ * URL or a registry built in code; the result owns (and closes) them.
+ */
+export async function createRegistry(sources: ReadonlyArray<string | URL | ServiceRegistry>, opts?: CreateRegistryOptions): Promise<ServiceRegistry>;
+export async function createRegistry(url: string | URL | ReadonlyArray<string | URL | ServiceRegistry>, opts: CreateRegistryOptions = {}): Promise<ServiceRegistry> {
+  if (Array.isArray(url)) return createRegistry('multi://', { ...opts, sources: url });
   const { scope = defaultScope(), ...options } = opts;
-  const { url: parsed, hosts } = parseRegistryUrl(url);
+  const { url: parsed, hosts } = parseRegistryUrl(url as string | URL);
   const scheme = parsed.protocol.slice(0, -1);
   const backends = lookup(scheme, scope);
   if (backends === undefined) {
@@ -91,5 +99,6 @@ export async function createRegistry(url: string | URL, opts: CreateRegistryOpti
     const hint = module === undefined ? '' : ` (backends register when imported: import '${module}')`;
     throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(String(url))}': unknown scheme '${scheme}'; known schemes: ${known.join(', ') || '(none)'}${hint}`, { key: scheme });
   }
-  return backends.new(scheme, { url: parsed, hosts, options });
+  return backends.new(scheme, { url: parsed, hosts, options, scope });
 }
+

@@ -8,13 +8,14 @@
  */
 export { DiscoveryError, type DiscoveryCode } from './errors.js';
 export type { ServiceInstance, ServiceInstanceInput } from './instance.js';
-export type { Registrar, Discovery, Watcher, WatchHealth, ServiceRegistry, ServiceRegistry as Registry, CallOptions } from './types.js';
+export type { Registrar, Discovery, Watcher, WatchHealth, SourceHealth, ServiceRegistry, ServiceRegistry as Registry, CallOptions } from './types.js';
 export { createRegistry, backendRegistry, BACKENDS, type CreateRegistryOptions } from './backends.js';
 export type { BackendConfig } from './backend-config.js';
 export type { KitOptions } from './driver/options.js';
 export type { KitStats } from './driver/registry.js';
 export { MemoryRegistry, type MemoryRegistryOptions } from './memory/memory-registry.js';
 export { MemoryStore } from './memory/memory-store.js';
+export { MultiRegistry, type MultiRegistryOptions } from './multi/index.js';
 export { App, AppStopError, type AppOptions, type AppHook, type ReadinessCheck, type ReadinessResult } from './app.js';
 export { parseTarget, type DiscoveryTarget } from './client/target.js';
 export { toNodes, DEFAULT_WEIGHT, type Node } from './client/node.js';

@@ -30,6 +30,20 @@ export interface WatchHealth {
   readonly error?: Error;
   /** When the current state began (epoch ms). */
   readonly since: number;
+  /** Each source's own health, in the order of the sources, for a registry that merges several backends (`multi://`); absent otherwise. */
+  readonly sources?: readonly SourceHealth[];
+}
+
+/** One source's health in a merged watch (`multi://`). */
+export interface SourceHealth {
+  /** The source, as given (a URL with its password hidden, or a backend's scheme). */
+  readonly source: string;
+  /** `false` while this source is unreachable; the merged list keeps its last list. */
+  readonly healthy: boolean;
+  /** The source's last error while degraded. */
+  readonly error?: Error;
+  /** When this source's current state began (epoch ms). */
+  readonly since: number;
 }
 
 /**

@@ -17,6 +17,7 @@ export class ListWatcher implements Watcher {
   #waiter: { resolve: (l: ServiceInstance[]) => void; reject: (e: unknown) => void } | undefined;
   #stopped = false;
   #health: WatchHealth = { healthy: true, since: Date.now() };
+  #healthListeners: Set<(health: WatchHealth) => void> | undefined;
   readonly #onStop: (w: ListWatcher) => void;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.stop();
@@ -50,6 +51,7 @@ export class ListWatcher implements Watcher {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#pending = undefined;
+    this.#healthListeners = undefined;
     this.#signal?.removeEventListener('abort', this.#onAbort);
     const waiter = this.#waiter;
     this.#waiter = undefined;
@@ -87,6 +89,17 @@ export class ListWatcher implements Watcher {
   /** @internal Backend health changed; the list is kept as it was. */
   setHealth(health: WatchHealth): void {
     this.#health = health;
+    for (const fn of this.#healthListeners ?? []) fn(health);
+  }
+
+  /**
+   * Calls `listener` whenever {@link health} is set, until the returned function is called.
+   * For registries built over other registries (`multi://`), which show each source's health
+   * without polling it.
+   */
+  onHealth(listener: (health: WatchHealth) => void): () => void {
+    (this.#healthListeners ??= new Set()).add(listener);
+    return () => void this.#healthListeners?.delete(listener);
   }
 
   private take(): ServiceInstance[] {
