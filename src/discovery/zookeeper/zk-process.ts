@@ -26,6 +26,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { DiscoveryError } from '../errors.js';
 import type { ZkAcl, ZkClient, ZkStat, ZkWatch } from './zk-client.js';
 
@@ -85,13 +87,31 @@ let modulePath: string | undefined;
 
 /** ZOO_SESSION_EVENT: a connection state change, delivered to watches without consuming them. */
 const SESSION_EVENT = -1;
+/** A line of the C client's own log (`…:ZOO_ERROR@handle_socket_error_msg@…`). */
+const NATIVE_LOG = /ZOO_(?:ERROR|WARN|INFO|DEBUG)@/;
+
+/**
+ * The child's stderr, less the C client's own log unless DEBUG is set. That log reports each
+ * lost connection as ZOO_ERROR ("connection loss"), which the registry already handles and
+ * reports through its health; anything else the child prints (a crash of node or the binding)
+ * is passed on as it is.
+ */
+function forwardStderr(stderr: NodeJS.ReadableStream | null): void {
+  if (stderr === null) return;
+  const verbose = (process.env.DEBUG ?? '') !== '';
+  createInterface({ input: stderr, crlfDelay: Infinity }).on('line', (line) => {
+    if (verbose || !NATIVE_LOG.test(line)) process.stderr.write(`${line}\n`);
+  });
+}
+
 /** ZOO_EXPIRED_SESSION_STATE, the code of a 'close' for a session that ended on the server's side. */
 const EXPIRED_SESSION_STATE = -112;
 
 /** A native client in a process of its own, behind the {@link ZkClient} face. */
 export function isolatedClient(config: object): ZkClient {
   modulePath ??= zookeeperModule();
-  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+  forwardStderr(child.stderr);
   const send = (m: object): void => {
     if (child.connected) child.send(m);
   };
@@ -192,6 +212,7 @@ export function isolatedClient(config: object): ZkClient {
       // A close that never finishes (the native close waits for the server) must not keep the process alive.
       child.unref();
       (child.channel as { unref?(): void } | undefined)?.unref?.();
+      (child.stderr as Socket | null)?.unref();
     },
     on: (event: string, fn: Listener) => void listeners.push({ event, fn, once: false }),
     once: (event: string, fn: Listener) => void listeners.push({ event, fn, once: true }),
