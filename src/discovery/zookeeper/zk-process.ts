@@ -87,19 +87,24 @@ let modulePath: string | undefined;
 
 /** ZOO_SESSION_EVENT: a connection state change, delivered to watches without consuming them. */
 const SESSION_EVENT = -1;
-/** A line of the C client's own log (`…:ZOO_ERROR@handle_socket_error_msg@…`). */
-const NATIVE_LOG = /ZOO_(?:ERROR|WARN|INFO|DEBUG)@/;
+/**
+ * A line of the native client's own log: the C client's (`…:ZOO_ERROR@check_events@…`, on
+ * stderr) or the binding's (`yield:zookeeper_process returned an error: -4 - connection loss`,
+ * on stdout).
+ */
+const NATIVE_LOG = /ZOO_(?:ERROR|WARN|INFO|DEBUG)@|^yield:/;
 
 /**
- * The child's stderr, less the C client's own log unless DEBUG is set. That log reports each
- * lost connection as ZOO_ERROR ("connection loss"), which the registry already handles and
- * reports through its health; anything else the child prints (a crash of node or the binding)
- * is passed on as it is.
+ * The child's output, less the native client's log unless DEBUG is set, to our stderr (the
+ * child talks to us over IPC; its stdout is no place for the application's output). That log
+ * reports each lost connection, several lines a second while a server is down, and the
+ * registry already handles it and reports it through its health. Anything else the child
+ * prints (a crash of node or of the binding) is passed on as it is.
  */
-function forwardStderr(stderr: NodeJS.ReadableStream | null): void {
-  if (stderr === null) return;
+function forwardOutput(stream: NodeJS.ReadableStream | null): void {
+  if (stream === null) return;
   const verbose = (process.env.DEBUG ?? '') !== '';
-  createInterface({ input: stderr, crlfDelay: Infinity }).on('line', (line) => {
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
     if (verbose || !NATIVE_LOG.test(line)) process.stderr.write(`${line}\n`);
   });
 }
@@ -110,8 +115,9 @@ const EXPIRED_SESSION_STATE = -112;
 /** A native client in a process of its own, behind the {@link ZkClient} face. */
 export function isolatedClient(config: object): ZkClient {
   modulePath ??= zookeeperModule();
-  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
-  forwardStderr(child.stderr);
+  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+  forwardOutput(child.stdout);
+  forwardOutput(child.stderr);
   const send = (m: object): void => {
     if (child.connected) child.send(m);
   };
@@ -212,6 +218,7 @@ export function isolatedClient(config: object): ZkClient {
       // A close that never finishes (the native close waits for the server) must not keep the process alive.
       child.unref();
       (child.channel as { unref?(): void } | undefined)?.unref?.();
+      (child.stdout as Socket | null)?.unref();
       (child.stderr as Socket | null)?.unref();
     },
     on: (event: string, fn: Listener) => void listeners.push({ event, fn, once: false }),
