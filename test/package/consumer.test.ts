@@ -143,6 +143,7 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
 
   it('arethetypeswrong finds no problem in the tarball (node10, node16 from CJS and ESM, bundler)', () => {
     const attw = join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js');
+    expect(existsSync(attw), '@arethetypeswrong/cli is a dev dependency: run npm ci').to.equal(true);
     const r = spawnSync(process.execPath, [attw, tarball, '--format', 'json'], { encoding: 'utf8' });
     const report = JSON.parse(r.stdout) as { problems?: unknown[] | Record<string, unknown> };
     const problems = Array.isArray(report.problems) ? report.problems : Object.values(report.problems ?? {});
