@@ -23,25 +23,13 @@
  */
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConsulServer } from '../support/consul/consul-server.js';
 import { EtcdCluster } from '../support/etcd-server.js';
 import { ZooKeeperServer } from '../support/zookeeper-server.js';
-
-interface Block {
-  doc: string;
-  line: number;
-  file: string;
-  code: string;
-  /** ```ts partial: type-checked, not executed. */
-  partial: boolean;
-  /** ```ts server: runs until stopped (a server, an endless watch). */
-  server: boolean;
-  /** A path block (`// drivers/pq.ts`): run through the blocks that import it. */
-  companion: boolean;
-}
+import { blocks, type Block } from './blocks.js';
 
 const OUT = '.build/docs-blocks';
 const JS = '.build/docs-blocks-js';
@@ -51,27 +39,6 @@ const RUN_TIMEOUT_MS = 30_000;
 /** Blocks run two at a time (the machine has two cores; most of a block's time is node's start-up). */
 const PARALLEL = 2;
 const BOTH = /^\/\/ both decorator systems\s*$/m;
-
-function blocks(): Block[] {
-  const docs = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-  const out: Block[] = [];
-  for (const doc of docs) {
-    const lines = readFileSync(doc, 'utf8').split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const fence = /^```(ts|typescript)(?:\s+(partial|server))?\s*$/.exec(lines[i]!);
-      if (fence === null) continue;
-      const start = i + 1;
-      let end = start;
-      while (end < lines.length && !/^```\s*$/.test(lines[end]!)) end++;
-      const n = out.filter((b) => b.doc === doc).length + 1;
-      const named = /^\/\/ ([\w./-]+\.ts)\s*$/.exec(lines[start] ?? '')?.[1];
-      const dir = doc.replace(/[/.]/g, '_');
-      out.push({ doc, line: start + 1, file: join(dir, named ?? `block_${n}.ts`), code: lines.slice(start, end).join('\n'), partial: fence[2] === 'partial', server: fence[2] === 'server', companion: named !== undefined });
-      i = end;
-    }
-  }
-  return out;
-}
 
 /** `plugboard/x` → the source file behind `./dist/esm/x.js`, from package.json's exports. */
 function paths(): Record<string, string[]> {

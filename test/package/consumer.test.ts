@@ -10,13 +10,15 @@
  *
  * Checked: the tarball's contents; every entry compiles with `skipLibCheck: false` under node16,
  * bundler and node10 resolution, and an entry's types need no optional peer except the one the
- * entry is for; the entries load and work from ESM and CJS; arethetypeswrong finds no problem.
+ * entry is for; the entries load and work from ESM and CJS; arethetypeswrong finds no problem;
+ * the README's Quick start and getting-started's blocks compile and run as a user copies them.
  */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { blocks } from '../docs/blocks.js';
 
 interface Pkg {
   dependencies?: Record<string, string>;
@@ -73,7 +75,8 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
     mkdirSync(join(app, 'node_modules', '@types'), { recursive: true });
     execFileSync('tar', ['-xzf', tarball, '-C', join(app, 'node_modules')]);
     renameSync(join(app, 'node_modules', 'package'), join(app, 'node_modules', 'plugboard'));
-    for (const dep of [...closure(Object.keys(pkg.dependencies ?? {})), ...closure(['@types/node'])]) {
+    // What getting-started has a user install next to plugboard: reflect-metadata (and @types/node).
+    for (const dep of [...closure(Object.keys(pkg.dependencies ?? {})), ...closure(['@types/node', 'reflect-metadata'])]) {
       mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
     }
@@ -103,24 +106,33 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
     ['bundler', { module: 'esnext', moduleResolution: 'bundler' }],
     ['node10', { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' }],
   ] as const) {
-    it(`every entry compiles with skipLibCheck: false under ${mode} resolution; only an entry's own peer may be missing`, () => {
-      const src = join(app(), mode);
+    /** Compiles one file per entry of `list` as one program; returns tsc's output lines. */
+    const compile = (name: string, list: string[]): string[] => {
+      const src = join(app(), `${mode}-${name}`);
       mkdirSync(src, { recursive: true });
-      entries.forEach((e, i) => writeFileSync(join(src, `entry${i}.ts`), `import * as m from '${e}';\nexport const keys${i}: number = Object.keys(m).length;\n`));
-      const tsconfig = { compilerOptions: { ...options, target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, include: [`${mode}/*.ts`] };
-      writeFileSync(join(app(), `tsconfig.${mode}.json`), JSON.stringify(tsconfig));
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${mode}.json`, '--pretty', 'false'], { cwd: app(), encoding: 'utf8' });
-      const problems = r.stdout
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .filter((line) => {
+      list.forEach((e, i) => writeFileSync(join(src, `entry${i}.ts`), `import * as m from '${e}';\nexport const keys${i}: number = Object.keys(m).length;\n`));
+      const tsconfig = { compilerOptions: { ...options, target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, include: [`${mode}-${name}/*.ts`] };
+      writeFileSync(join(app(), `tsconfig.${mode}-${name}.json`), JSON.stringify(tsconfig));
+      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${mode}-${name}.json`, '--pretty', 'false'], { cwd: app(), encoding: 'utf8' });
+      return `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() !== '');
+    };
+
+    it(`every entry that needs no peer compiles with skipLibCheck: false under ${mode} resolution, with no peer installed`, () => {
+      const out = compile('peer-free', peerFree);
+      expect(out, out.join('\n')).to.deep.equal([]);
+    });
+
+    if (mode === 'node16') {
+      it('an entry for a peer compiles too, missing only its own peer', () => {
+        const problems = compile('peers', entries.filter((e) => !peerFree.includes(e))).filter((line) => {
           const m = /node_modules\/plugboard\/dist\/(?:esm|cjs)\/(\S+?)\(\d+,\d+\): error TS2307: Cannot find module '([^']+)'/.exec(line);
           if (m === null) return true;
           const home = PEER_HOME[m[2]!];
           return home === undefined || !m[1]!.startsWith(home);
         });
-      expect(problems, `${mode}:\n${r.stdout}${r.stderr}`).to.deep.equal([]);
-    });
+        expect(problems, problems.join('\n')).to.deep.equal([]);
+      });
+    }
   }
 
   it('the entries that need no peer load and work from ESM and from CJS', () => {
@@ -138,6 +150,24 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
     for (const script of ['smoke.mjs', 'smoke.cjs']) {
       const out = execFileSync(process.execPath, [script], { cwd: app(), encoding: 'utf8' }).trim();
       expect(out, script).to.equal(`a ${peerFree.length}`);
+    }
+  });
+
+  it("the README's Quick start and docs/getting-started.md compile and run against the installed package", () => {
+    const guide = blocks(['README.md', 'docs/getting-started.md']);
+    for (const b of guide) {
+      mkdirSync(dirname(join(app(), 'guide', b.file)), { recursive: true });
+      writeFileSync(join(app(), 'guide', b.file), `${b.code}\nexport {};\n`);
+    }
+    const compilerOptions = { module: 'node16', moduleResolution: 'node16', target: 'ES2022', strict: true, skipLibCheck: false, experimentalDecorators: true, emitDecoratorMetadata: true, types: ['node'], rootDir: 'guide', outDir: 'guide-js' };
+    writeFileSync(join(app(), 'tsconfig.guide.json'), JSON.stringify({ compilerOptions, include: ['guide/**/*.ts'] }));
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.guide.json', '--pretty', 'false'], { cwd: app(), encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr, 'the guide compiles').to.equal('');
+    const runnable = guide.filter((b) => !b.partial && !b.server && !b.companion);
+    expect(runnable.length).to.be.at.least(4);
+    for (const b of runnable) {
+      const r = spawnSync(process.execPath, [join('guide-js', b.file.replace(/\.ts$/, '.js'))], { cwd: app(), encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, `${b.doc}:${b.line}:\n${r.stdout}${r.stderr}`).to.equal(0);
     }
   });
 
