@@ -2,7 +2,7 @@
  * The metrics interface, in a module of its own: the rest of plugboard (and `plugboard/observability`'s
  * types) refers to it without loading metrics.ts, whose types need the optional peer prom-client.
  */
-/** The sink the rest of plugboard reports to; {@link PlugboardMetrics} implements it with prom-client. */
+/** The sink the rest of plugboard reports to; `PlugboardMetrics` (`plugboard/observability/metrics`) implements it with prom-client. */
 export interface MetricsSink {
   /** A recorder of one registry's lookups (called on every `get`, so it must be cheap). */
   lookupRecorder(registry: string): (hit: boolean) => void;
