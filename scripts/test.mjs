@@ -1,15 +1,25 @@
 // The README's test command (`npm test`): lint, compile the tests with tsc, run every mocha
 // suite, and finish with one plain line "N passed, N failed" over all suites.
-// Usage: node scripts/test.mjs [--no-lint] [suite-name …]
+// Usage: node scripts/test.mjs [--no-lint] [--group unit|integration] [suite-name …]
+//   npm run test:unit         the unit group: no servers, no root, no child processes; seconds
+//   npm run test:integration  the rest: real etcd/ZooKeeper, browser, child processes, docs, package
+// A test file belongs to the integration group when its source starts servers or processes
+// (see INTEGRATION below) or is an interleaving exploration; every other file is a unit test.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { globSync } from './glob.mjs';
 
 const args = process.argv.slice(2);
 const lint = !args.includes('--no-lint');
-const only = args.filter((a) => !a.startsWith('--'));
+const groupAt = args.indexOf('--group');
+const group = groupAt >= 0 ? args[groupAt + 1] : undefined;
+if (group !== undefined && group !== 'unit' && group !== 'integration') {
+  console.error(`unknown group '${group}'; use unit or integration`);
+  process.exit(1);
+}
+const only = args.filter((a, i) => !a.startsWith('--') && i !== groupAt + 1);
 const node = process.execPath;
 
 function run(cmd, argv, opts = {}) {
@@ -17,16 +27,39 @@ function run(cmd, argv, opts = {}) {
   return r.status ?? 1;
 }
 
+/** What makes a test file an integration test: real servers, a browser, child processes. */
+const INTEGRATION = /support\/(etcd-server|zookeeper-server|tcp-proxy)|playwright|node:child_process/;
+/** The TypeScript source of a compiled test file (.build/<flavour>/test/x.test.js → test/x.test.ts). */
+const source = (js) => js.replace(/^\.build\/[^/]+\//, '').replace(/\.js$/, '.ts');
+const isIntegration = (js) => /interleavings/.test(js) || INTEGRATION.test(readFileSync(source(js), 'utf8'));
+const legacyFiles = () => globSync('.build/legacy/test', /\.test\.js$/);
+/** The files compiled with TC39 standard decorators, under `root` (.build/standard or its dist copy). */
+const standardFiles = (root) => ['test/decorators', 'test/container/di', 'test/discovery/registration'].flatMap((dir) => globSync(join(root, dir), /\.test\.js$/));
+
 /** Each suite is one mocha process over a set of compiled test files. */
 const suites = [
-  { name: 'legacy', env: { PLUGBOARD_DECORATORS: 'legacy' }, files: () => globSync('.build/legacy/test', /\.test\.js$/) },
-  // The decorator and native DI suites again, compiled with TC39 standard decorators.
-  {
-    name: 'standard',
-    env: { PLUGBOARD_DECORATORS: 'standard' },
-    files: () => ['.build/standard/test/decorators', '.build/standard/test/container/di'].flatMap((dir) => globSync(dir, /\.test\.js$/)),
-  },
+  { name: 'unit', group: 'unit', env: { PLUGBOARD_DECORATORS: 'legacy' }, files: () => legacyFiles().filter((f) => !isIntegration(f)) },
+  { name: 'integration', group: 'integration', env: { PLUGBOARD_DECORATORS: 'legacy' }, files: () => legacyFiles().filter(isIntegration) },
+  // The decorator, native DI and backend registration suites again, compiled with TC39 standard decorators…
+  { name: 'standard', group: 'unit', env: { PLUGBOARD_DECORATORS: 'standard' }, files: () => standardFiles('.build/standard') },
+  // …and once more against the shipped build: the same compiled tests, with src/ pointing at dist/esm.
+  { name: 'dist', group: 'unit', env: { PLUGBOARD_DECORATORS: 'standard' }, prepare: prepareDist, files: () => standardFiles('.build/dist') },
 ];
+const selected = suites.filter((s) => (group === undefined || s.group === group) && (only.length === 0 || only.includes(s.name)));
+
+/**
+ * Builds dist/ and lays out .build/dist: a copy of the TC39-compiled tests whose `src` is a
+ * symlink to dist/esm, so that their `../../src/...` imports load the shipped files (Node
+ * follows the link: one module instance per file, from import and from require alike).
+ */
+function prepareDist() {
+  if (run(node, ['scripts/build.mjs']) !== 0) return false;
+  rmSync('.build/dist', { recursive: true, force: true });
+  mkdirSync('.build/dist', { recursive: true });
+  cpSync('.build/standard/test', '.build/dist/test', { recursive: true });
+  symlinkSync('../../dist/esm', '.build/dist/src', 'dir');
+  return true;
+}
 
 let passed = 0;
 let failed = 0;
@@ -38,11 +71,15 @@ if (lint) {
   if (run(node, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) problems.push('eslint reported problems');
 }
 
-console.log('\n== servers (etcd, zookeeper, chromium) ==');
-if (run(node, ['scripts/ensure-servers.mjs']) !== 0) problems.push('etcd/zookeeper could not be installed; their tests will fail');
+if (selected.some((s) => s.group === 'integration')) {
+  console.log('\n== servers (etcd, zookeeper, chromium) ==');
+  if (run(node, ['scripts/ensure-servers.mjs']) !== 0) problems.push('etcd/zookeeper/chromium are missing (see above); their tests fail');
+}
 
 rmSync('.build', { recursive: true, force: true });
-for (const [label, project] of [['legacy decorators', 'tsconfig.test.json'], ['TC39 standard decorators', 'tsconfig.test-standard.json']]) {
+const projects = [['legacy decorators', 'tsconfig.test.json']];
+if (selected.some((s) => s.name === 'standard' || s.name === 'dist')) projects.push(['TC39 standard decorators', 'tsconfig.test-standard.json']);
+for (const [label, project] of projects) {
   console.log(`\n== compile tests (tsc, ${label}) ==`);
   if (run(node, ['node_modules/typescript/bin/tsc', '-p', project]) !== 0) {
     console.error(`test compilation failed (${project})`);
@@ -52,8 +89,12 @@ for (const [label, project] of [['legacy decorators', 'tsconfig.test.json'], ['T
 }
 
 const summaryDir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));
-for (const suite of suites) {
-  if (only.length > 0 && !only.includes(suite.name)) continue;
+for (const suite of selected) {
+  if (suite.prepare !== undefined && !suite.prepare()) {
+    failed += 1;
+    problems.push(`suite ${suite.name} could not be prepared`);
+    continue;
+  }
   const files = suite.files();
   console.log(`\n== suite: ${suite.name} (${files.length} files) ==`);
   const summary = join(summaryDir, `${suite.name}.json`);

@@ -19,7 +19,16 @@ import { createRegistry, type ServiceRegistry } from '../../src/discovery/index.
 import { serveDebug, ServiceTracker, silentLogger } from '../../src/observability/index.js';
 import { findPlugins, PluginHost } from '../../src/plugins/index.js';
 import { GreeterClient } from './client.js';
+import { describeFailure } from './failure.js';
 import { startGreeter, type Greeter } from './greeter.js';
+
+// A backend that cannot be reached (or any other failure) ends the demo with one clear line and
+// exit code 2; the stack trace only with DEBUG set.
+process.on('uncaughtException', (err) => {
+  console.error(`demo: ${describeFailure(err)}`);
+  if (process.env['DEBUG']) console.error(err);
+  process.exit(2);
+});
 
 const here = dirname(fileURLToPath(import.meta.url));
 const registryUrl = flag('--registry') ?? process.env['PLUGBOARD_REGISTRY'] ?? 'memory://demo';

@@ -133,6 +133,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     const code = err instanceof UsageError ? 1 : 2;
     console.error(`plugboard: ${(err as Error).message}${code === 1 ? '\n(plugboard --help for usage)' : ''}`);
+    // One line for the user; the stack trace (and causes) only when asked for.
+    if (code === 2 && process.env['DEBUG']) console.error(err);
     return code;
   }
 }

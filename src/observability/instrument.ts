@@ -2,7 +2,7 @@ import type { BaseRegistry } from '../container/base-registry.js';
 import type { PlugboardError } from '../container/errors.js';
 import type { Scope } from '../container/scope.js';
 import { childLogger, type Logger } from './logger.js';
-import type { MetricsSink } from './metrics.js';
+import type { MetricsSink } from './metrics-sink.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRegistry = BaseRegistry<any, any>;

@@ -5,21 +5,8 @@
  */
 import client, { type Registry } from 'prom-client';
 
-/** The sink the rest of plugboard reports to; {@link PlugboardMetrics} implements it with prom-client. */
-export interface MetricsSink {
-  /** A recorder of one registry's lookups (called on every `get`, so it must be cheap). */
-  lookupRecorder(registry: string): (hit: boolean) => void;
-  /** A whole-set swap of `registry`. */
-  swapped(registry: string): void;
-  /** Called on every scrape to read the current entry counts. */
-  trackEntries(read: () => Iterable<readonly [registry: string, entries: number]>): void;
-  /** A plugin's import plus setup time, by outcome. */
-  pluginLoaded(plugin: string, outcome: 'ok' | 'failed', seconds: number): void;
-  /** The current instance count of a watched service. */
-  instances(service: string, count: number): void;
-  /** A watcher of `backend` went degraded. */
-  watchError(backend: string): void;
-}
+export type { MetricsSink } from './metrics-sink.js';
+import type { MetricsSink } from './metrics-sink.js';
 
 /** The plugboard metrics, registered in a prom-client `Registry` (default: the global one). */
 export class PlugboardMetrics implements MetricsSink {

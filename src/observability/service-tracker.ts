@@ -1,6 +1,6 @@
 import type { ServiceInstance } from '../discovery/instance.js';
 import type { ServiceRegistry, Watcher } from '../discovery/types.js';
-import type { MetricsSink } from './metrics.js';
+import type { MetricsSink } from './metrics-sink.js';
 
 /** One watched service as the dashboard shows it. */
 export interface TrackedService {

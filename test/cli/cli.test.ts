@@ -10,9 +10,9 @@ import { freePort } from '../support/free-port.js';
 const BIN = '.build/legacy/src/cli/plugboard.js';
 const quiet = { warn: () => undefined };
 
-function run(args: string[], ms = 20_000): Promise<{ code: number | null; out: string; err: string }> {
+function run(args: string[], ms = 20_000, env: NodeJS.ProcessEnv = { ...process.env, DEBUG: '' }): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -154,6 +154,14 @@ describe('plugboard CLI', function () {
       const r = await run(['ls', `etcd://127.0.0.1:${await freePort()}/cli`, '--timeout', '2s']);
       expect(r.code).to.equal(2);
       expect(r.err).to.match(/plugboard: listing etcd:\/\/127\.0\.0\.1:\d+\/cli/);
+      expect(r.err.trim().split('\n'), 'one line, no stack trace').to.have.length(1);
+    });
+
+    it('with DEBUG set, a backend failure also prints the stack trace', async () => {
+      const r = await run(['ls', `etcd://127.0.0.1:${await freePort()}/cli`, '--timeout', '1s'], 20_000, { ...process.env, DEBUG: '1' });
+      expect(r.code).to.equal(2);
+      expect(r.err).to.match(/^plugboard: listing etcd:/);
+      expect(r.err).to.match(/\n\s+at /);
     });
   });
 

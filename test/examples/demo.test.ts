@@ -57,6 +57,30 @@ function checkRun(out: string, backend: string): string {
 describe('examples/demo', function () {
   this.timeout(120_000);
 
+  /** Runs the compiled demo to its end; resolves with its exit code and output. */
+  const runDemo = (args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> =>
+    new Promise((resolve) => {
+      const p = spawn(process.execPath, ['.build/legacy/examples/demo/main.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      p.on('close', (code) => resolve({ code, out, err }));
+    });
+
+  it('an unreachable backend ends the demo with one line and exit code 2; the stack trace only with DEBUG', async () => {
+    const plain = await runDemo(['--registry', 'etcd://127.0.0.1:1/demo'], { ...process.env, DEBUG: '' });
+    expect(plain.code, plain.err).to.equal(2);
+    expect(plain.err.split('\n').filter((l) => l.startsWith('demo: ')), plain.err).to.deep.equal([
+      "demo: app 'greeter': registering: took longer than 10000 ms (deadline of 10000 ms passed) [E_DISCOVERY_TIMEOUT]",
+    ]);
+    expect(plain.err, 'no stack trace').to.not.match(/\n\s+at /);
+    // Bad input fails the same way, at once.
+    const debug = await runDemo(['--registry', 'etcd://127.0.0.1:1/demo?ttl=0'], { ...process.env, DEBUG: '1' });
+    expect(debug.code).to.equal(2);
+    expect(debug.err).to.match(/\n\s+at /);
+  });
+
   it('npm start: runs to "ready" on the memory backend and serves the dashboard until Ctrl-C', async () => {
     const { p, out } = await untilReady(process.execPath, ['scripts/start.mjs']);
     try {

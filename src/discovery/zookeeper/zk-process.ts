@@ -26,6 +26,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { createInterface } from 'node:readline';
 import { DiscoveryError } from '../errors.js';
 import type { ZkAcl, ZkClient, ZkStat, ZkWatch } from './zk-client.js';
 
@@ -85,13 +87,37 @@ let modulePath: string | undefined;
 
 /** ZOO_SESSION_EVENT: a connection state change, delivered to watches without consuming them. */
 const SESSION_EVENT = -1;
+/**
+ * A line of the native client's own log: the C client's (`…:ZOO_ERROR@check_events@…`, on
+ * stderr) or the binding's (`yield:zookeeper_process returned an error: -4 - connection loss`,
+ * on stdout).
+ */
+const NATIVE_LOG = /ZOO_(?:ERROR|WARN|INFO|DEBUG)@|^yield:/;
+
+/**
+ * The child's output, less the native client's log unless DEBUG is set, to our stderr (the
+ * child talks to us over IPC; its stdout is no place for the application's output). That log
+ * reports each lost connection, several lines a second while a server is down, and the
+ * registry already handles it and reports it through its health. Anything else the child
+ * prints (a crash of node or of the binding) is passed on as it is.
+ */
+function forwardOutput(stream: NodeJS.ReadableStream | null): void {
+  if (stream === null) return;
+  const verbose = (process.env.DEBUG ?? '') !== '';
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+    if (verbose || !NATIVE_LOG.test(line)) process.stderr.write(`${line}\n`);
+  });
+}
+
 /** ZOO_EXPIRED_SESSION_STATE, the code of a 'close' for a session that ended on the server's side. */
 const EXPIRED_SESSION_STATE = -112;
 
 /** A native client in a process of its own, behind the {@link ZkClient} face. */
 export function isolatedClient(config: object): ZkClient {
   modulePath ??= zookeeperModule();
-  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+  forwardOutput(child.stdout);
+  forwardOutput(child.stderr);
   const send = (m: object): void => {
     if (child.connected) child.send(m);
   };
@@ -193,6 +219,8 @@ export function isolatedClient(config: object): ZkClient {
       // A close that never finishes (the native close waits for the server) must not keep the process alive.
       child.unref();
       (child.channel as { unref?(): void } | undefined)?.unref?.();
+      (child.stdout as Socket | null)?.unref();
+      (child.stderr as Socket | null)?.unref();
     },
     on: (event: string, fn: Listener) => void listeners.push({ event, fn, once: false }),
     once: (event: string, fn: Listener) => void listeners.push({ event, fn, once: true }),
