@@ -7,7 +7,7 @@
 import { experimental, status, type ChannelOptions } from '@grpc/grpc-js';
 import type { ServiceInstance } from '../instance.js';
 import { CHANNEL_OPTION, ChannelConfig } from './grpc-config.js';
-import type { Node } from './node.js';
+import { endpointUrl, type Node } from './node.js';
 import { Selector } from './selector.js';
 
 type ResolverListener = experimental.ResolverListener;
@@ -27,8 +27,8 @@ export function grpcEndpoints(instances: readonly ServiceInstance[], schemes: re
   const out: experimental.Endpoint[] = [];
   for (const inst of instances) {
     for (const e of inst.endpoints) {
-      const u = new URL(e);
-      if (!schemes.includes(u.protocol.slice(0, -1)) || u.port === '') continue;
+      const u = endpointUrl(e); // undefined for an endpoint we cannot use (kept raw on read)
+      if (u === undefined || !schemes.includes(u.protocol.slice(0, -1)) || u.port === '') continue;
       out.push({ addresses: [{ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) }] });
       break;
     }

@@ -13,13 +13,34 @@ export interface Node {
 export const DEFAULT_WEIGHT = 100;
 
 /**
- * Turns instances into nodes, choosing for each instance its first endpoint whose scheme is in
- * `schemes` (all schemes when empty). Instances without such an endpoint are left out.
+ * An endpoint as a URL, or `undefined` when it is not a URL with a host. Endpoints read from a
+ * store are kept as written (kratos may write `unix:///x.sock` or Go's `[fe80::1%25eth0]`), so
+ * clients skip, endpoint by endpoint, the ones they cannot use, as kratos's selector does.
+ */
+export function endpointUrl(endpoint: string): URL | undefined {
+  try {
+    const url = new URL(endpoint);
+    return url.host === '' ? undefined : url;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Turns instances into nodes, choosing for each instance its first usable endpoint whose
+ * scheme is in `schemes` (all schemes when empty). Instances without such an endpoint are left out.
  */
 export function toNodes(instances: readonly ServiceInstance[], schemes: readonly string[] = []): Node[] {
   const nodes: Node[] = [];
   for (const instance of instances) {
-    const endpoint = instance.endpoints.map((e) => new URL(e)).find((u) => schemes.length === 0 || schemes.includes(u.protocol.slice(0, -1)));
+    let endpoint: URL | undefined;
+    for (const e of instance.endpoints) {
+      const u = endpointUrl(e);
+      if (u !== undefined && (schemes.length === 0 || schemes.includes(u.protocol.slice(0, -1)))) {
+        endpoint = u;
+        break;
+      }
+    }
     if (endpoint === undefined) continue;
     const w = Number(instance.metadata['weight']);
     nodes.push({ instance, endpoint, weight: Number.isFinite(w) && w > 0 ? w : DEFAULT_WEIGHT });

@@ -42,7 +42,8 @@ const bad = (field: string, problem: string): never => {
  * other: tags `version=<v>` first, then the configured ones; `Meta` is the metadata as is
  * (omitted when empty; a `version` key is plain metadata, the version lives in the tag); every
  * endpoint is a tagged address keyed by its scheme holding the whole URL and its port (0 when
- * the URL has none), and `Address`/`Port` are the first endpoint's. One difference: a second
+ * the URL has none), and `Address`/`Port` are the first endpoint's, host and port as written
+ * (Go's `url.Hostname`/`url.Port`, not WHATWG's normalised ones). One difference: a second
  * endpoint of a scheme is kept as `http_2`… (kratos overwrites the first; its reader lists every
  * tagged address, so it sees both). Consul's limits on `Meta` are checked here, so a bad key is
  * `E_DISCOVERY_INSTANCE` naming it rather than a 400 from the agent.
@@ -57,15 +58,14 @@ export function toRegistration(i: ServiceInstance, o: ResolvedConsulOptions): Ag
   const tagged: Record<string, { Address: string; Port: number }> = {};
   const seen = new Map<string, number>();
   for (const e of i.endpoints) {
-    const url = new URL(e);
-    const scheme = url.protocol.slice(0, -1);
+    const scheme = new URL(e).protocol.slice(0, -1);
     const n = (seen.get(scheme) ?? 0) + 1;
     seen.set(scheme, n);
     const key = n === 1 ? scheme : `${scheme}_${n}`;
     if (CONSUL_ADDRESSES.has(key)) bad('instance.endpoints', `scheme '${scheme}' clashes with Consul's own tagged address '${key}'`);
-    tagged[key] = { Address: e, Port: portOf(url) };
+    tagged[key] = { Address: e, Port: goHostPort(e).port };
   }
-  const first = i.endpoints.length === 0 ? undefined : new URL(i.endpoints[0]!);
+  const first = i.endpoints.length === 0 ? undefined : goHostPort(i.endpoints[0]!);
   const checks: Array<Record<string, string>> = [
     {
       CheckID: ttlCheckId(i.id),
@@ -87,16 +87,48 @@ export function toRegistration(i: ServiceInstance, o: ResolvedConsulOptions): Ag
     ID: i.id,
     Name: i.name,
     Tags: [`${VERSION_KEY}=${i.version}`, ...o.tags],
-    ...(first === undefined ? {} : { Address: first.hostname.replace(/^\[|\]$/g, ''), Port: portOf(first) }),
+    ...(first === undefined ? {} : { Address: first.host, Port: first.port }),
     ...(keys.length === 0 ? {} : { Meta: { ...i.metadata } }),
     ...(first === undefined ? {} : { TaggedAddresses: tagged }),
     Checks: checks,
   };
 }
 
-/** The URL's explicit port, else 0: kratos's `strconv.ParseUint(u.Port())` (no scheme default). */
-function portOf(url: URL): number {
-  return url.port === '' ? 0 : Number(url.port);
+/** `scheme://authority…`: the authority ends at the first `/`, `?` or `#`, as in Go's `url.Parse`. */
+const AUTHORITY = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/;
+
+/**
+ * kratos's `raw.Hostname()` and `strconv.ParseUint(raw.Port(), 10, 16)` of Go's `url.Parse`:
+ * the host and port as written in the endpoint (no brackets; port 0 when absent). WHATWG
+ * parsing would lowercase an http(s) host, rewrite `127.1` and drop a default port like `:80`.
+ * Only called on endpoints that parse as URLs with a host (register validates them).
+ */
+function goHostPort(endpoint: string): { host: string; port: number } {
+  const authority = AUTHORITY.exec(endpoint)?.[1];
+  if (authority === undefined) {
+    // Not `scheme://…` (WHATWG accepts `http:host`): WHATWG's reading is the best we have.
+    const url = new URL(endpoint);
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port === '' ? 0 : Number(url.port) };
+  }
+  let hostPort = authority.slice(authority.lastIndexOf('@') + 1); // Go splits userinfo at the last '@'
+  let port = '';
+  const colon = hostPort.lastIndexOf(':');
+  if (colon !== -1 && /^:\d*$/.test(hostPort.slice(colon))) {
+    port = hostPort.slice(colon + 1);
+    hostPort = hostPort.slice(0, colon);
+  }
+  if (hostPort.startsWith('[') && hostPort.endsWith(']')) hostPort = hostPort.slice(1, -1);
+  const n = port === '' ? 0 : Number(port);
+  return { host: unescapeHost(hostPort), port: n <= 0xffff ? n : 0 }; // ParseUint(…, 16) fails above 65535: 0
+}
+
+/** Go unescapes `%XX` in a host (an IPv6 zone `%25eth0`); a bad escape is left as written. */
+function unescapeHost(host: string): string {
+  try {
+    return decodeURIComponent(host);
+  } catch {
+    return host;
+  }
 }
 
 /**

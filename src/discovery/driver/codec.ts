@@ -7,13 +7,20 @@
  * `registry.ServiceInstance`): fields in struct order, metadata keys sorted, `<`, `>`, `&`,
  * U+2028 and U+2029 escaped as `\u003c`…, empty metadata as `null` (a kratos app without
  * `kratos.Metadata(…)` has a nil map). Reading is as lenient as kratos's own reader: `null`
- * metadata or endpoints, no endpoints at all, and any name or id that does not break the layout.
+ * metadata or endpoints, no endpoints at all, endpoints kept as written (URL parsing is the
+ * client's, per endpoint), instances up to 1.5 MiB, and any name or id that does not break the
+ * layout.
  */
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
 
 /** Largest instance accepted, as JSON. Keeps a bad client from filling a backend. */
 export const MAX_INSTANCE_BYTES = 64 * 1024;
+/**
+ * Largest instance read from a store, as JSON: etcd's default request limit (1.5 MiB, above
+ * ZooKeeper's 1 MiB node limit). kratos has no limit of its own, so anything a store holds is read.
+ */
+export const MAX_READ_INSTANCE_BYTES = 1.5 * 1024 * 1024;
 const MAX_ID = 256;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 /** Longest name or id accepted on read (kratos has no limit; ours keeps keys and messages sane). */
@@ -21,8 +28,10 @@ const MAX_READ = 1024;
 
 /**
  * How strict validation is. `'write'` (register): plugboard's own rules for names and ids, so
- * that what we write is valid everywhere. `'read'` (values found in a store, written by kratos
- * or anyone): only what would break the `{root}/{name}/{id}` layout is refused.
+ * that what we write is valid everywhere, endpoints that are URLs with a host, at most
+ * {@link MAX_INSTANCE_BYTES}. `'read'` (values found in a store, written by kratos or anyone):
+ * only what would break the `{root}/{name}/{id}` layout is refused; endpoints are any strings,
+ * kept as written; at most {@link MAX_READ_INSTANCE_BYTES}.
  */
 export type Strictness = 'write' | 'read';
 
@@ -85,6 +94,9 @@ export function validateInstance(input: unknown, knownSize?: number, strictness:
   if (!Array.isArray(endpoints)) fail('instance.endpoints', 'must be an array of URLs');
   (endpoints as unknown[]).forEach((e, n) => {
     if (typeof e !== 'string') fail(`instance.endpoints[${n}]`, 'must be a string');
+    // On read, endpoints stay raw strings: kratos's selector parses them one by one and skips
+    // those it cannot use (unix:///x.sock, Go's [fe80::1%25eth0]), and so does ours (toNodes).
+    if (strictness === 'read') return;
     let url: URL;
     try {
       url = new URL(e as string);
@@ -102,7 +114,8 @@ export function validateInstance(input: unknown, knownSize?: number, strictness:
   });
   const json = goJson(out);
   const size = knownSize ?? Buffer.byteLength(json);
-  if (size > MAX_INSTANCE_BYTES) fail('instance', `is ${size} bytes as JSON; the limit is ${MAX_INSTANCE_BYTES}`);
+  const limit = strictness === 'read' ? MAX_READ_INSTANCE_BYTES : MAX_INSTANCE_BYTES;
+  if (size > limit) fail('instance', `is ${size} bytes as JSON; the limit is ${limit}`);
   canonical.set(out, json);
   return out;
 }
@@ -152,8 +165,9 @@ function goJson(i: ServiceInstance): string {
 /** Parses an instance stored by a backend; returns `undefined` (never throws) for foreign or malformed data. */
 export function decodeInstance(raw: string | Uint8Array): ServiceInstance | undefined {
   try {
+    // Too big to read: do not even decode or parse it (a string has at least as many UTF-8 bytes as UTF-16 units).
+    if ((typeof raw === 'string' ? raw.length : raw.byteLength) > MAX_READ_INSTANCE_BYTES) return undefined;
     const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
-    if (text.length > MAX_INSTANCE_BYTES * 4) return undefined; // far too big to be one of ours: do not even parse it
     return validateInstance(JSON.parse(text), typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength, 'read');
   } catch {
     return undefined;

@@ -29,6 +29,7 @@ export {
   sameList,
   sortInstances,
   MAX_INSTANCE_BYTES,
+  MAX_READ_INSTANCE_BYTES,
   type Strictness,
 } from './codec.js';
 export {

@@ -280,6 +280,12 @@ export class ZkDriver implements DiscoveryDriver {
             return undefined;
           } catch (err) {
             if (zkCode(err) === ZK.NONODE) return undefined; // vanished between list and get
+            // Someone else's leaf we may not read (kratos's WithDigestACL): skip it like foreign
+            // data, rather than hide every other instance of the service.
+            if (zkCode(err) === ZK.NOAUTH) {
+              this.ctx.skip(path, 'not readable with our credentials (NOAUTH: an ACL without READ for us)');
+              return undefined;
+            }
             throw this.error(`get ${path}`, err);
           }
         }),

@@ -6,8 +6,9 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeInstance, encodeInstance, validateInstance } from '../../../src/discovery/driver/index.js';
-import { DiscoveryError } from '../../../src/discovery/index.js';
+import { grpcEndpoints } from '../../../src/discovery/client/grpc.js';
+import { decodeInstance, encodeInstance, MAX_INSTANCE_BYTES, MAX_READ_INSTANCE_BYTES, validateInstance } from '../../../src/discovery/driver/index.js';
+import { DiscoveryError, toNodes } from '../../../src/discovery/index.js';
 import { fromPlugboard, greeterFixtures, looseName } from './fixtures.js';
 
 describe('instance codec: go-kratos’s JSON', () => {
@@ -42,5 +43,44 @@ describe('instance codec: go-kratos’s JSON', () => {
     expect(() => validateInstance(looseName.instance)).to.throw(DiscoveryError, 'instance.name');
     expect(validateInstance({ id: 'a', name: 's', endpoints: [] }).endpoints).to.deep.equal([]);
     expect(() => validateInstance({ id: '..', name: 's', endpoints: [] })).to.throw(DiscoveryError, 'instance.id');
+  });
+
+  // kratos stores url.URL.String() of each endpoint, and its selector parses them one by one
+  // (endpoint.ParseEndpoint), skipping those it cannot use: one odd endpoint never hides the instance.
+  it('keeps an instance whose endpoints WHATWG URL parsing rejects or that have no host, raw; clients skip those endpoints', () => {
+    const unix = decodeInstance('{"id":"a","name":"svc","version":"v1","metadata":null,"endpoints":["unix:///tmp/svc.sock","grpc://127.0.0.1:9000?isSecure=false"]}');
+    expect(unix, 'unix socket endpoint dropped the instance').to.not.equal(undefined);
+    expect(unix!.endpoints).to.deep.equal(['unix:///tmp/svc.sock', 'grpc://127.0.0.1:9000?isSecure=false']);
+    const zone = decodeInstance('{"id":"b","name":"svc","version":"v1","metadata":null,"endpoints":["http://[fe80::1%25eth0]:8000","grpc://10.0.0.1:9000"]}');
+    expect(zone, 'IPv6 zone endpoint (Go writes %25) dropped the instance').to.not.equal(undefined);
+    expect(zone!.endpoints).to.deep.equal(['http://[fe80::1%25eth0]:8000', 'grpc://10.0.0.1:9000']);
+    const junk = decodeInstance('{"id":"c","name":"svc","version":"v1","metadata":null,"endpoints":["::not a url::"]}');
+    expect(junk?.endpoints).to.deep.equal(['::not a url::']);
+    // A non-string endpoint is a JSON error to Go too: not an instance.
+    expect(decodeInstance('{"id":"d","name":"svc","version":"v1","metadata":null,"endpoints":[7]}')).to.equal(undefined);
+    // Writing stays strict: what we register must parse everywhere.
+    expect(() => validateInstance({ ...unix!, id: 'a2' })).to.throw(DiscoveryError, 'instance.endpoints[0]');
+
+    const nodes = toNodes([unix!, zone!, junk!]);
+    expect(nodes.map((n) => [n.instance.id, n.endpoint.href])).to.deep.equal([
+      ['a', 'grpc://127.0.0.1:9000?isSecure=false'],
+      ['b', 'grpc://10.0.0.1:9000'],
+    ]);
+    expect(toNodes([zone!], ['http']), 'no usable http endpoint').to.deep.equal([]);
+    expect(grpcEndpoints([unix!, zone!, junk!], ['grpc'])).to.deep.equal([
+      { addresses: [{ host: '127.0.0.1', port: 9000 }] },
+      { addresses: [{ host: '10.0.0.1', port: 9000 }] },
+    ]);
+  });
+
+  // kratos has no size limit; etcd takes 1.5 MiB requests, ZooKeeper 1 MiB nodes.
+  it('reads instances larger than the 64 KiB write limit, up to the read limit', () => {
+    const big = (bytes: number): string => `{"id":"big","name":"svc","version":"v1","metadata":{"descriptor":"${'x'.repeat(bytes)}"},"endpoints":["grpc://10.0.0.1:9000"]}`;
+    const inst = decodeInstance(big(80 * 1024));
+    expect(inst, 'an 80 KiB kratos instance was skipped').to.not.equal(undefined);
+    expect(inst!.metadata['descriptor']).to.have.length(80 * 1024);
+    expect(() => validateInstance({ ...inst!, id: 'big2' }), 'the write limit stands').to.throw(DiscoveryError, String(MAX_INSTANCE_BYTES));
+    expect(decodeInstance(big(MAX_READ_INSTANCE_BYTES - 200))).to.not.equal(undefined);
+    expect(decodeInstance(big(MAX_READ_INSTANCE_BYTES + 1)), 'over the read limit').to.equal(undefined);
   });
 });

@@ -147,6 +147,27 @@ describe(`kratos interop on Consul (kratos ${KRATOS_COMMIT.slice(0, 12)}, Consul
       expect(await r.getService(name)).to.deep.equal([inst]);
     });
 
+    // kratos: addr := raw.Hostname(), port := raw.Port() of Go's url.Parse, which keep the host
+    // and port as written; WHATWG lowercases http(s) hosts, rewrites 127.1 and drops :80.
+    it("takes Address and Port from the endpoint as written, as Go's url.Hostname and url.Port do", async () => {
+      const name = uniqueName();
+      const r = registry();
+      await r.register({ id: 'node-3', name, endpoints: ['http://Backend-1:80', 'grpc://MyHost.Example:9000', 'https://127.1:443'] });
+      await r.register({ id: 'node-4', name, endpoints: ['grpc://[::1]:9000', 'http://u:p@[FE80::1]'] });
+      const entries = (await (await fetch(`http://${server.address}/v1/health/service/${name}?passing`)).json()) as Entry[];
+      const byId = new Map(entries.map((e) => [e.Service.ID, e.Service]));
+      expect(byId.get('node-3')).to.deep.include({
+        Address: 'Backend-1',
+        Port: 80,
+        TaggedAddresses: { http: { Address: 'http://Backend-1:80', Port: 80 }, grpc: { Address: 'grpc://MyHost.Example:9000', Port: 9000 }, https: { Address: 'https://127.1:443', Port: 443 } },
+      });
+      expect(byId.get('node-4')).to.deep.include({
+        Address: '::1',
+        Port: 9000,
+        TaggedAddresses: { grpc: { Address: 'grpc://[::1]:9000', Port: 9000 }, http: { Address: 'http://u:p@[FE80::1]', Port: 0 } },
+      });
+    });
+
     it('registers an instance without endpoints as kratos does (no address, no tagged addresses)', async () => {
       const name = uniqueName();
       const r = registry();

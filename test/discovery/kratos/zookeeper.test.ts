@@ -15,7 +15,7 @@ import { ZooKeeperRegistry } from '../../../src/discovery/zookeeper/index.js';
 import type { ZkAcl, ZkClient } from '../../../src/discovery/zookeeper/zk-client.js';
 import { isolatedClient } from '../../../src/discovery/zookeeper/zk-process.js';
 import { ZooKeeperServer } from '../../support/zookeeper-server.js';
-import { nextWithin, uniqueName, until } from '../contract.js';
+import { instance, nextWithin, uniqueName, until } from '../contract.js';
 import { emptyEndpoints, escaped, fromPlugboard, greeterFixtures, KRATOS_COMMIT, KRATOS_ROOT, kratosDecode, looseName, noEndpoints, typical } from './fixtures.js';
 
 const quiet = { warn: () => undefined };
@@ -146,6 +146,51 @@ describe(`kratos interop on ZooKeeper (kratos ${KRATOS_COMMIT.slice(0, 12)}, rea
       expect(await aclOf(kratos, `${KRATOS_ROOT}/${name}`)).to.deep.equal(OPEN);
       expect(await aclOf(kratos, leaf)).to.deep.equal(OPEN, 'without credentials, as kratos without credentials');
       expect(await kratos.get_children(`${KRATOS_ROOT}/${name}`, false)).to.deep.equal(['node-1'], 'nothing but instance leaves under the service');
+    });
+  });
+
+  describe('a leaf plugboard may not read (kratos WithDigestACL, without our credentials)', () => {
+    // kratos with WithDigestACL(user, pass) gives its leaf digest:ALL only; a client without those
+    // credentials gets NOAUTH reading it. Here the leaf grants every permission but READ, which
+    // is the same to ZooKeeper: that one node is skipped, the service's other instances listed.
+    const lockOut = async (path: string): Promise<void> => {
+      await kratos.set_acl(path, -1, [{ perms: 31 & ~1, scheme: 'world', auth: 'anyone' }]);
+    };
+
+    it('getService and a new watcher list the readable instances and count the unreadable leaf as skipped', async () => {
+      const name = uniqueName();
+      const r = registry();
+      await r.register(instance(name, 'ours'));
+      await kratosRegister(kratos, KRATOS_ROOT, name, 'locked', typical.bytes.replace('"greeter"', JSON.stringify(name)).replace('kratos-a1', 'locked'));
+      await lockOut(`${KRATOS_ROOT}/${name}/locked`);
+      const reader = registry();
+      expect((await reader.getService(name)).map((i) => i.id)).to.deep.equal(['ours']);
+      const w = await reader.watch(name);
+      try {
+        expect((await nextWithin(w, 15_000, 'first list')).map((i) => i.id)).to.deep.equal(['ours']);
+      } finally {
+        w.stop();
+      }
+      expect(reader.stats().skipped).to.be.greaterThan(0);
+      await kratos.delete_(`${KRATOS_ROOT}/${name}/locked`, -1);
+    });
+
+    it('a live watcher keeps delivering after an unreadable leaf appears next to the instances', async () => {
+      const name = uniqueName();
+      const r = registry();
+      await r.register(instance(name, 'a'));
+      const w = await registry().watch(name);
+      try {
+        await until(w, (l) => l.length === 1, 15_000, 'a');
+        await kratos.create(`${KRATOS_ROOT}/${name}/locked`, '', EPHEMERAL);
+        await lockOut(`${KRATOS_ROOT}/${name}/locked`);
+        await r.register(instance(name, 'b'));
+        const l = await until(w, (x) => x.length === 2, 15_000, 'a and b');
+        expect(l.map((i) => i.id).sort()).to.deep.equal(['a', 'b']);
+      } finally {
+        w.stop();
+      }
+      await kratos.delete_(`${KRATOS_ROOT}/${name}/locked`, -1);
     });
   });
 
