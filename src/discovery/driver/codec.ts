@@ -87,11 +87,11 @@ export function validateInstance(input: unknown, knownSize?: number, strictness:
     if (typeof e !== 'string') fail(`instance.endpoints[${n}]`, 'must be a string');
     let url: URL;
     try {
-      url = new URL(e as string);
+      url = new URL(e);
     } catch {
-      fail(`instance.endpoints[${n}]`, `'${(e as string).slice(0, 80)}' is not a valid URL`);
+      fail(`instance.endpoints[${n}]`, `'${(e).slice(0, 80)}' is not a valid URL`);
     }
-    if (url.host === '') fail(`instance.endpoints[${n}]`, `'${(e as string).slice(0, 80)}' has no host`);
+    if (url.host === '') fail(`instance.endpoints[${n}]`, `'${(e).slice(0, 80)}' has no host`);
   });
   const out: ServiceInstance = Object.freeze({
     id,
