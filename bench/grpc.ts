@@ -28,7 +28,7 @@ export async function grpcBench(): Promise<string[]> {
     servers.push(server);
     await registry.register({ id, name: 'bench-greeter', endpoints: [`grpc://127.0.0.1:${port}`] });
   }
-  const Client = grpc.makeGenericClientConstructor(definition as never, 'Greeter');
+  const Client = grpc.makeGenericClientConstructor(definition, 'Greeter');
   const client = (config: Omit<DiscoveryChannelConfig, 'discovery'>): Greeter =>
     new Client('discovery:///bench-greeter', grpc.credentials.createInsecure(), discoveryChannelOptions({ discovery: registry, ...config })) as unknown as Greeter;
   const clients: Record<string, Greeter> = {

@@ -61,7 +61,7 @@ for (const p of report.plugins) say(`[2/6] plugin ${p.name} ${p.version} loaded 
 await importBackend(registryUrl);
 const discovery: ServiceRegistry = await createRegistry(registryUrl);
 const container = new Container();
-await container.load(plugboardModule(scope, { discovery }));
+container.load(plugboardModule(scope, { discovery }));
 container.bind(GreeterClient).toSelf().inSingletonScope();
 const client = container.get(GreeterClient);
 say(`[3/6] inversify injected Discovery (${discovery.backend}) into GreeterClient`);

@@ -153,6 +153,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
       const holder: CapturedStack = {};
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 1;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- a stack marker for captureStackTrace, never called
       Error.captureStackTrace(holder, this.register);
       Error.stackTraceLimit = limit;
       site = holder; // formatted when the entry's site is first read
@@ -194,6 +195,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   #registerAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('register', undefined, undefined);
     const items = toItems(this.id, 'registerAll', input);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a stack marker for captureStackTrace, never called
     const site = this.siteOf(undefined, this.registerAll);
     const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k), repeats);
     const message = (n: number): string => `${this.id}: batch registration rejected (${n} errors); nothing was registered`;
@@ -223,6 +225,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   #replaceAll(input: BatchInput<V, O>): void {
     if (this.#frozen) throw this.frozenError('replaceAll', undefined, undefined);
     const items = toItems(this.id, 'replaceAll', input);
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a stack marker for captureStackTrace, never called
     const site = this.siteOf(undefined, this.replaceAll);
     const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined, repeats);
     const message = (n: number): string => `${this.id}: replaceAll rejected (${n} errors); the old entries stay`;

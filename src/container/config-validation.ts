@@ -113,9 +113,9 @@ function validatorOf<C>(spec: ConfigSpec<C>): ConfigValidator<C> {
   let v = validators.get(spec) as ConfigValidator<C> | undefined;
   if (v !== undefined) return v;
   if (isStandardSchema(spec)) v = async (registry, key, raw) => fromSchema<C>(registry, key, await spec['~standard'].validate(raw));
-  else if (isClass(spec)) v = (registry, key, raw) => viaClassValidator(registry, key, spec as ConfigClass<C>, raw);
-  else v = async (_registry, _key, raw) => (spec as (raw: unknown) => C | Promise<C>)(raw);
-  validators.set(spec, v as ConfigValidator<unknown>);
+  else if (isClass(spec)) v = (registry, key, raw) => viaClassValidator(registry, key, spec, raw);
+  else v = async (_registry, _key, raw) => (spec)(raw);
+  validators.set(spec, v);
   return v;
 }
 

@@ -45,6 +45,7 @@ export class HandlerRegistry<H> extends BaseRegistry<H, RegisterOptions> {
 
   /** Alias of `register(pattern, handler, opts)`. */
   handle(pattern: string, handler: H, opts?: RegisterOptions): string {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- a stack marker for captureStackTrace, never called
     return this.register(pattern, handler, this.aliasSite(opts, this.handle));
   }
 

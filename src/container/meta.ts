@@ -1,7 +1,7 @@
 /** Entry metadata helpers: frozen, shared when empty, compared as data. */
 
 /** The metadata of entries that have none: one frozen object, shared. Kinds give an entry metadata by assigning a new object. */
-export const EMPTY_META: Record<PropertyKey, unknown> = Object.freeze({}) as Record<PropertyKey, unknown>;
+export const EMPTY_META: Record<PropertyKey, unknown> = Object.freeze({});
 
 export function freezeMeta(meta: Record<PropertyKey, unknown>): Readonly<Record<PropertyKey, unknown>> {
   if (meta === EMPTY_META) return meta; // the common case, without listing keys

@@ -70,7 +70,7 @@ export function matchesFilter<V>(entry: TaggedEntry<V>, filter: TagFilter<V> | u
     const have = Object.prototype.hasOwnProperty.call(entry.tags, k) ? entry.tags[k] : undefined;
     if (have === undefined) return false;
     if (want === true) continue;
-    if (Array.isArray(want) ? !want.includes(have as string) : have !== want) return false;
+    if (Array.isArray(want) ? !want.includes(have) : have !== want) return false;
   }
   return true;
 }

@@ -12,6 +12,7 @@ import { defaultScope } from '../container/default-scope.js';
 import { LazySite, resolveSite } from '../container/site.js';
 import { decoratedClass, DecoratorError, type AnyClass, type PlugboardClassDecorator } from './class-target.js';
 import { installNow, recordAttributes, recordIntent } from './record.js';
+import { showValue } from '../container/show-value.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRegistryClass = RegistryClass<any>;
@@ -72,7 +73,7 @@ interface Plan {
 
 function checkLifetime(decorator: string, lifetime: unknown, name: string): void {
   if (lifetime !== undefined && lifetime !== 'singleton' && lifetime !== 'transient') {
-    throw new DecoratorError(decorator, `lifetime must be 'singleton' or 'transient', got ${String(lifetime)}`, { key: name });
+    throw new DecoratorError(decorator, `lifetime must be 'singleton' or 'transient', got ${showValue(lifetime)}`, { key: name });
   }
 }
 
@@ -92,6 +93,7 @@ function registration(plan: Plan): PlugboardClassDecorator {
     plan.check?.(cls, site);
     const intent: RegistrationIntent = {
       registry: plan.registry,
+      // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment -- any registry class; the intent holds the widest type
       kind: plan.kind,
       name: plan.name,
       mode: plan.mode,

@@ -13,6 +13,7 @@ import type { BackendConfig } from './backend-config.js';
 import { parseRegistryUrl, redact } from './driver/options.js';
 import { DiscoveryError } from './errors.js';
 import type { ServiceRegistry } from './types.js';
+import { showValue } from '../container/show-value.js';
 
 /** Id of the factory registry that holds the discovery backends, keyed by URL scheme. */
 export const BACKENDS = 'discovery.backends';
@@ -97,7 +98,7 @@ export async function createRegistry(url: string | URL | ReadonlyArray<string | 
     const known = knownSchemes(scope);
     const module = BACKEND_MODULES[scheme];
     const hint = module === undefined ? '' : ` (backends register when imported: import '${module}')`;
-    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(String(url))}': unknown scheme '${scheme}'; known schemes: ${known.join(', ') || '(none)'}${hint}`, { key: scheme });
+    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(showValue(url))}': unknown scheme '${scheme}'; known schemes: ${known.join(', ') || '(none)'}${hint}`, { key: scheme });
   }
   return backends.new(scheme, { url: parsed, hosts, options, scope });
 }

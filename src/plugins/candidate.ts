@@ -87,6 +87,7 @@ function resolveSpecifier(spec: string, places: Places): FoundPlugin {
  * A real `import()`, also in the CJS build, where TypeScript would turn `import()` into
  * `require()` (which cannot load ES modules nor take a cache-busting URL).
  */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point: a native import() TypeScript cannot rewrite
 const importModule = new Function('url', 'return import(url)') as (url: string) => Promise<unknown>;
 
 /** The plugin a module exports: `default`, `plugin`, or a CJS `module.exports(.default)`. */

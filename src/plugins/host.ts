@@ -288,6 +288,7 @@ export class PluginHost {
       const c = await prepareCandidate(replacement ?? { file: s.file!, origin: s.record.origin }, this.scope, this.#places, this.#api, ++this.#reloadSeq);
       let setUp = false;
       try {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- the module's own failure, passed on as it came
         if (c.error !== undefined) throw c.error;
         if (c.record.name !== name) throw new PluginError('E_PLUGIN_MANIFEST', `reload of '${name}': the new module is plugin '${c.record.name}'`, { plugin: name });
         this.#slots.checkDependencies(c.record);

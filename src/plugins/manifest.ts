@@ -93,7 +93,7 @@ export function validatePlugin(value: unknown, source: string, hostApi = PLUGIN_
   const name = meta!['name'];
   if (typeof name !== 'string' || !NAME.test(name)) bad('meta.name', `must be a package-like name, got ${JSON.stringify(name)}`);
   const n = name as string;
-  if (typeof meta!['version'] !== 'string' || semver.valid(meta!['version'] as string) === null) bad('meta.version', `must be a semver version, got ${JSON.stringify(meta!['version'])}`, n);
+  if (typeof meta!['version'] !== 'string' || semver.valid(meta!['version']) === null) bad('meta.version', `must be a semver version, got ${JSON.stringify(meta!['version'])}`, n);
   const api = meta!['api'];
   if (typeof api !== 'string' || semver.validRange(api) === null) bad('meta.api', `must be a semver range such as '^1', got ${JSON.stringify(api)}`, n);
   const deps = p['dependencies'] ?? [];

@@ -40,7 +40,7 @@ export function running(s: Slot | undefined): boolean {
 
 /** `err` as the host reports it: a plugboard error as is, anything else as a `PluginError` of the step. */
 export function asReported(err: unknown, step: string, plugin: string): PlugboardError {
-  if (err instanceof PlugboardError) return err as PlugboardError;
+  if (err instanceof PlugboardError) return err;
   const code = step === 'load' ? 'E_PLUGIN_LOAD' : 'E_PLUGIN_SETUP';
   return new PluginError(code, `plugin '${plugin}': ${step}: ${err instanceof Error ? err.message : String(err)}`, { plugin, cause: err });
 }

@@ -1,15 +1,15 @@
 import { DiscoveryError } from '../discovery/errors.js';
 
-/** The four functions of a BDD test runner the suites need (mocha, node:test, vitest and jest all have them). */
+/** The four functions (unbound, as the runners' globals are) of a BDD test runner the suites need (mocha, node:test, vitest and jest all have them). */
 export interface BddRunner {
   /** Groups tests. */
-  describe(title: string, fn: () => void): unknown;
+  describe: (title: string, fn: () => void) => unknown;
   /** One test. */
-  it(title: string, fn: () => Promise<void>): unknown;
+  it: (title: string, fn: () => Promise<void>) => unknown;
   /** Runs before each test of the group. */
-  beforeEach(fn: () => Promise<void> | void): unknown;
+  beforeEach: (fn: () => Promise<void> | void) => unknown;
   /** Runs after each test of the group. */
-  afterEach(fn: () => Promise<void> | void): unknown;
+  afterEach: (fn: () => Promise<void> | void) => unknown;
 }
 
 /** `runner`, or the runner's globals; a clear error when there are none. */

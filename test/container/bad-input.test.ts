@@ -39,6 +39,7 @@ describe('registry core: bad input and lost events', () => {
       const r = new ImplementationRegistry<number>('codecs');
       r.register('kept', 1);
       expectError(() => r.registerAll([null as never]), InvalidOptionError, 'E_INVALID_OPTION', 'codecs', 'item 0 must be a [name, value, opts?] tuple, got null');
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
       const agg = expectError<PlugboardAggregateError>(() => r.replaceAll([['a', 1], undefined as never, 7 as never]), PlugboardAggregateError, 'E_BATCH', 'codecs: replaceAll rejected (2 errors)');
       expect(agg.errors.map((e: Error) => e.message)).to.deep.equal([
         'codecs: item 1 must be a [name, value, opts?] tuple, got undefined',
@@ -69,7 +70,7 @@ describe('registry core: bad input and lost events', () => {
     it('a 20,000-deep config is E_CONFIG, not a RangeError', async () => {
       const root: Record<string, unknown> = { bucket: 'b' };
       let node = root;
-      for (let i = 0; i < 20_000; i++) node = (node['n'] = {}) as Record<string, unknown>;
+      for (let i = 0; i < 20_000; i++) node = (node['n'] = {});
       await expectRejection(stores.new('s3', root), ConfigValidationError, 'E_CONFIG', 'nested deeper than 32 levels');
     });
 
@@ -202,11 +203,13 @@ describe('registry core: bad input and lost events', () => {
     it('a registration captures one stack frame, its caller (sites stay cheap)', () => {
       const r = new ImplementationRegistry<number>('sites');
       r.register('a', 1);
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back, never called
       const prepare = Error.prepareStackTrace;
       let frames = -1;
       Error.prepareStackTrace = (err, callSites) => {
         frames = callSites.length;
-        return `${String(err)}\n${callSites.map((c) => `    at ${c.toString()}`).join('\n')}`;
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a CallSite formats itself as V8 does
+        return `${err.name}: ${err.message}\n${callSites.map((c) => `    at ${c.toString()}`).join('\n')}`;
       };
       try {
         expect(r.entry('a')!.site).to.match(/bad-input\.test\.(ts|js):\d+$/); // formatted now, under the spy

@@ -72,7 +72,7 @@ describe('App confirmed drain across processes (issue #18, real etcd)', function
       env: { ...process.env, ETCD_ENDPOINTS: cluster.endpoints.join(','), ETCD_PREFIX: prefix, APP_NAME: name },
     });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     const out = lines(child);
     try {

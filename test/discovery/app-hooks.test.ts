@@ -312,7 +312,7 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
   it('refuses unknown options with a suggestion, and bad hooks and durations with typed errors', () => {
     const bad = (o: Record<string, unknown>): PlugboardError => {
       try {
-        new App({ ...base('x', {}), ...o } as AppOptions);
+        new App({ ...base('x', {}), ...o });
       } catch (e) {
         return e as PlugboardError;
       }

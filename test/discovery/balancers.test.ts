@@ -31,6 +31,7 @@ function nodes(weights: Array<number | undefined>): Node[] {
     id: `n${i}`,
     name: 'svc',
     version: 'v1',
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
     metadata: (w === undefined ? {} : { weight: String(w) }) as Record<string, string>,
     endpoints: [`http://10.0.0.${i + 1}:80`],
   }));

@@ -116,7 +116,7 @@ describe('consul, against the Consul test server', function () {
     await nextWithin(w, 3000);
     const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/consul-child.js', String(server.port), name, 'a', '1000', '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
       child.once('exit', (c) => reject(new Error(`child exited early (${c})`)));
     });
     await until(w, (l) => l.length === 1, 3000, 'the child’s instance');

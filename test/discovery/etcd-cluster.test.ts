@@ -53,7 +53,7 @@ describe('etcd 3-node cluster: leader killed 5 times during churn (real etcd)', 
       children.push(child);
       return new Promise((resolve, reject) => {
         let out = '';
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const m = /done (\[.*\])/.exec(out);
           if (m !== null) resolve(JSON.parse(m[1]!) as string[]);

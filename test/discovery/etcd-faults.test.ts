@@ -132,7 +132,7 @@ describe('etcd backend under faults (real etcd)', function () {
     await nextWithin(w, 5000);
     const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-child.js', cluster.endpoints[0]!, '/kill', name, '3', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
       child.once('exit', (c) => reject(new Error(`child exited early (${c})`)));
     });
     await until(w, (l) => l.length === 3, 5000, 'the child’s 3 instances');

@@ -16,7 +16,7 @@ const definition = {
     responseDeserialize: passthrough,
   },
 } as unknown as grpc.ServiceDefinition;
-const Client = grpc.makeGenericClientConstructor(definition as never, 'Greeter');
+const Client = grpc.makeGenericClientConstructor(definition, 'Greeter');
 
 interface Greeter {
   sayHello(req: Buffer, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: Buffer) => void): void;

@@ -102,7 +102,7 @@ describe('grpc-js resolver against two real gRPC servers', function () {
     await registry.register(instA);
     await registry.register({ id: 'b', name, endpoints: [`http://127.0.0.1:1`, `grpc://127.0.0.1:${b.port}`] });
     registerDiscoveryResolver(registry);
-    const Client = grpc.makeGenericClientConstructor(definition as never, 'Greeter');
+    const Client = grpc.makeGenericClientConstructor(definition, 'Greeter');
     const client = new Client(`discovery:///${name}`, grpc.credentials.createInsecure()) as unknown as {
       sayHello(req: Buffer, cb: (err: Error | null, res: Buffer) => void): void;
       close(): void;

@@ -137,7 +137,7 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       await nextWithin(w, 5000);
       const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/zk-child.js', server.connect, '/zkkill', name, '2000'], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve, reject) => {
-        child.stdout!.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
+        child.stdout.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
         child.once('exit', (c) => reject(new Error(`child exited early (${c})`)));
       });
       await until(w, (l) => l.length === 1, 5000, 'the child instance');

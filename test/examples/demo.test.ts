@@ -14,14 +14,14 @@ function untilReady(cmd: string, args: string[], ms = 90_000): Promise<{ p: Chil
       p.kill('SIGKILL');
       reject(new Error(`no "ready" line within ${ms} ms\nstdout:\n${out}\nstderr:\n${err}`));
     }, ms);
-    p.stdout!.on('data', (d: Buffer) => {
+    p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (/^ready/m.test(out)) {
         clearTimeout(t);
         resolve({ p, out: () => out });
       }
     });
-    p.stderr!.on('data', (d: Buffer) => {
+    p.stderr.on('data', (d: Buffer) => {
       err += d.toString();
       process.stderr.write(d); // the demo's warnings, if any, show in the test log
     });

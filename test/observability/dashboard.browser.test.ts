@@ -34,7 +34,7 @@ describe('observability: dashboard in headless Chromium', function () {
     await page.goto(app.url);
     await page.locator('#status.live').waitFor({ timeout: 10_000 });
     const storage = page.locator('.card', { has: page.locator('h3', { hasText: 'storage' }) });
-    await expect(await storage.locator('td', { hasText: 's3' }).first().textContent()).to.equal('s3');
+    expect(await storage.locator('td', { hasText: 's3' }).first().textContent()).to.equal('s3');
     expect(await storage.locator('tr', { hasText: 's3' }).textContent()).to.include('storage-s3');
     expect(await page.locator('#plugins').textContent()).to.include('storage-s3').and.include('started');
     expect(await page.locator('#services').textContent()).to.include('greeter-3');

@@ -31,6 +31,7 @@ describe('package build and exports', function () {
 
   it('imports the optional peers (inversify, tsyringe, grpc-js) only from their own entry points', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- node:path functions need no `this`
     const { join } = await import('node:path');
     const own: Record<string, string> = { inversify: 'container/di/inversify.js', tsyringe: 'container/di/tsyringe.js', '@grpc/grpc-js': 'discovery/client/grpc', etcd3: 'discovery/etcd/', zookeeper: 'discovery/zookeeper/', consul: 'discovery/consul/', 'prom-client': 'observability/metrics.js', 'fast-check': 'testing/interleavings.js' };
     const files = (readdirSync('dist/esm', { recursive: true }) as string[]).filter((f) => f.endsWith('.js'));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ImplementationRegistry, PlugboardAggregateError } from '../../src/container/index.js';
-import { definePlugin, PluginError, validatePlugin, type Plugin } from '../../src/plugins/index.js';
+import { definePlugin, PluginError, validatePlugin } from '../../src/plugins/index.js';
 import { expectError, expectRejection } from '../support/expect-error.js';
 import { codecPlugin, newHost } from './host-fixtures.js';
 
@@ -136,7 +136,7 @@ describe('plugins: host', () => {
 
     it('two plugins with one name: the second is E_PLUGIN_DUPLICATE', async () => {
       const host = newHost();
-      await host.load([codecPlugin('twin'), { ...codecPlugin('twin'), meta: { name: 'twin', version: '2.0.0', api: '^1' } } as Plugin]);
+      await host.load([codecPlugin('twin'), { ...codecPlugin('twin'), meta: { name: 'twin', version: '2.0.0', api: '^1' } }]);
       const twins = host.report().plugins.filter((p) => p.name === 'twin');
       expect(twins.map((t) => t.state)).to.have.members(['loaded', 'failed']);
       expect(twins.find((t) => t.state === 'failed')!.errors[0]!.code).to.equal('E_PLUGIN_DUPLICATE');

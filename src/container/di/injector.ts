@@ -161,7 +161,7 @@ export class Injector implements Resolver {
       try {
         await child.injector.dispose(signal === undefined ? {} : { signal });
       } catch (err) {
-        errors.push(...(err instanceof PlugboardAggregateError ? err.errors : [err]));
+        errors.push(...(err instanceof PlugboardAggregateError ? (err.errors as unknown[]) : [err]));
       }
     }
     while (this.#inflight.size > 0) {
@@ -299,7 +299,7 @@ export class Injector implements Resolver {
     if (value === undefined || value === null) {
       throw new NilRegistrationError(`scope '${this.scope.name}'`, r.name, `useFactory returned ${String(value)}`, r.site?.value);
     }
-    if (r.plan !== undefined ? (r.plan.disposable ??= isDisposable(value)) : isDisposable(value)) this.#built.set(value as object, r.name);
+    if (r.plan !== undefined ? (r.plan.disposable ??= isDisposable(value)) : isDisposable(value)) this.#built.set(value, r.name);
     if (r.lifetime === 'singleton') {
       r.value = value;
       this.#values.set(r.token, value); // this is the owner: singletons are built by their providing scope

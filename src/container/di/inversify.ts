@@ -42,6 +42,7 @@ export function inversifyResolver(container: Container): Resolver {
   return {
     construct<T>(cls: new (...args: never[]) => T, config?: unknown): T {
       const child = new Container({ parent: container });
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
       const id = cls as unknown as new () => T;
       child.bind(id).toSelf();
       if (config !== undefined) child.bind(TOKENS.Config).toConstantValue(config);

@@ -10,6 +10,7 @@ import { DiError } from './errors.js';
 import type { Frame } from './context.js';
 import type { Plan } from './plan.js';
 import { isInjectionToken, TOKENS, tokenName, type InjectionToken } from './tokens.js';
+import { showValue } from '../show-value.js';
 
 /**
  * How long a provided instance lives:
@@ -114,7 +115,7 @@ export function toRecord(scope: string, token: unknown, provider: unknown, owner
   const s = spec as { value?: unknown; useClass?: unknown; useFactory?: unknown; lifetime?: unknown };
   const lifetime = s.lifetime ?? 'singleton';
   if (typeof lifetime !== 'string' || !LIFETIMES.includes(lifetime)) {
-    throw new InvalidOptionError(where, name, `lifetime must be one of ${LIFETIMES.map((l) => `'${l}'`).join(', ')}, got ${typeof lifetime === 'string' ? `'${lifetime}'` : String(lifetime)}`);
+    throw new InvalidOptionError(where, name, `lifetime must be one of ${LIFETIMES.map((l) => `'${l}'`).join(', ')}, got ${typeof lifetime === 'string' ? `'${lifetime}'` : showValue(lifetime)}`);
   }
   const life = lifetime as DiLifetime;
   const kind = given[0] ?? (typeof token === 'function' ? 'useClass' : undefined);

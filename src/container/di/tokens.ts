@@ -4,7 +4,6 @@
  * in the type system only (`Token<Logger>`); at run time it is a plain symbol, so inversify
  * and tsyringe accept the same tokens.
  */
-import type { Scope } from '../scope.js';
 import { validateName } from '../names.js';
 
 declare const VALUE: unique symbol;
@@ -24,13 +23,13 @@ export type InjectionToken<T = unknown> = Token<T> | (abstract new (...args: nev
 /** Well-known injection tokens, shared by every adapter (and every copy of plugboard). */
 export const TOKENS = Object.freeze({
   /** The plugboard `Scope`: natively, the scope building the instance. */
-  Scope: Symbol.for('plugboard.token.Scope') as Token<Scope>,
+  Scope: Symbol.for('plugboard.token.Scope'),
   /** The discovery side of the configured backend (`Discovery`): `inject<Discovery>(TOKENS.Discovery)`. */
-  Discovery: Symbol.for('plugboard.token.Discovery') as Token<unknown>,
+  Discovery: Symbol.for('plugboard.token.Discovery'),
   /** The registrar side of the configured backend (`Registrar`). */
-  Registrar: Symbol.for('plugboard.token.Registrar') as Token<unknown>,
+  Registrar: Symbol.for('plugboard.token.Registrar'),
   /** The validated config of the factory product being built by `registry.new(name, cfg)`. */
-  Config: Symbol.for('plugboard.token.Config') as Token<unknown>,
+  Config: Symbol.for('plugboard.token.Config'),
 });
 
 const WELL_KNOWN = 'plugboard.token.';
@@ -39,7 +38,7 @@ const ENTRY = 'plugboard.entry:';
 
 /** The injection token of registry `id` (`inject(registryToken('sql.drivers'))`). */
 export function registryToken<R = unknown>(id: string): Token<R> {
-  return Symbol.for(`${REGISTRY}${id}`) as Token<R>;
+  return Symbol.for(`${REGISTRY}${id}`);
 }
 
 /**
@@ -50,13 +49,13 @@ export function registryToken<R = unknown>(id: string): Token<R> {
 export function entryToken<V = unknown>(registryId: string, name: string): Token<V> {
   validateName('entryToken', registryId);
   validateName(registryId, name);
-  return Symbol.for(`${ENTRY}${JSON.stringify([registryId, name])}`) as Token<V>;
+  return Symbol.for(`${ENTRY}${JSON.stringify([registryId, name])}`);
 }
 
 /** A token of your own: `const LOGGER = token<Logger>('logger')`. Each call makes a new, unique token. */
 export function token<T>(name: string): Token<T> {
   validateName('token', name);
-  return Symbol(name) as Token<T>;
+  return Symbol(name);
 }
 
 /** What a registry or entry token names, parsed back from its `Symbol.for` key. */

@@ -38,10 +38,10 @@ export function registerPlugboard(container: DependencyContainer, scope: Scope, 
 export function tsyringeResolver(container: DependencyContainer): Resolver {
   return {
     construct<T>(cls: new (...args: never[]) => T, config?: unknown): T {
-      if (config === undefined) return container.resolve(cls as never) as T;
+      if (config === undefined) return container.resolve<T>(cls as never);
       const child = container.createChildContainer();
       child.register(TOKENS.Config, { useValue: config });
-      return child.resolve(cls as never) as T;
+      return child.resolve<T>(cls as never);
     },
   };
 }

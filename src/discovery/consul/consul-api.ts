@@ -21,7 +21,7 @@ export class RequestContext extends EventEmitter {
   }
 
   /** A context cancelled when `signal` fires; `dispose()` detaches it once the request is done. */
-  static of(signal: AbortSignal | undefined): { ctx: RequestContext; dispose(): void } {
+  static of(signal: AbortSignal | undefined): { ctx: RequestContext; dispose: () => void } {
     const ctx = new RequestContext();
     if (signal === undefined) return { ctx, dispose: () => undefined };
     const onAbort = (): void => ctx.cancel();

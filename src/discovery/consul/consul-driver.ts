@@ -8,6 +8,7 @@ import type { ServiceInstance } from '../instance.js';
 import { fromHealthEntry, toRegistration, ttlCheckId, type HealthEntry } from './codec.js';
 import { isUnknownCheck, type ConsulApi } from './consul-api.js';
 import type { ResolvedConsulOptions } from './options.js';
+import { showValue } from '../../container/show-value.js';
 
 /**
  * A blocking query that returned at once without a new index is not repeated at once:
@@ -116,7 +117,7 @@ export class ConsulDriver implements DiscoveryDriver {
     for (const e of entries) {
       const inst = fromHealthEntry(e);
       if (inst !== undefined) out.push(inst);
-      else this.ctx.skip(`service '${String((e?.Service as { ID?: unknown } | undefined)?.ID ?? '?')}'`, 'not a valid instance (registered by someone else, or malformed)');
+      else this.ctx.skip(`service '${showValue((e?.Service)?.ID ?? '?')}'`, 'not a valid instance (registered by someone else, or malformed)');
     }
     return sortInstances(out);
   }

@@ -4,12 +4,13 @@
  */
 import { raceSignal } from '../../container/di/promises.js';
 import { DiscoveryError } from '../errors.js';
+import { showValue } from '../../container/show-value.js';
 
 /** The reason a call was cut short, as a typed error: `E_DISCOVERY_TIMEOUT` for a deadline, `E_DISCOVERY_ABORTED` otherwise. */
 export function abortError(what: string, signal: AbortSignal, lastError?: unknown): DiscoveryError {
   const reason: unknown = signal.reason;
   if (reason instanceof DiscoveryError) return reason;
-  const last = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+  const last = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : showValue(lastError)}`;
   if (reason instanceof Deadline) return new DiscoveryError('E_DISCOVERY_TIMEOUT', `${what}: took longer than ${reason.ms} ms${last}`, { cause: lastError ?? reason });
   return new DiscoveryError('E_DISCOVERY_ABORTED', `${what}: aborted${last}`, { cause: lastError ?? reason });
 }

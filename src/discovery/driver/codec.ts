@@ -99,11 +99,11 @@ export function validateInstance(input: unknown, knownSize?: number, strictness:
     if (strictness === 'read') return;
     let url: URL;
     try {
-      url = new URL(e as string);
+      url = new URL(e);
     } catch {
-      fail(`instance.endpoints[${n}]`, `'${(e as string).slice(0, 80)}' is not a valid URL`);
+      fail(`instance.endpoints[${n}]`, `'${(e).slice(0, 80)}' is not a valid URL`);
     }
-    if (url.host === '') fail(`instance.endpoints[${n}]`, `'${(e as string).slice(0, 80)}' has no host`);
+    if (url.host === '') fail(`instance.endpoints[${n}]`, `'${(e).slice(0, 80)}' has no host`);
   });
   const out: ServiceInstance = Object.freeze({
     id,

@@ -7,6 +7,7 @@ import { closestName } from '../../container/names.js';
 import { DiscoveryError } from '../errors.js';
 import type { BackendConfig } from '../backend-config.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
+import { showValue } from '../../container/show-value.js';
 
 /** The longest delay a Node timer can hold (about 24.8 days); longer ones fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -65,11 +66,11 @@ export function parseDuration(what: string, value: unknown, bounds: DurationBoun
     if (m !== null) ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? bare]!;
   }
   if (ms === undefined || !Number.isFinite(ms)) {
-    throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': '${String(value).slice(0, 80)}' is not a duration (use e.g. 15s, 500ms, 1m)`, { key: what });
+    throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': '${showValue(value, 80)}' is not a duration (use e.g. 15s, 500ms, 1m)`, { key: what });
   }
   const max = b.max ?? MAX_TIMER_MS;
-  if (ms > max) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${String(value)} is longer than the largest allowed, ${formatMs(max)}`, { key: what });
-  if (b.min !== undefined && ms < b.min) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${String(value)} is shorter than the smallest allowed, ${formatMs(b.min)}`, { key: what });
+  if (ms > max) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${showValue(value)} is longer than the largest allowed, ${formatMs(max)}`, { key: what });
+  if (b.min !== undefined && ms < b.min) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${showValue(value)} is shorter than the smallest allowed, ${formatMs(b.min)}`, { key: what });
   return ms;
 }
 
@@ -131,8 +132,8 @@ export interface ResolvedKitOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   closeTimeoutMs: number;
-  /** Where warnings go. */
-  warn(msg: string): void;
+  /** Where warnings go (a function, not a method: the kit passes it around). */
+  warn: (msg: string) => void;
   interpose: Interposer;
 }
 

@@ -186,7 +186,7 @@ export class WatchHub {
         mirror.sorted.clear();
         for (const i of instances) {
           let m = mirror.byName.get(i.name);
-          if (m === undefined) mirror.byName.set(i.name, (m = new Map()));
+          if (m === undefined) mirror.byName.set(i.name, (m = new Map<string, ServiceInstance>()));
           m.set(i.id, i);
         }
         mirror.listed = true;
@@ -194,7 +194,7 @@ export class WatchHub {
       },
       put: (instance) => {
         let m = mirror.byName.get(instance.name);
-        if (m === undefined) mirror.byName.set(instance.name, (m = new Map()));
+        if (m === undefined) mirror.byName.set(instance.name, (m = new Map<string, ServiceInstance>()));
         m.set(instance.id, instance);
         changed(instance.name);
       },

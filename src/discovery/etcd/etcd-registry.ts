@@ -30,9 +30,10 @@ export class EtcdRegistry extends DriverRegistry<EtcdDriver> {
   constructor(first: BackendConfig | Etcd3 | (IOptions & EtcdRegistryOptions) | (EtcdConnectionOptions & EtcdRegistryOptions), opts: EtcdRegistryOptions = {}) {
     const config = isBackendConfig(first) ? first : undefined;
     const given = config !== undefined ? 'url' : first instanceof Etcd3 ? 'client' : 'options';
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
     const code = { ...(config !== undefined ? config.options : given === 'client' ? {} : (first as object)), ...opts };
     const r = resolveEtcdOptions(config, code, given);
-    const client = given === 'client' ? (first as Etcd3) : new Etcd3(r.client!);
+    const client = given === 'client' ? (first as Etcd3) : new Etcd3(r.client);
     super((ctx) => new EtcdDriver(ctx, client, given !== 'client', r.prefix, r.ttlSeconds), r.kit);
     this.prefix = r.prefix;
     this.ttlSeconds = r.ttlSeconds;

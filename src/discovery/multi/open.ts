@@ -57,7 +57,7 @@ export async function openMulti(config: BackendConfig): Promise<MultiRegistry> {
     return new MultiRegistry(registries, kit, { config, labels: plan.map((p) => (isPlanned(p) ? p.label : undefined)) });
   } catch (err) {
     // Close what was created here from URLs; registries passed in stay the caller's.
-    await Promise.all(created.map((c, i) => (c.status === 'fulfilled' && isPlanned(plan[i]!) ? c.value.close() : undefined)));
+    await Promise.all(created.map((c, i) => (c.status === 'fulfilled' && isPlanned(plan[i]!) ? c.value.close() : Promise.resolve())));
     throw err;
   }
 }

@@ -32,5 +32,5 @@ export function checkSources(registries: unknown, labels: ReadonlyArray<string |
     used.add(label);
     return Object.freeze({ label, registry });
   });
-  return Object.freeze(sources) as Source[];
+  return Object.freeze(sources);
 }

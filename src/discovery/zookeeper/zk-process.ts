@@ -188,7 +188,7 @@ export function isolatedClient(config: object): ZkClient {
       watchOnFailure.set(id, method === 'w_exists');
     }
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      pending.set(id, { resolve: resolve, reject });
       send({ op: 'call', id, method, args: watch === undefined ? args : [args[0], null], wid });
     });
   };
@@ -239,7 +239,7 @@ export function isolatedClient(config: object): ZkClient {
       return snap.client_password;
     },
   };
-  return client as unknown as ZkClient;
+  return client;
 }
 
 /** Data read back as Uint8Array (advanced serialization) becomes a Buffer again, as the package gives it. */

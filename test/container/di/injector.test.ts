@@ -244,7 +244,7 @@ describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => 
       expectError(() => scope.provide(PORT, { value: undefined as never }), NilRegistrationError, 'E_NIL');
       expectError(() => scope.provide(PORT), InvalidOptionError, 'E_INVALID_OPTION', 'a symbol token needs');
       expectError(() => scope.provide(PORT, { useValue: 1 } as never), InvalidOptionError, 'E_INVALID_OPTION', "unknown provider option 'useValue'");
-      expectError(() => scope.provide(PORT, { value: 1, useFactory: () => 2 } as never), InvalidOptionError, 'E_INVALID_OPTION', 'exactly one of');
+      expectError(() => scope.provide(PORT, { value: 1, useFactory: () => 2 }), InvalidOptionError, 'E_INVALID_OPTION', 'exactly one of');
       expectError(() => scope.provide(LOGGER, { useClass: (() => new Logger()) as never }), InvalidOptionError, 'E_INVALID_OPTION', 'useClass must be a class');
       expectError(() => scope.provide(LOGGER, { useFactory: 'x' as never }), InvalidOptionError, 'E_INVALID_OPTION', 'useFactory must be a function');
       expectError(() => scope.provide(LOGGER, { useClass: Logger, lifetime: 'forever' as never }), InvalidOptionError, 'E_INVALID_OPTION', "lifetime must be one of 'singleton', 'scoped', 'transient'");

@@ -1,5 +1,4 @@
 import { ConsulRegistry } from '../../../src/discovery/consul/index.js';
-import type { ServiceInstance } from '../../../src/discovery/index.js';
 import { discoveryInterleavings } from '../../../src/testing/index.js';
 import { ConsulServer } from '../../support/consul/consul-server.js';
 
@@ -20,7 +19,7 @@ describe('interleavings: consul (Consul test agent)', function () {
     observe: async (name) =>
       [...server.state.services.values()]
         .filter((s) => s.def.Name === name)
-        .map((s) => ({ id: s.def.ID, name, version: s.def.Tags?.find((t) => t.startsWith('version='))?.slice('version='.length) ?? '', metadata: {}, endpoints: [] }) as unknown as ServiceInstance),
+        .map((s) => ({ id: s.def.ID, name, version: s.def.Tags?.find((t) => t.startsWith('version='))?.slice('version='.length) ?? '', metadata: {}, endpoints: [] })),
     faults: {
       // The agent restarts with its state wiped: it forgets every service and check.
       restart: () => server.restart(1),

@@ -47,7 +47,7 @@ describe('etcd regressions (issue #15, real etcd)', function () {
     await cluster?.destroy();
   });
   afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
+    await Promise.all(open.splice(0).map(async (c) => c.close()));
   });
 
   it('(c) re-registering after the lease was revoked, before the client noticed, writes the instance under a new lease', async () => {
@@ -156,11 +156,11 @@ describe('etcd regressions (issue #15, real etcd)', function () {
     // etcd stays unreachable for 8 s before close(): long enough for a client's reconnect backoff to grow.
     const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-close-down.js', proxy.url, prefix, uniqueName(), '8000'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     await eventually(() => out.includes('watching'), 10_000, 'the child watching');
     await proxy.cut();
-    child.stdin!.write('close\n');
+    child.stdin.write('close\n');
     await eventually(() => out.includes('closed'), 10_000, 'the child closing');
     const closedAt = Date.now();
     const code = await Promise.race([exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 8000).unref())]);

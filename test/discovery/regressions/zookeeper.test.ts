@@ -40,7 +40,7 @@ describe('zookeeper regressions (issue #15, real ZooKeeper)', function () {
   let server: ZooKeeperServer;
   const open: Array<{ close(): unknown }> = [];
   const registry = (connect: string, root: string): ZooKeeperRegistry => {
-    const r = new ZooKeeperRegistry({ connect, root, sessionTimeout: 2000, logger: quiet, retry: { minMs: 50, maxMs: 500 } } as never);
+    const r = new ZooKeeperRegistry({ connect, root, sessionTimeout: 2000, logger: quiet, retry: { minMs: 50, maxMs: 500 } });
     open.push(r);
     return r;
   };
@@ -156,7 +156,7 @@ describe('zookeeper regressions (issue #15, real ZooKeeper)', function () {
     const port = await freePort();
     const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/zk-unreachable.js', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const code = await Promise.race([new Promise<number | null>((r) => child.once('exit', (c) => r(c))), new Promise<'alive'>((r) => setTimeout(() => r('alive'), 15_000).unref())]);
     if (code === 'alive') child.kill('SIGKILL');
     expect(code, `the process did not exit; it printed: ${out}`).to.equal(0);

@@ -311,7 +311,7 @@ function probe(c: Check): Promise<CheckStatus> {
       req.end();
     } else {
       const [host, port] = c.def.TCP!.split(/:(?=\d+$)/);
-      const sock = connect(Number(port), host!);
+      const sock = connect(Number(port), host);
       sock.setTimeout(timeout, () => sock.destroy());
       sock.once('connect', () => {
         sock.destroy();
