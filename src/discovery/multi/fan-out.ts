@@ -5,7 +5,6 @@
  * decides what every source should hold, so the multi registry keeps the single-backend
  * guarantees with the kit's {@link Reconciler} on top (docs/multi.md, "Registering").
  */
-import { PlugboardError } from '../../container/errors.js';
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
 import type { InstanceKey, StoreWrites } from '../driver/reconciler.js';
@@ -83,6 +82,6 @@ export class FanOutWrites implements StoreWrites {
 }
 
 function named(src: Source, err: unknown): unknown {
-  const code = err instanceof PlugboardError && err.code.startsWith('E_DISCOVERY_') ? (err.code as DiscoveryError['code']) : 'E_DISCOVERY_BACKEND';
+  const code = err instanceof DiscoveryError ? err.code : 'E_DISCOVERY_BACKEND';
   return new DiscoveryError(code, `source '${src.label}': ${describe(err)}`, { cause: err });
 }
