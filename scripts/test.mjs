@@ -69,6 +69,8 @@ const problems = [];
 if (lint) {
   console.log('\n== lint (eslint) ==');
   if (run(node, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) problems.push('eslint reported problems');
+  console.log('\n== format (prettier --check) ==');
+  if (run(node, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.']) !== 0) problems.push('prettier: files are not formatted (npm run format)');
 }
 
 if (selected.some((s) => s.group === 'integration')) {
