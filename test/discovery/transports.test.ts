@@ -64,6 +64,36 @@ describe('fetch helper against two real node:http servers', function () {
     await f.close();
     await registry.close();
   });
+
+  // Review finding 5: `discovery:///svc//host:port/x` has the path `//host:port/x`; resolved
+  // against the picked endpoint as a URL it became a protocol-relative URL to another host.
+  it('sends a path starting with // to the picked instance, never to the host the path names', async () => {
+    const hits: string[] = [];
+    const listen = async (label: string): Promise<{ server: Server; port: number }> => {
+      const server = createServer((req, res) => {
+        hits.push(`${label} ${req.url}`);
+        res.end(label);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { server, port: (server.address() as { port: number }).port };
+    };
+    const svc = await listen('svc');
+    const other = await listen('other');
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('http');
+    await registry.register({ id: 'a', name, endpoints: [`http://127.0.0.1:${svc.port}`] });
+    const f = createDiscoveryFetch({ discovery: registry });
+    try {
+      expect(await (await f(`discovery:///${name}//127.0.0.1:${other.port}/x?q=1`)).text()).to.equal('svc');
+      expect(await (await f(`discovery:///${name}?q=2`)).text()).to.equal('svc');
+      expect(hits).to.deep.equal([`svc //127.0.0.1:${other.port}/x?q=1`, 'svc /?q=2']);
+    } finally {
+      await f.close();
+      await registry.close();
+      svc.server.close();
+      other.server.close();
+    }
+  });
 });
 
 describe('grpc-js resolver against two real gRPC servers', function () {

@@ -33,7 +33,8 @@ export interface DiscoveryFetch {
 }
 
 /**
- * A fetch helper: `discovery:///greeter/hello` is sent to `<picked endpoint>/hello`, and the
+ * A fetch helper: `discovery:///greeter/hello` is sent to `<picked endpoint>/hello` (the path is
+ * appended to the endpoint's scheme and host as text, so `//host/x` stays on the instance), and the
  * latency (or the error) is reported to the balancer. `init.pick` gives the call's own filters,
  * tiers and routing key. Other URLs go to the global fetch.
  */
@@ -65,7 +66,9 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
     const sel = await selector(target.name);
     const picked = sel.select(pick);
     const node = picked.node;
-    const url = new URL(target.rest === '' ? '/' : target.rest, node.endpoint);
+    // Joined as text, never resolved as a URL reference: a path of `//other:80/x` resolved
+    // against the endpoint would be a protocol-relative URL to another host.
+    const url = new URL(`${node.endpoint.protocol}//${node.endpoint.host}${target.rest.startsWith('/') ? '' : '/'}${target.rest}`);
     const started = performance.now();
     try {
       const res = await fetch(url, rest);
