@@ -69,6 +69,19 @@ describe('balancers', () => {
     expect(nodes([undefined, 0, -5, Number.NaN, 50]).map((n) => n.weight)).to.deep.equal([100, 100, 100, 100, 50]);
   });
 
+  // Review finding 6: any registrant controls metadata.weight; unbounded, 1e308 + 1e308
+  // overflowed smooth WRR's running state to NaN and ring-hash built 1e12 points.
+  it('clamps metadata.weight to 1–10000', () => {
+    expect(nodes([1e12, 1e308, Number.POSITIVE_INFINITY, 0.25, 10_000, 1]).map((n) => n.weight)).to.deep.equal([10_000, 10_000, 100, 1, 10_000, 1]);
+  });
+
+  it('weighted-round-robin: two nodes of equal huge metadata.weight share the picks evenly', () => {
+    const b = new WeightedRoundRobinBalancer();
+    b.update(nodes([1e308, 1e308]));
+    const picks = Array.from({ length: 10 }, () => b.pick()!.instance.id);
+    expect(picks.filter((id) => id === 'n0'), picks.join(' ')).to.have.length(5);
+  });
+
   it('random is roughly uniform', () => {
     const b = new RandomBalancer(seeded(1));
     b.update(nodes([undefined, undefined]));

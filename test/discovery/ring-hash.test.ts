@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { RingHashBalancer, toNodes, type Node, type ServiceInstance } from '../../src/discovery/index.js';
 
 function nodes(ids: readonly string[]): Node[] {
@@ -101,5 +103,28 @@ describe('ring-hash with bounded load', () => {
     for (const id of placement(b, keys).values()) counts.set(id, (counts.get(id) ?? 0) + 1);
     expect(counts.get('w2')! / keys.length).to.be.within(0.5 * 0.75, 0.5 * 1.25);
     expect(counts.get('w0')! / keys.length).to.be.within(0.25 * 0.75, 0.25 * 1.25);
+  });
+
+  // Review finding 6: a node gets `replicas × weight / 100` points, and any registrant controls
+  // metadata.weight: 1e12 ran the client out of memory. Run in a child with a small heap.
+  it('a huge metadata.weight of one instance does not exhaust the client (update returns)', async function () {
+    this.timeout(60_000);
+    const index = fileURLToPath(new URL('../../src/discovery/index.js', import.meta.url));
+    const script = `
+      const { RingHashBalancer, toNodes } = await import(${JSON.stringify(index)});
+      const nodes = toNodes([
+        { id: 'a', name: 'svc', version: '', metadata: {}, endpoints: ['http://a:80'] },
+        { id: 'b', name: 'svc', version: '', metadata: { weight: '1e12' }, endpoints: ['http://b:80'] },
+      ]);
+      const b = new RingHashBalancer();
+      b.update(nodes);
+      if (b.pick(undefined, 'k') === undefined) process.exit(3);
+      process.exit(0);
+    `;
+    const child = spawn(process.execPath, ['--max-old-space-size=96', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, stderr.split('\n').slice(0, 3).join(' | ')).to.equal(0);
   });
 });

@@ -1,5 +1,5 @@
 import type { Balancer, DoneInfo } from './balancers.js';
-import type { Node } from './node.js';
+import { boundedWeight, type Node } from './node.js';
 import { nodeKey } from './p2c.js';
 
 /** Options of {@link RingHashBalancer}. */
@@ -57,7 +57,8 @@ export class RingHashBalancer implements Balancer {
     const pts: Array<[number, number]> = [];
     nodes.forEach((n, i) => {
       const key = nodeKey(n);
-      const count = Math.max(1, Math.round((this.#replicas * n.weight) / 100));
+      // Bounded again here: a Node built by hand bypasses toNodes's clamp.
+      const count = Math.max(1, Math.round((this.#replicas * boundedWeight(n.weight)) / 100));
       for (let r = 0; r < count; r++) pts.push([hash32(`${key}#${r}`), i]);
     });
     pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
