@@ -184,3 +184,81 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     expect(() => discoveryChannelOptions({ discovery, balancer: 'least-request' as never })).to.throw("unknown balancer 'least-request'").with.property('code', 'E_DISCOVERY_UNKNOWN');
   });
 });
+
+describe('plugboard_selector gRPC policy: review findings', function () {
+  this.timeout(30_000);
+  before(() => registerDiscoveryResolver());
+
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function serve(handler: (cb: (e: null, r: Buffer) => void) => void): Promise<number> {
+    const server = new grpc.Server();
+    server.addService(definition, { sayHello: (_c: unknown, cb: (e: null, r: Buffer) => void) => handler(cb) });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    cleanups.push(() => server.forceShutdown());
+    return port;
+  }
+
+  function registry(): MemoryRegistry {
+    const r = new MemoryRegistry({ store: new MemoryStore() });
+    cleanups.push(() => r.close());
+    return r;
+  }
+
+  function client(target: string, options?: grpc.ChannelOptions): Greeter {
+    const c = new Client(target, grpc.credentials.createInsecure(), options) as unknown as Greeter;
+    cleanups.push(() => c.close());
+    return c;
+  }
+
+  const call = (c: Greeter, md = new grpc.Metadata(), deadlineMs = 5000): Promise<string> =>
+    new Promise((resolve, reject) =>
+      (c as unknown as { sayHello(r: Buffer, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: Buffer) => void): void }).sayHello(
+        Buffer.from('hi'),
+        md,
+        { deadline: Date.now() + deadlineMs },
+        (err, res) => (err ? reject(err) : resolve(res.toString())),
+      ),
+    );
+
+  // Finding 7: one instance is up, another accepts TCP and never speaks HTTP/2 (a hung process),
+  // so its connection stays CONNECTING for grpc-js's connect timeout (20 s). A filter that no
+  // instance passes, connected or not, waited for the call's deadline.
+  it('fails a call whose filter matches no instance at once with UNAVAILABLE while a connection is still connecting', async () => {
+    const { createServer } = await import('node:net');
+    const held: Array<import('node:net').Socket> = [];
+    const hung = createServer((s) => held.push(s));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      for (const s of held) s.destroy();
+      hung.close();
+    });
+    const hungPort = (hung.address() as import('node:net').AddressInfo).port;
+    const port = await serve((cb) => cb(null, Buffer.from('ok')));
+    const r = registry();
+    const name = uniqueName('grpc');
+    await r.register({ id: 'up', name, version: 'v1', metadata: {}, endpoints: [`grpc://127.0.0.1:${port}`] });
+    await r.register({ id: 'hung', name, version: 'v2', metadata: {}, endpoints: [`grpc://127.0.0.1:${hungPort}`] });
+    const c = client(`discovery:///${name}`, discoveryChannelOptions({ discovery: r }));
+    expect(await call(c)).to.equal('ok'); // the channel is up
+    const none = new grpc.Metadata();
+    none.add('plugboard-filter', 'version:v9'); // no instance has it, connected or not
+    const err = await call(c, none, 4000).then(
+      () => expect.fail('no instance fits'),
+      (e: grpc.ServiceError) => e,
+    );
+    expect(err.code, err.details).to.equal(grpc.status.UNAVAILABLE);
+    expect(err.details).to.include('version:v9');
+    // A filter only the hung (connecting) instance passes still waits for it: here, to the deadline.
+    const pending = new grpc.Metadata();
+    pending.add('plugboard-filter', 'version:v2');
+    const late = await call(c, pending, 300).then(
+      () => expect.fail('the hung instance never answers'),
+      (e: grpc.ServiceError) => e,
+    );
+    expect(late.code, late.details).to.equal(grpc.status.DEADLINE_EXCEEDED);
+  });
+});

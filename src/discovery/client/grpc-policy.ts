@@ -42,7 +42,8 @@ class SelectorPicker implements Picker {
     private readonly config: ChannelConfig | undefined,
     private readonly ready: readonly Node[],
     private readonly leaves: ReadonlyMap<Node, Leaf>,
-    private readonly connecting: boolean,
+    // The ready nodes plus those still connecting: a pick that fits only these waits.
+    private readonly pending: readonly Node[],
   ) {}
 
   pick(args: PickArgs): PickResult {
@@ -52,8 +53,9 @@ class SelectorPicker implements Picker {
       chosen = this.selector.choose(fromCall === undefined ? { among: this.ready } : { ...fromCall, among: this.ready });
     } catch (err) {
       if (err instanceof DiscoveryError && err.code === 'E_DISCOVERY_NO_NODES') {
-        // Nothing connected fits: wait if a connection may still come, fail fast otherwise.
-        if (this.connecting) return { pickResultType: experimental.PickResultType.QUEUE, subchannel: null, status: null, onCallStarted: null, onCallEnded: null };
+        // Nothing connected fits: wait only if a node still connecting would fit the same
+        // pick; a call no node fits fails now instead of at its deadline.
+        if (this.fitsPending(args)) return { pickResultType: experimental.PickResultType.QUEUE, subchannel: null, status: null, onCallStarted: null, onCallEnded: null };
         return unavailable(err.message);
       }
       // Bad per-call input (an unknown filter name, a filter that threw): this call fails, named.
@@ -79,6 +81,18 @@ class SelectorPicker implements Picker {
         inner.onCallEnded?.(code, details, metadata);
       },
     };
+  }
+
+  /** Whether the pick that found no ready node would succeed once the connecting ones are up. */
+  private fitsPending(args: PickArgs): boolean {
+    if (this.pending.length === this.ready.length) return false;
+    try {
+      const fromCall = (this.config?.opts.pickOptions ?? pickOptionsFromMetadata)(args.metadata);
+      this.selector.choose(fromCall === undefined ? { among: this.pending } : { ...fromCall, among: this.pending });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -159,6 +173,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
     if (this.#updating || this.#selector === undefined) return;
     const selector = this.#selector;
     const ready: Node[] = [];
+    const waiting: Node[] = [];
     const byNode = new Map<Node, Leaf>();
     let connecting = false;
     let failing = false;
@@ -176,15 +191,18 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
         continue;
       }
       if (this.#wasReady.delete(leaf)) lost = true;
-      if (state === ConnectivityState.CONNECTING) connecting = true;
-      else if (state === ConnectivityState.TRANSIENT_FAILURE) failing = true;
+      if (state === ConnectivityState.CONNECTING) {
+        waiting.push(node);
+        connecting = true;
+      } else if (state === ConnectivityState.TRANSIENT_FAILURE) failing = true;
       else if (state === ConnectivityState.IDLE) {
         idle.push(leaf);
+        waiting.push(node);
         connecting = true;
       }
     }
     if (ready.length > 0) {
-      this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, connecting), null);
+      this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, waiting.length === 0 ? ready : [...ready, ...waiting]), null);
     } else if (connecting) {
       this.#helper.updateState(ConnectivityState.CONNECTING, new experimental.QueuePicker(this), null);
     } else if (this.#leaves.size === 0) {
