@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { discoveryChannelOptions, registerDiscoveryResolver, type DiscoveryChannelConfig } from '../../src/discovery/client/grpc.js';
-import { MemoryRegistry, MemoryStore, versionFilter, type ServiceInstance } from '../../src/discovery/index.js';
+import { Reservations } from '../../src/discovery/client/grpc-reservation.js';
+import { MemoryRegistry, MemoryStore, RingHashBalancer, Selection, toNodes, versionFilter, type ServiceInstance } from '../../src/discovery/index.js';
 import { uniqueName } from './contract.js';
 
 const passthrough = (b: Buffer): Buffer => b;
@@ -260,5 +261,60 @@ describe('plugboard_selector gRPC policy: review findings', function () {
       (e: grpc.ServiceError) => e,
     );
     expect(late.code, late.details).to.equal(grpc.status.DEADLINE_EXCEEDED);
+  });
+
+  // Finding 8: grpc-js makes every pick of a burst before it starts any of the calls (the
+  // call-credentials step comes between), so counting a call only at onCallStarted let every
+  // pick see load 0 and the whole burst went to one node.
+  it('keeps ring-hash\'s load bound for a burst: 20 concurrent calls with one key put at most ceil(1.25 × 20 / 2) = 13 on one of 2 servers', async () => {
+    const peak = new Map<string, number>();
+    const now = new Map<string, number>();
+    const r = registry();
+    const name = uniqueName('grpc');
+    for (const id of ['a', 'b']) {
+      const port = await serve((cb) => {
+        now.set(id, (now.get(id) ?? 0) + 1);
+        peak.set(id, Math.max(peak.get(id) ?? 0, now.get(id)!));
+        setTimeout(() => {
+          now.set(id, now.get(id)! - 1);
+          cb(null, Buffer.from(id));
+        }, 300);
+      });
+      await r.register({ id, name, version: 'v1', metadata: {}, endpoints: [`grpc://127.0.0.1:${port}`] });
+    }
+    const ring = new RingHashBalancer();
+    const c = client(`discovery:///${name}`, discoveryChannelOptions({ discovery: r, balancer: () => ring }));
+    // Connect both: key-less ring-hash picks are random, so a few calls reach both servers.
+    while (peak.size < 2) await call(c);
+    peak.clear();
+    const md = new grpc.Metadata();
+    md.add('plugboard-key', 'user-42');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => call(c, md, 10_000)));
+    expect(Math.max(...peak.values()), JSON.stringify(Object.fromEntries(peak))).to.be.at.most(13);
+    expect(answers.filter((x) => x === 'a').length + answers.filter((x) => x === 'b').length).to.equal(20);
+    expect([...ring.loads().values()], 'calls in flight once all ended').to.deep.equal([0, 0]);
+  });
+});
+
+describe('reservations of picks grpc-js has not started yet', () => {
+  it('count a pick at once, keep it when grpc-js starts the call, and take back a dropped pick on the next turn', async () => {
+    const ring = new RingHashBalancer();
+    const [a, b] = toNodes(['a', 'b'].map((id) => ({ id, name: 'svc', version: 'v1', metadata: {}, endpoints: [`grpc://${id}:1`] })));
+    ring.update([a!, b!]);
+    const r = new Reservations();
+    const started = r.hold(new Selection(a!, 0, undefined, ring));
+    r.hold(new Selection(b!, 0, undefined, ring)); // dropped: never started
+    expect([...ring.loads().values()]).to.deep.equal([1, 1]);
+    started();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...ring.loads().values()]).to.deep.equal([1, 0]);
+    const late = new Selection(b!, 0, undefined, ring);
+    const run = r.hold(late); // started only after the release (slow call credentials)
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ring.loads().get(b!)).to.equal(0);
+    run();
+    expect(ring.loads().get(b!)).to.equal(1);
+    late.done({ latencyMs: 1 });
+    expect(ring.loads().get(b!)).to.equal(0);
   });
 });

@@ -7,6 +7,7 @@
 import { connectivityState as ConnectivityState, experimental, Metadata, status, type ChannelOptions } from '@grpc/grpc-js';
 import { DiscoveryError } from '../errors.js';
 import { CHANNEL_OPTION, ChannelConfig, pickOptionsFromMetadata } from './grpc-config.js';
+import { Reservations } from './grpc-reservation.js';
 import { nodeAddress, SELECTOR_ATTRIBUTE } from './grpc-resolver.js';
 import type { Node } from './node.js';
 import { Selector } from './selector.js';
@@ -44,6 +45,7 @@ class SelectorPicker implements Picker {
     private readonly leaves: ReadonlyMap<Node, Leaf>,
     // The ready nodes plus those still connecting: a pick that fits only these waits.
     private readonly pending: readonly Node[],
+    private readonly reservations: Reservations,
   ) {}
 
   pick(args: PickArgs): PickResult {
@@ -67,12 +69,14 @@ class SelectorPicker implements Picker {
     const inner = leaf.getPicker().pick(args);
     if (inner.pickResultType !== experimental.PickResultType.COMPLETE) return inner;
     const errorCodes = this.config?.errorCodes;
+    // Count the call from its pick where the balancer can take a dropped pick back.
+    const run = this.selector.balancer.release === undefined ? () => chosen.start() : this.reservations.hold(chosen);
     let started = 0;
     return {
       ...inner,
       onCallStarted: () => {
         started = performance.now();
-        chosen.start();
+        run();
         inner.onCallStarted?.();
       },
       onCallEnded: (code, details, metadata) => {
@@ -108,6 +112,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
   #selector: Selector | undefined;
   #config: ChannelConfig | undefined;
   #wasReady = new Set<Leaf>();
+  readonly #reservations = new Reservations();
   #updating = false;
   #lastError: string | null = null;
   #note = '';
@@ -202,7 +207,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
       }
     }
     if (ready.length > 0) {
-      this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, waiting.length === 0 ? ready : [...ready, ...waiting]), null);
+      this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, waiting.length === 0 ? ready : [...ready, ...waiting], this.#reservations), null);
     } else if (connecting) {
       this.#helper.updateState(ConnectivityState.CONNECTING, new experimental.QueuePicker(this), null);
     } else if (this.#leaves.size === 0) {

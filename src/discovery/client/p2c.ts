@@ -117,6 +117,12 @@ export class P2CBalancer implements Balancer {
     if (s !== undefined) s.inflight++;
   }
 
+  /** A call counted by `start` never ran: it is no longer in flight, and teaches nothing. */
+  release(node: Node): void {
+    const s = this.find(node);
+    if (s !== undefined && s.inflight > 0) s.inflight--;
+  }
+
   /** A call to `node` ended: updates its latency and success rate. */
   done(node: Node, info: DoneInfo): void {
     const s = this.find(node);

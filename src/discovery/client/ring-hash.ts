@@ -135,6 +135,11 @@ export class RingHashBalancer implements Balancer {
     this.#total--;
   }
 
+  /** A call counted by `start` never ran: its load is taken back. */
+  release(node: Node): void {
+    this.done(node);
+  }
+
   /** Calls in flight per node, by instance id and endpoint (for tests and diagnostics). */
   loads(): Map<Node, number> {
     return new Map(this.#nodes.map((n, i) => [n, this.#load[i]!] as const));
