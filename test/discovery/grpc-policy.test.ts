@@ -296,6 +296,38 @@ describe('plugboard_selector gRPC policy: review findings', function () {
   });
 });
 
+describe('plugboard_selector gRPC policy on the process-wide default config', function () {
+  this.timeout(30_000);
+  after(async () => {
+    const { setDefaultChannelConfig } = await import('../../src/discovery/client/grpc-resolver.js');
+    setDefaultChannelConfig(undefined); // leave no default behind for other files
+  });
+
+  // Finding 9: registerDiscoveryResolver(discovery, opts) makes opts the config of channels that
+  // carry none; the resolver used it, but the policy read only the channel's own options.
+  it('applies the pickOptions given to registerDiscoveryResolver to channels without discoveryChannelOptions', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('grpc');
+    const servers: grpc.Server[] = [];
+    for (const [id, version] of [['old', 'v1'], ['new', 'v2']] as const) {
+      const { server, port } = await grpcServer(id);
+      servers.push(server);
+      await registry.register({ id, name, version, metadata: {}, endpoints: [`grpc://127.0.0.1:${port}`] });
+    }
+    registerDiscoveryResolver(registry, { pickOptions: () => ({ filters: ['version:v2'] }) });
+    const c = new Client(`discovery:///${name}`, grpc.credentials.createInsecure()) as unknown as Greeter;
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++) seen.add(await new Promise<string>((resolve, reject) => c.sayHello(Buffer.from('hi'), new grpc.Metadata(), (err, res) => (err ? reject(err) : resolve(res.toString())))));
+      expect([...seen]).to.deep.equal(['new']);
+    } finally {
+      c.close();
+      for (const s of servers) s.forceShutdown();
+      await registry.close();
+    }
+  });
+});
+
 describe('reservations of picks grpc-js has not started yet', () => {
   it('count a pick at once, keep it when grpc-js starts the call, and take back a dropped pick on the next turn', async () => {
     const ring = new RingHashBalancer();

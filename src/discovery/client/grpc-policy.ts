@@ -6,7 +6,7 @@
  */
 import { connectivityState as ConnectivityState, experimental, Metadata, status, type ChannelOptions } from '@grpc/grpc-js';
 import { DiscoveryError } from '../errors.js';
-import { CHANNEL_OPTION, ChannelConfig, pickOptionsFromMetadata } from './grpc-config.js';
+import { CHANNEL_OPTION, ChannelConfig, DEFAULT_ERROR_CODES, pickOptionsFromMetadata } from './grpc-config.js';
 import { Reservations } from './grpc-reservation.js';
 import { nodeAddress, SELECTOR_ATTRIBUTE } from './grpc-resolver.js';
 import type { Node } from './node.js';
@@ -68,7 +68,7 @@ class SelectorPicker implements Picker {
     if (leaf === undefined) return unavailable(`node ${chosen.node.endpoint.host} has no connection`);
     const inner = leaf.getPicker().pick(args);
     if (inner.pickResultType !== experimental.PickResultType.COMPLETE) return inner;
-    const errorCodes = this.config?.errorCodes;
+    const errorCodes = this.config?.errorCodes ?? DEFAULT_CODES;
     // Count the call from its pick where the balancer can take a dropped pick back.
     const run = this.selector.balancer.release === undefined ? () => chosen.start() : this.reservations.hold(chosen);
     let started = 0;
@@ -80,7 +80,7 @@ class SelectorPicker implements Picker {
         inner.onCallStarted?.();
       },
       onCallEnded: (code, details, metadata) => {
-        const failed = errorCodes === undefined ? code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED : errorCodes.has(code);
+        const failed = errorCodes.has(code);
         chosen.done(failed ? { latencyMs: performance.now() - started, error: new Error(`${status[code]}: ${details}`) } : { latencyMs: performance.now() - started });
         inner.onCallEnded?.(code, details, metadata);
       },
@@ -99,6 +99,8 @@ class SelectorPicker implements Picker {
     }
   }
 }
+
+const DEFAULT_CODES: ReadonlySet<number> = new Set(DEFAULT_ERROR_CODES);
 
 function unavailable(details: string): PickResult {
   return { pickResultType: experimental.PickResultType.TRANSIENT_FAILURE, subchannel: null, status: { code: status.UNAVAILABLE, details, metadata: new Metadata() }, onCallStarted: null, onCallEnded: null };
@@ -141,6 +143,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
     }
     this.#selector = selector;
     this.#note = note;
+    // The resolver passes the config it uses (the channel's own, or the process-wide default).
     const config: unknown = options[CHANNEL_OPTION];
     this.#config = config instanceof ChannelConfig ? config : undefined;
     // Leaves get the channel's own options, so subchannels are shared as usual.
