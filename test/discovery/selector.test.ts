@@ -4,7 +4,9 @@ import {
   MemoryRegistry,
   MemoryStore,
   metadataFilter,
+  parseFilter,
   Selector,
+  toNodes,
   versionFilter,
   type Discovery,
   type Node,
@@ -156,6 +158,19 @@ describe('Selector', () => {
       expect(() => sel.pick({ filters: ['metadata:zone'] })).to.throw(DiscoveryError, 'expected metadata:<key>=<value>').with.property('code', 'E_DISCOVERY_FILTER');
       expect(sel.pick({ filters: ['version:v2'] }).instance.id).to.equal('canary');
       await close();
+    });
+
+    // Review finding 10: the parsed pairs went into a plain object, where `__proto__ = x` sets
+    // the prototype instead of a key, so the filter had no pair left and kept every node.
+    it("parseFilter('metadata:__proto__=x') keeps only nodes whose metadata has __proto__=x", () => {
+      const meta: Record<string, string> = JSON.parse('{"__proto__":"x","zone":"eu"}') as Record<string, string>; // as the codec reads it: own data
+      const nodes = toNodes([
+        { id: 'plain', name: 'svc', version: 'v1', metadata: { zone: 'eu' }, endpoints: ['http://plain:80'] },
+        { id: 'tagged', name: 'svc', version: 'v1', metadata: meta, endpoints: ['http://tagged:80'] },
+      ]);
+      expect(parseFilter('metadata:__proto__=x')(nodes).map((n) => n.instance.id)).to.deep.equal(['tagged']);
+      expect(parseFilter('metadata:zone=eu,__proto__=y')(nodes)).to.deep.equal([]);
+      expect(parseFilter('metadata:constructor=x')(nodes)).to.deep.equal([]);
     });
   });
 
