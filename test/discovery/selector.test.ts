@@ -194,6 +194,100 @@ describe('Selector', () => {
     await r.close();
   });
 
+  // Review finding 11: listeners ran in one loop inside apply(), so one that threw starved the
+  // ones after it, and the throw reached the follow loop, which dropped and re-opened the watch.
+  it('a throwing onUpdate listener does not keep the other listeners from hearing updates, and is reported', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    const sel = new Selector({ discovery: registry, name, retryMs: 50 });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      await sel.start();
+      sel.onUpdate(() => {
+        throw new Error('a listener bug');
+      });
+      const seen = new Promise<readonly Node[]>((resolve) => sel.onUpdate((nodes) => nodes.length === 2 && resolve(nodes)));
+      await registry.register(instance(name, 'b'));
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000).unref());
+      expect(await Promise.race([seen.then((n) => n.map((x) => x.instance.id).sort()), timeout])).to.deep.equal(['a', 'b']);
+      await eventually(() => warnings.some((w) => w.message.includes('a listener bug')));
+      expect(warnings.find((w) => w.message.includes('a listener bug'))!.message).to.include(`selector '${name}'`);
+    } finally {
+      process.off('warning', onWarning);
+      await sel.close();
+      await registry.close();
+    }
+  });
+
+  it('a throwing onUpdate listener does not make the selector drop and re-open its watch', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    let watches = 0;
+    const d: Discovery = { getService: (n) => registry.getService(n), watch: (n) => (watches++, registry.watch(n)) };
+    const sel = new Selector({ discovery: d, name, retryMs: 10 });
+    const onWarning = (): void => undefined; // the listener's errors are reported as warnings
+    process.on('warning', onWarning);
+    try {
+      await sel.start();
+      const ids: string[][] = [];
+      sel.onUpdate((nodes) => {
+        ids.push(nodes.map((n) => n.instance.id).sort());
+        throw new Error('a listener bug');
+      });
+      await registry.register(instance(name, 'b'));
+      await registry.register(instance(name, 'c'));
+      await eventually(() => ids.some((x) => x.length === 3));
+      expect(watches, 'watch() calls').to.equal(1);
+    } finally {
+      process.off('warning', onWarning);
+      await sel.close();
+      await registry.close();
+    }
+  });
+
+  it('a start() that fails while applying the first list stops the watcher it opened', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    let live = 0;
+    const d: Discovery = {
+      getService: (n) => registry.getService(n),
+      watch: async (n) => {
+        const w = await registry.watch(n);
+        live++;
+        let stopped = false;
+        return Object.assign(Object.create(w) as Watcher, {
+          next: () => w.next(),
+          stop: () => {
+            if (!stopped) live--;
+            stopped = true;
+            w.stop();
+          },
+        });
+      },
+    };
+    // A balancer of the user's own that is not ready for the first list.
+    let fail = true;
+    const balancer = { name: 'moody', update: (): void => {
+      if (fail) throw new Error('balancer not ready yet');
+    }, pick: (c?: readonly Node[]) => c?.[0] };
+    const sel = new Selector({ discovery: d, name, balancer });
+    await sel.start().then(
+      () => expect.fail('start() must fail'),
+      (err: Error) => expect(err.message).to.equal('balancer not ready yet'),
+    );
+    expect(live, 'watchers left running by the failed start()').to.equal(0);
+    fail = false;
+    await sel.start();
+    await sel.close();
+    expect(live, 'watchers still running after close()').to.equal(0);
+    await registry.close();
+  });
+
   it('rejects unknown options and balancer names, naming the closest', () => {
     const discovery = new MemoryRegistry({ store: new MemoryStore() });
     expect(() => new Selector({ discovery, name: 'x', filter: [] } as never)).to.throw("'filter': unknown option (did you mean 'filters'?)");

@@ -99,15 +99,16 @@ export class Selector {
       throw this.closedError();
     }
     this.#watcher = w;
-    let first: ServiceInstance[];
     try {
-      first = await w.next();
+      this.apply(await w.next());
     } catch (err) {
-      if (this.#closed) throw this.closedError();
+      // Whatever failed (the first list, a balancer's update), this start leaves no watcher
+      // behind: a later start() opens its own, and close() only knows the latest.
       w.stop();
+      if (this.#watcher === w) this.#watcher = undefined;
+      if (this.#closed) throw this.closedError();
       throw err;
     }
-    this.apply(first);
     this.#loop = this.follow(w);
   }
 
@@ -125,7 +126,11 @@ export class Selector {
     return this.#instances;
   }
 
-  /** Calls `fn` with the filtered nodes after each update. Returns the unsubscribe function. */
+  /**
+   * Calls `fn` with the filtered nodes after each update. Returns the unsubscribe function. A
+   * listener that throws is reported with `process.emitWarning` (code
+   * `PLUGBOARD_SELECTOR_LISTENER`); the other listeners and the watch are unaffected.
+   */
   onUpdate(fn: (nodes: readonly Node[]) => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
@@ -231,7 +236,14 @@ export class Selector {
     }
     this.#nodes = nodes;
     this.balancer.update(nodes);
-    for (const l of [...this.#listeners]) l(nodes);
+    // A listener's bug is its own: the others still hear the update, and the watch goes on.
+    for (const l of [...this.#listeners]) {
+      try {
+        l(nodes);
+      } catch (err) {
+        process.emitWarning(`selector '${this.name}': an onUpdate listener threw: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLUGBOARD_SELECTOR_LISTENER' });
+      }
+    }
   }
 
   private async follow(first: Watcher): Promise<void> {
