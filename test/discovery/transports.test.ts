@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import { registerDiscoveryResolver } from '../../src/discovery/client/grpc.js';
-import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type DiscoveryError } from '../../src/discovery/index.js';
+import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type Discovery, type DiscoveryError, type Watcher } from '../../src/discovery/index.js';
 import { uniqueName } from './contract.js';
 
 async function httpServer(label: string): Promise<{ server: Server; url: string }> {
@@ -93,6 +93,42 @@ describe('fetch helper against two real node:http servers', function () {
       svc.server.close();
       other.server.close();
     }
+  });
+});
+
+describe('fetch helper after close()', () => {
+  // Review finding 12: nothing marked the fetch closed, so a late call (a request racing
+  // shutdown) opened a new selector and its watcher, which nothing would ever stop.
+  it('refuses calls with E_DISCOVERY_CLOSED and leaves no watcher running', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('http');
+    await registry.register({ id: 'a', name, endpoints: ['http://127.0.0.1:1'] });
+    let live = 0;
+    const discovery: Discovery = {
+      getService: (n) => registry.getService(n),
+      watch: async (n) => {
+        const w = await registry.watch(n);
+        live++;
+        let stopped = false;
+        return Object.assign(Object.create(w) as Watcher, {
+          next: () => w.next(),
+          stop: () => {
+            if (!stopped) live--;
+            stopped = true;
+            w.stop();
+          },
+        });
+      },
+    };
+    const f = createDiscoveryFetch({ discovery });
+    await f.selector(name);
+    await f.close();
+    expect(live).to.equal(0);
+    const late = await Promise.allSettled([f.selector(name), f(`discovery:///${name}/x`)]);
+    for (const r of late) expect(r.status === 'rejected' && (r.reason as DiscoveryError).code).to.equal('E_DISCOVERY_CLOSED');
+    expect(live, 'watchers opened after close() and never stopped').to.equal(0);
+    await f.close(); // idempotent
+    await registry.close();
   });
 });
 

@@ -28,7 +28,7 @@ export interface DiscoveryFetch {
   (input: string | URL, init?: DiscoveryRequestInit): Promise<Response>;
   /** The selector following `service` (created on first use). */
   selector(service: string): Promise<Selector>;
-  /** Stops the watchers this fetch opened. */
+  /** Stops the watchers this fetch opened; later `discovery:` calls reject with `E_DISCOVERY_CLOSED`. */
   close(): Promise<void>;
 }
 
@@ -41,7 +41,10 @@ export interface DiscoveryFetch {
 export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetch {
   if (typeof opts.balancer === 'string' && !BALANCER_NAMES.includes(opts.balancer)) throw unknownName('balancer', opts.balancer, BALANCER_NAMES);
   const selectors = new Map<string, Promise<Selector>>();
+  // Set by close(): a late call (a request racing shutdown) must not open a watcher nobody stops.
+  let closed = false;
   const selector = (service: string): Promise<Selector> => {
+    if (closed) return Promise.reject(new DiscoveryError('E_DISCOVERY_CLOSED', `discovery fetch: closed (service '${service}')`, { key: service }));
     let s = selectors.get(service);
     if (s === undefined) {
       const sel = new Selector({
@@ -82,6 +85,7 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
   return Object.assign(fetchFn, {
     selector,
     close: async () => {
+      closed = true;
       const all = [...selectors.values()];
       selectors.clear();
       await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
