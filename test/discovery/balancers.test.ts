@@ -174,6 +174,25 @@ describe('P2C recovers', () => {
     return later.filter((p) => p.id === id).length / later.length;
   };
 
+  // Review finding 13, as for ring-hash: done() of calls from before a node left must not
+  // count against the node that came back under the same key.
+  it('calls that began before a node left do not end the calls of the node that came back', () => {
+    let t = 0;
+    const b = new P2CBalancer({ random: seeded(7), now: () => t, forcePickMs: 1e9 });
+    const before = nodes([100, 100]);
+    b.update(before);
+    for (let i = 0; i < 5; i++) b.start(before[0]!);
+    b.update([before[1]!]); // n0 leaves
+    const back = nodes([100, 100]);
+    b.update(back); // n0 is back, unmeasured
+    for (let i = 0; i < 3; i++) b.start(back[0]!); // 3 calls in flight: costs like 30 s
+    b.start(back[1]!); // 1 call in flight: costs like 10 s
+    t = 10;
+    for (let i = 0; i < 5; i++) b.done(before[0]!, { latencyMs: 1 }); // the 5 old calls end
+    const picks = Array.from({ length: 10 }, () => b.pick()!.instance.id);
+    expect(picks.join(' '), 'n0 still has 3 calls in flight').to.equal(Array(10).fill('n1').join(' '));
+  });
+
   it('a node that was slow once is picked again and shares the load (regression: { n0: 6000, n1: 0 })', () => {
     const clock = { now: 1_000_000 };
     let slowOnce = true;

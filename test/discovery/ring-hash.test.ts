@@ -127,4 +127,27 @@ describe('ring-hash with bounded load', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code, stderr.split('\n').slice(0, 3).join(' | ')).to.equal(0);
   });
+
+  // Review finding 13: a flapping instance (a ZooKeeper session blip, an etcd lease granted
+  // again) is delivered without it and then with it again; done() of calls from before it left
+  // found the node again by its key and cancelled the load of calls started after it came back.
+  it('calls that began before a node left do not cancel the load of calls that began after it came back', () => {
+    const b = new RingHashBalancer();
+    const before = nodes(['a', 'b']);
+    b.update(before);
+    for (let i = 0; i < 5; i++) b.start(before[0]!);
+    b.update(nodes(['b'])); // a leaves
+    const back = nodes(['a', 'b']);
+    b.update(back); // a is back
+    for (let i = 0; i < 3; i++) b.start(back[0]!);
+    for (let i = 0; i < 5; i++) b.done(before[0]!); // the 5 old calls end
+    expect(b.loads().get(back[0]!), 'calls in flight to a').to.equal(3);
+    // A node that stayed across updates is still found by its key.
+    b.start(back[1]!);
+    const again = nodes(['a', 'b']);
+    b.update(again);
+    b.done(back[1]!);
+    b.done(back[0]!);
+    expect([...b.loads().values()]).to.deep.equal([2, 0]);
+  });
 });

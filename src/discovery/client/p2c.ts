@@ -56,6 +56,9 @@ export class P2CBalancer implements Balancer {
   #byNode = new Map<Node, Stat>();
   // The same stats by node key: a call that began before an update ends with the old Node object.
   #byKey = new Map<string, Stat>();
+  // The stats of every Node object handed to `update`: a node that left and came back has new
+  // stats, and calls from before it left end on the old ones, not on the calls of its return.
+  #statOf = new WeakMap<Node, Stat>();
   readonly #random: () => number;
   readonly #tau: number;
   readonly #force: number;
@@ -76,6 +79,7 @@ export class P2CBalancer implements Balancer {
     this.#stats = keys.map((k) => old.get(k) ?? { lat: 0, fail: 0, stamp: -Infinity, inflight: 0, lastPick: now });
     this.#byNode = new Map(nodes.map((n, i) => [n, this.#stats[i]!] as const));
     this.#byKey = new Map(keys.map((k, i) => [k, this.#stats[i]!] as const));
+    nodes.forEach((n, i) => this.#statOf.set(n, this.#stats[i]!));
     this.#nodes = nodes;
   }
 
@@ -136,7 +140,7 @@ export class P2CBalancer implements Balancer {
   }
 
   private find(node: Node): Stat | undefined {
-    return this.#byNode.get(node) ?? this.#byKey.get(nodeKey(node));
+    return this.#byNode.get(node) ?? this.#statOf.get(node) ?? this.#byKey.get(nodeKey(node));
   }
 
   private stat(list: readonly Node[], i: number, full: boolean): Stat {

@@ -32,6 +32,11 @@ export class RingHashBalancer implements Balancer {
   #index = new Map<Node, number>();
   // The same by node key: a call that began before an update ends with the old Node object.
   #keyIndex = new Map<string, number>();
+  // Which stay of a node each Node object belongs to. A node that left and came back is a new
+  // stay: calls of its earlier stay must not end the calls of this one (see `find`).
+  #stay = new Int32Array(0);
+  #stayOf = new WeakMap<Node, number>();
+  #stays = 0;
   // The ring: sorted points and, for each point, the index of the node that owns it.
   #points = new Uint32Array(0);
   #owners = new Int32Array(0);
@@ -53,7 +58,11 @@ export class RingHashBalancer implements Balancer {
   /** Rebuilds the ring; nodes that stay keep their load and their points. */
   update(nodes: readonly Node[]): void {
     const oldLoad = new Map<string, number>();
-    for (const [k, i] of this.#keyIndex) oldLoad.set(k, this.#load[i]!);
+    const oldStay = new Map<string, number>();
+    for (const [k, i] of this.#keyIndex) {
+      oldLoad.set(k, this.#load[i]!);
+      oldStay.set(k, this.#stay[i]!);
+    }
     const pts: Array<[number, number]> = [];
     nodes.forEach((n, i) => {
       const key = nodeKey(n);
@@ -69,6 +78,8 @@ export class RingHashBalancer implements Balancer {
     this.#mark = new Uint32Array(nodes.length);
     this.#index = new Map(nodes.map((n, i) => [n, i] as const));
     this.#keyIndex = new Map(nodes.map((n, i) => [nodeKey(n), i] as const));
+    this.#stay = Int32Array.from(nodes, (n) => oldStay.get(nodeKey(n)) ?? ++this.#stays);
+    nodes.forEach((n, i) => this.#stayOf.set(n, this.#stay[i]!));
     this.#nodes = nodes;
   }
 
@@ -121,7 +132,7 @@ export class RingHashBalancer implements Balancer {
 
   /** A call to `node` begins: it adds to the node's load. */
   start(node: Node): void {
-    const i = this.#index.get(node) ?? this.#keyIndex.get(nodeKey(node));
+    const i = this.find(node);
     if (i === undefined) return;
     this.#load[i]!++;
     this.#total++;
@@ -129,7 +140,7 @@ export class RingHashBalancer implements Balancer {
 
   /** A call to `node` ended. */
   done(node: Node, _info?: DoneInfo): void {
-    const i = this.#index.get(node) ?? this.#keyIndex.get(nodeKey(node));
+    const i = this.find(node);
     if (i === undefined || this.#load[i]! === 0) return;
     this.#load[i]!--;
     this.#total--;
@@ -143,6 +154,16 @@ export class RingHashBalancer implements Balancer {
   /** Calls in flight per node, by instance id and endpoint (for tests and diagnostics). */
   loads(): Map<Node, number> {
     return new Map(this.#nodes.map((n, i) => [n, this.#load[i]!] as const));
+  }
+
+  /** The index of `node`: itself, or the same node (by key) in the same stay. */
+  private find(node: Node): number | undefined {
+    const i = this.#index.get(node);
+    if (i !== undefined) return i;
+    const k = this.#keyIndex.get(nodeKey(node));
+    if (k === undefined) return undefined;
+    const stay = this.#stayOf.get(node);
+    return stay === undefined || stay === this.#stay[k] ? k : undefined;
   }
 
   private nextGen(): number {
