@@ -146,6 +146,13 @@ describe('balancers', () => {
     }
   });
 
+  it('P2C refuses unknown options (did you mean), decayMs ≤ 0 and forcePickMs < 0 with E_INVALID_OPTION', () => {
+    expect(() => new P2CBalancer({ decayMS: 100 } as never)).to.throw(/did you mean 'decayMs'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ decayMs: 0 })).to.throw(/'decayMs'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ forcePickMs: -1 })).to.throw(/'forcePickMs'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ forcePickMs: Infinity, decayMs: 1 })).to.not.throw();
+  });
+
   it('an unknown balancer name is E_DISCOVERY_UNKNOWN listing the known ones', () => {
     expect(() => createBalancer('p2x' as BalancerName))
       .to.throw(DiscoveryError, "unknown balancer 'p2x' (did you mean 'p2c'?); known: round-robin, random, weighted-round-robin, p2c, ring-hash")

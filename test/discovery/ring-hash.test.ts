@@ -150,4 +150,23 @@ describe('ring-hash with bounded load', () => {
     b.done(back[0]!);
     expect([...b.loads().values()]).to.deep.equal([2, 0]);
   });
+
+  // Review finding 14: options were not checked. With loadFactor < 1, a node with one call in
+  // flight could never be picked; an unknown (misspelt) option was silently ignored.
+  it('refuses a loadFactor below 1, a bad replicas count and unknown options (E_INVALID_OPTION, did you mean)', () => {
+    for (const loadFactor of [0.5, 0, -1, Number.NaN]) {
+      expect(() => new RingHashBalancer({ loadFactor }), `loadFactor ${loadFactor}`).to.throw(/'loadFactor'/).with.property('code', 'E_INVALID_OPTION');
+    }
+    for (const replicas of [0, -1, 1.5, Number.NaN, 1e6]) {
+      expect(() => new RingHashBalancer({ replicas }), `replicas ${replicas}`).to.throw(/'replicas'/).with.property('code', 'E_INVALID_OPTION');
+    }
+    expect(() => new RingHashBalancer({ random: 4 } as never)).to.throw(/'random'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new RingHashBalancer({ loadFacter: 2 } as never)).to.throw(/did you mean 'loadFactor'/).with.property('code', 'E_INVALID_OPTION');
+    // The limits themselves are fine, and loadFactor 1 still lets the only node take calls.
+    const b = new RingHashBalancer({ loadFactor: 1, replicas: 1 });
+    const [only] = nodes(['only']);
+    b.update([only!]);
+    b.start(b.pick(undefined, 'k')!);
+    expect(b.pick(undefined, 'k')).to.equal(only);
+  });
 });

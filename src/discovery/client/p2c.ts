@@ -1,3 +1,4 @@
+import { checkBalancerOptions, inRange, isFunction } from './balancer-options.js';
 import type { Balancer, DoneInfo } from './balancers.js';
 import type { Node } from './node.js';
 
@@ -64,7 +65,9 @@ export class P2CBalancer implements Balancer {
   readonly #force: number;
   readonly #now: () => number;
 
+  /** Throws `E_INVALID_OPTION` for an unknown option ("did you mean"), `decayMs` ≤ 0 or `forcePickMs` < 0. */
   constructor(opts: P2COptions = {}) {
+    checkBalancerOptions('discovery.p2c', opts, { random: isFunction, decayMs: inRange(Number.MIN_VALUE, Number.MAX_VALUE), forcePickMs: inRange(0, Infinity), now: isFunction });
     this.#random = opts.random ?? Math.random;
     this.#tau = opts.decayMs ?? 600;
     this.#force = opts.forcePickMs ?? 3000;

@@ -1,12 +1,13 @@
+import { checkBalancerOptions, inRange, isFunction } from './balancer-options.js';
 import type { Balancer, DoneInfo } from './balancers.js';
 import { boundedWeight, type Node } from './node.js';
 import { nodeKey } from './p2c.js';
 
 /** Options of {@link RingHashBalancer}. */
 export interface RingHashOptions {
-  /** Points on the ring per node of weight 100 (default 100); a node's share follows its weight. */
+  /** Points on the ring per node of weight 100 (default 100, at most 1000); a node's share follows its weight. */
   replicas?: number;
-  /** Load bound `c`: no node takes a call while it carries `c ×` the average in-flight load or more (default 1.25). */
+  /** Load bound `c` (≥ 1): no node takes a call while it carries `c ×` the average in-flight load or more (default 1.25). */
   loadFactor?: number;
   /** Random source for picks without a key (default `Math.random`). */
   random?: () => number;
@@ -49,7 +50,10 @@ export class RingHashBalancer implements Balancer {
   readonly #c: number;
   readonly #random: () => number;
 
+  /** Throws `E_INVALID_OPTION` for an unknown option ("did you mean"), `loadFactor` < 1, or `replicas` outside 1–1000. */
   constructor(opts: RingHashOptions = {}) {
+    // Below 1, a node already carrying the average could never be picked, even the only one.
+    checkBalancerOptions('discovery.ring-hash', opts, { replicas: inRange(1, 1000, true), loadFactor: inRange(1, Infinity), random: isFunction });
     this.#replicas = opts.replicas ?? 100;
     this.#c = opts.loadFactor ?? 1.25;
     this.#random = opts.random ?? Math.random;
