@@ -8,6 +8,7 @@ import {
   Selector,
   toNodes,
   versionFilter,
+  type Tier,
   type Discovery,
   type Node,
   type ServiceInstance,
@@ -286,6 +287,40 @@ describe('Selector', () => {
     await sel.close();
     expect(live, 'watchers still running after close()').to.equal(0);
     await registry.close();
+  });
+
+  // Review finding 15: bad input from JS or JSON config escaped as a TypeError, or was taken.
+  it('a tier without filters, per pick or as an option, is a typed error, not a TypeError', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    const sel = new Selector({ discovery: registry, name });
+    try {
+      await sel.start();
+      for (const tier of [{ name: 'canary' }, null, { filters: 'version:v1' }]) {
+        expect(() => sel.pick({ tiers: [tier as unknown as Tier] }), JSON.stringify(tier))
+          .to.throw(DiscoveryError, 'tier 0')
+          .with.property('code', 'E_DISCOVERY_FILTER');
+      }
+      expect(sel.pick({ tiers: [{ filters: [] }] }).instance.id).to.equal('a');
+      expect(() => new Selector({ discovery: registry, name, tiers: [{ name: 'canary' } as unknown as Tier] }))
+        .to.throw("'tiers'")
+        .with.property('code', 'E_INVALID_OPTION');
+    } finally {
+      await sel.close();
+      await registry.close();
+    }
+  });
+
+  it('refuses a retryMs of 0, negative, NaN or Infinity (a failing watcher would be re-opened in a busy loop)', () => {
+    const discovery = new MemoryRegistry({ store: new MemoryStore() });
+    for (const retryMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
+      expect(() => new Selector({ discovery, name: 'svc', retryMs: retryMs as number }), `retryMs ${retryMs}`)
+        .to.throw("'retryMs'")
+        .with.property('code', 'E_INVALID_OPTION');
+    }
+    expect(() => new Selector({ discovery, name: 'svc', retryMs: 5 })).to.not.throw();
+    void discovery.close();
   });
 
   it('rejects unknown options and balancer names, naming the closest', () => {

@@ -19,6 +19,14 @@ describe('discovery targets', () => {
       expect(() => parseTarget(bad), bad).to.throw().with.property('code', 'E_DISCOVERY_URL');
     }
   });
+
+  // Review finding 15: decodeURIComponent's URIError escaped untyped.
+  it("gives E_DISCOVERY_URL, not a URIError, for a name with bad percent-encoding ('discovery:///%zz')", () => {
+    for (const bad of ['discovery:///%zz', 'discovery:///a%', 'discovery:///%E0%A4%A']) {
+      expect(() => parseTarget(bad), bad).to.throw(/percent-encoding/).with.property('code', 'E_DISCOVERY_URL');
+    }
+    expect(parseTarget('discovery:///gr%65eter/x').name).to.equal('greeter');
+  });
 });
 
 describe('fetch helper against two real node:http servers', function () {
