@@ -18,7 +18,7 @@ export { MemoryStore } from './memory/memory-store.js';
 export { MultiRegistry, type MultiRegistryOptions } from './multi/index.js';
 export { App, AppStopError, type AppOptions, type AppHook, type ReadinessCheck, type ReadinessResult } from './app.js';
 export { parseTarget, type DiscoveryTarget } from './client/target.js';
-export { toNodes, DEFAULT_WEIGHT, type Node } from './client/node.js';
+export { toNodes, DEFAULT_WEIGHT, MAX_WEIGHT, type Node } from './client/node.js';
 export { versionFilter, metadataFilter, parseFilter, FILTER_NAMES, type NodeFilter } from './client/filters.js';
 export {
   RoundRobinBalancer,

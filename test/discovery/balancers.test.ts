@@ -70,6 +70,19 @@ describe('balancers', () => {
     expect(nodes([undefined, 0, -5, Number.NaN, 50]).map((n) => n.weight)).to.deep.equal([100, 100, 100, 100, 50]);
   });
 
+  // Review finding 6: any registrant controls metadata.weight; unbounded, 1e308 + 1e308
+  // overflowed smooth WRR's running state to NaN and ring-hash built 1e12 points.
+  it('clamps metadata.weight to 1–10000', () => {
+    expect(nodes([1e12, 1e308, Number.POSITIVE_INFINITY, 0.25, 10_000, 1]).map((n) => n.weight)).to.deep.equal([10_000, 10_000, 100, 1, 10_000, 1]);
+  });
+
+  it('weighted-round-robin: two nodes of equal huge metadata.weight share the picks evenly', () => {
+    const b = new WeightedRoundRobinBalancer();
+    b.update(nodes([1e308, 1e308]));
+    const picks = Array.from({ length: 10 }, () => b.pick()!.instance.id);
+    expect(picks.filter((id) => id === 'n0'), picks.join(' ')).to.have.length(5);
+  });
+
   it('random is roughly uniform', () => {
     const b = new RandomBalancer(seeded(1));
     b.update(nodes([undefined, undefined]));
@@ -134,6 +147,13 @@ describe('balancers', () => {
     }
   });
 
+  it('P2C refuses unknown options (did you mean), decayMs ≤ 0 and forcePickMs < 0 with E_INVALID_OPTION', () => {
+    expect(() => new P2CBalancer({ decayMS: 100 } as never)).to.throw(/did you mean 'decayMs'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ decayMs: 0 })).to.throw(/'decayMs'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ forcePickMs: -1 })).to.throw(/'forcePickMs'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ forcePickMs: Infinity, decayMs: 1 })).to.not.throw();
+  });
+
   it('an unknown balancer name is E_DISCOVERY_UNKNOWN listing the known ones', () => {
     expect(() => createBalancer('p2x' as BalancerName))
       .to.throw(DiscoveryError, "unknown balancer 'p2x' (did you mean 'p2c'?); known: round-robin, random, weighted-round-robin, p2c, ring-hash")
@@ -161,6 +181,25 @@ describe('P2C recovers', () => {
     const later = picks.filter((p) => p.t >= from);
     return later.filter((p) => p.id === id).length / later.length;
   };
+
+  // Review finding 13, as for ring-hash: done() of calls from before a node left must not
+  // count against the node that came back under the same key.
+  it('calls that began before a node left do not end the calls of the node that came back', () => {
+    let t = 0;
+    const b = new P2CBalancer({ random: seeded(7), now: () => t, forcePickMs: 1e9 });
+    const before = nodes([100, 100]);
+    b.update(before);
+    for (let i = 0; i < 5; i++) b.start(before[0]!);
+    b.update([before[1]!]); // n0 leaves
+    const back = nodes([100, 100]);
+    b.update(back); // n0 is back, unmeasured
+    for (let i = 0; i < 3; i++) b.start(back[0]!); // 3 calls in flight: costs like 30 s
+    b.start(back[1]!); // 1 call in flight: costs like 10 s
+    t = 10;
+    for (let i = 0; i < 5; i++) b.done(before[0]!, { latencyMs: 1 }); // the 5 old calls end
+    const picks = Array.from({ length: 10 }, () => b.pick()!.instance.id);
+    expect(picks.join(' '), 'n0 still has 3 calls in flight').to.equal(Array(10).fill('n1').join(' '));
+  });
 
   it('a node that was slow once is picked again and shares the load (regression: { n0: 6000, n1: 0 })', () => {
     const clock = { now: 1_000_000 };

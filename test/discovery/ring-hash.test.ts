@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { RingHashBalancer, toNodes, type Node, type ServiceInstance } from '../../src/discovery/index.js';
 
 function nodes(ids: readonly string[]): Node[] {
@@ -101,5 +103,70 @@ describe('ring-hash with bounded load', () => {
     for (const id of placement(b, keys).values()) counts.set(id, (counts.get(id) ?? 0) + 1);
     expect(counts.get('w2')! / keys.length).to.be.within(0.5 * 0.75, 0.5 * 1.25);
     expect(counts.get('w0')! / keys.length).to.be.within(0.25 * 0.75, 0.25 * 1.25);
+  });
+
+  // Review finding 6: a node gets `replicas × weight / 100` points, and any registrant controls
+  // metadata.weight: 1e12 ran the client out of memory. Run in a child with a small heap.
+  it('a huge metadata.weight of one instance does not exhaust the client (update returns)', async function () {
+    this.timeout(60_000);
+    const index = fileURLToPath(new URL('../../src/discovery/index.js', import.meta.url));
+    const script = `
+      const { RingHashBalancer, toNodes } = await import(${JSON.stringify(index)});
+      const nodes = toNodes([
+        { id: 'a', name: 'svc', version: '', metadata: {}, endpoints: ['http://a:80'] },
+        { id: 'b', name: 'svc', version: '', metadata: { weight: '1e12' }, endpoints: ['http://b:80'] },
+      ]);
+      const b = new RingHashBalancer();
+      b.update(nodes);
+      if (b.pick(undefined, 'k') === undefined) process.exit(3);
+      process.exit(0);
+    `;
+    const child = spawn(process.execPath, ['--max-old-space-size=96', '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code, stderr.split('\n').slice(0, 3).join(' | ')).to.equal(0);
+  });
+
+  // Review finding 13: a flapping instance (a ZooKeeper session blip, an etcd lease granted
+  // again) is delivered without it and then with it again; done() of calls from before it left
+  // found the node again by its key and cancelled the load of calls started after it came back.
+  it('calls that began before a node left do not cancel the load of calls that began after it came back', () => {
+    const b = new RingHashBalancer();
+    const before = nodes(['a', 'b']);
+    b.update(before);
+    for (let i = 0; i < 5; i++) b.start(before[0]!);
+    b.update(nodes(['b'])); // a leaves
+    const back = nodes(['a', 'b']);
+    b.update(back); // a is back
+    for (let i = 0; i < 3; i++) b.start(back[0]!);
+    for (let i = 0; i < 5; i++) b.done(before[0]!); // the 5 old calls end
+    expect(b.loads().get(back[0]!), 'calls in flight to a').to.equal(3);
+    // A node that stayed across updates is still found by its key.
+    b.start(back[1]!);
+    const again = nodes(['a', 'b']);
+    b.update(again);
+    b.done(back[1]!);
+    b.done(back[0]!);
+    expect([...b.loads().values()]).to.deep.equal([2, 0]);
+  });
+
+  // Review finding 14: options were not checked. With loadFactor < 1, a node with one call in
+  // flight could never be picked; an unknown (misspelt) option was silently ignored.
+  it('refuses a loadFactor below 1, a bad replicas count and unknown options (E_INVALID_OPTION, did you mean)', () => {
+    for (const loadFactor of [0.5, 0, -1, Number.NaN]) {
+      expect(() => new RingHashBalancer({ loadFactor }), `loadFactor ${loadFactor}`).to.throw(/'loadFactor'/).with.property('code', 'E_INVALID_OPTION');
+    }
+    for (const replicas of [0, -1, 1.5, Number.NaN, 1e6]) {
+      expect(() => new RingHashBalancer({ replicas }), `replicas ${replicas}`).to.throw(/'replicas'/).with.property('code', 'E_INVALID_OPTION');
+    }
+    expect(() => new RingHashBalancer({ random: 4 } as never)).to.throw(/'random'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new RingHashBalancer({ loadFacter: 2 } as never)).to.throw(/did you mean 'loadFactor'/).with.property('code', 'E_INVALID_OPTION');
+    // The limits themselves are fine, and loadFactor 1 still lets the only node take calls.
+    const b = new RingHashBalancer({ loadFactor: 1, replicas: 1 });
+    const [only] = nodes(['only']);
+    b.update([only!]);
+    b.start(b.pick(undefined, 'k')!);
+    expect(b.pick(undefined, 'k')).to.equal(only);
   });
 });

@@ -4,8 +4,11 @@ import {
   MemoryRegistry,
   MemoryStore,
   metadataFilter,
+  parseFilter,
   Selector,
+  toNodes,
   versionFilter,
+  type Tier,
   type Discovery,
   type Node,
   type ServiceInstance,
@@ -157,6 +160,19 @@ describe('Selector', () => {
       expect(sel.pick({ filters: ['version:v2'] }).instance.id).to.equal('canary');
       await close();
     });
+
+    // Review finding 10: the parsed pairs went into a plain object, where `__proto__ = x` sets
+    // the prototype instead of a key, so the filter had no pair left and kept every node.
+    it("parseFilter('metadata:__proto__=x') keeps only nodes whose metadata has __proto__=x", () => {
+      const meta: Record<string, string> = JSON.parse('{"__proto__":"x","zone":"eu"}') as Record<string, string>; // as the codec reads it: own data
+      const nodes = toNodes([
+        { id: 'plain', name: 'svc', version: 'v1', metadata: { zone: 'eu' }, endpoints: ['http://plain:80'] },
+        { id: 'tagged', name: 'svc', version: 'v1', metadata: meta, endpoints: ['http://tagged:80'] },
+      ]);
+      expect(parseFilter('metadata:__proto__=x')(nodes).map((n) => n.instance.id)).to.deep.equal(['tagged']);
+      expect(parseFilter('metadata:zone=eu,__proto__=y')(nodes)).to.deep.equal([]);
+      expect(parseFilter('metadata:constructor=x')(nodes)).to.deep.equal([]);
+    });
   });
 
   it('a selector filter that throws on a list makes picks fail with E_DISCOVERY_FILTER until a list passes', async () => {
@@ -177,6 +193,134 @@ describe('Selector', () => {
     expect(sel.pick().instance.id).to.equal('a');
     await sel.close();
     await r.close();
+  });
+
+  // Review finding 11: listeners ran in one loop inside apply(), so one that threw starved the
+  // ones after it, and the throw reached the follow loop, which dropped and re-opened the watch.
+  it('a throwing onUpdate listener does not keep the other listeners from hearing updates, and is reported', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    const sel = new Selector({ discovery: registry, name, retryMs: 50 });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      await sel.start();
+      sel.onUpdate(() => {
+        throw new Error('a listener bug');
+      });
+      const seen = new Promise<readonly Node[]>((resolve) => sel.onUpdate((nodes) => nodes.length === 2 && resolve(nodes)));
+      await registry.register(instance(name, 'b'));
+      const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 3000).unref());
+      expect(await Promise.race([seen.then((n) => n.map((x) => x.instance.id).sort()), timeout])).to.deep.equal(['a', 'b']);
+      await eventually(() => warnings.some((w) => w.message.includes('a listener bug')));
+      expect(warnings.find((w) => w.message.includes('a listener bug'))!.message).to.include(`selector '${name}'`);
+    } finally {
+      process.off('warning', onWarning);
+      await sel.close();
+      await registry.close();
+    }
+  });
+
+  it('a throwing onUpdate listener does not make the selector drop and re-open its watch', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    let watches = 0;
+    const d: Discovery = { getService: (n) => registry.getService(n), watch: (n) => (watches++, registry.watch(n)) };
+    const sel = new Selector({ discovery: d, name, retryMs: 10 });
+    const onWarning = (): void => undefined; // the listener's errors are reported as warnings
+    process.on('warning', onWarning);
+    try {
+      await sel.start();
+      const ids: string[][] = [];
+      sel.onUpdate((nodes) => {
+        ids.push(nodes.map((n) => n.instance.id).sort());
+        throw new Error('a listener bug');
+      });
+      await registry.register(instance(name, 'b'));
+      await registry.register(instance(name, 'c'));
+      await eventually(() => ids.some((x) => x.length === 3));
+      expect(watches, 'watch() calls').to.equal(1);
+    } finally {
+      process.off('warning', onWarning);
+      await sel.close();
+      await registry.close();
+    }
+  });
+
+  it('a start() that fails while applying the first list stops the watcher it opened', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    let live = 0;
+    const d: Discovery = {
+      getService: (n) => registry.getService(n),
+      watch: async (n) => {
+        const w = await registry.watch(n);
+        live++;
+        let stopped = false;
+        return Object.assign(Object.create(w) as Watcher, {
+          next: () => w.next(),
+          stop: () => {
+            if (!stopped) live--;
+            stopped = true;
+            w.stop();
+          },
+        });
+      },
+    };
+    // A balancer of the user's own that is not ready for the first list.
+    let fail = true;
+    const balancer = { name: 'moody', update: (): void => {
+      if (fail) throw new Error('balancer not ready yet');
+    }, pick: (c?: readonly Node[]) => c?.[0] };
+    const sel = new Selector({ discovery: d, name, balancer });
+    await sel.start().then(
+      () => expect.fail('start() must fail'),
+      (err: Error) => expect(err.message).to.equal('balancer not ready yet'),
+    );
+    expect(live, 'watchers left running by the failed start()').to.equal(0);
+    fail = false;
+    await sel.start();
+    await sel.close();
+    expect(live, 'watchers still running after close()').to.equal(0);
+    await registry.close();
+  });
+
+  // Review finding 15: bad input from JS or JSON config escaped as a TypeError, or was taken.
+  it('a tier without filters, per pick or as an option, is a typed error, not a TypeError', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName();
+    await registry.register(instance(name, 'a'));
+    const sel = new Selector({ discovery: registry, name });
+    try {
+      await sel.start();
+      for (const tier of [{ name: 'canary' }, null, { filters: 'version:v1' }]) {
+        expect(() => sel.pick({ tiers: [tier as unknown as Tier] }), JSON.stringify(tier))
+          .to.throw(DiscoveryError, 'tier 0')
+          .with.property('code', 'E_DISCOVERY_FILTER');
+      }
+      expect(sel.pick({ tiers: [{ filters: [] }] }).instance.id).to.equal('a');
+      expect(() => new Selector({ discovery: registry, name, tiers: [{ name: 'canary' } as unknown as Tier] }))
+        .to.throw("'tiers'")
+        .with.property('code', 'E_INVALID_OPTION');
+    } finally {
+      await sel.close();
+      await registry.close();
+    }
+  });
+
+  it('refuses a retryMs of 0, negative, NaN or Infinity (a failing watcher would be re-opened in a busy loop)', () => {
+    const discovery = new MemoryRegistry({ store: new MemoryStore() });
+    for (const retryMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '100']) {
+      expect(() => new Selector({ discovery, name: 'svc', retryMs: retryMs as number }), `retryMs ${retryMs}`)
+        .to.throw("'retryMs'")
+        .with.property('code', 'E_INVALID_OPTION');
+    }
+    expect(() => new Selector({ discovery, name: 'svc', retryMs: 5 })).to.not.throw();
+    void discovery.close();
   });
 
   it('rejects unknown options and balancer names, naming the closest', () => {

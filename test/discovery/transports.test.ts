@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import { registerDiscoveryResolver } from '../../src/discovery/client/grpc.js';
-import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type DiscoveryError } from '../../src/discovery/index.js';
+import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type Discovery, type DiscoveryError, type Watcher } from '../../src/discovery/index.js';
 import { uniqueName } from './contract.js';
 
 async function httpServer(label: string): Promise<{ server: Server; url: string }> {
@@ -18,6 +18,14 @@ describe('discovery targets', () => {
     for (const bad of ['http://greeter', 'discovery://', 'discovery:///', 'discovery://x']) {
       expect(() => parseTarget(bad), bad).to.throw().with.property('code', 'E_DISCOVERY_URL');
     }
+  });
+
+  // Review finding 15: decodeURIComponent's URIError escaped untyped.
+  it("gives E_DISCOVERY_URL, not a URIError, for a name with bad percent-encoding ('discovery:///%zz')", () => {
+    for (const bad of ['discovery:///%zz', 'discovery:///a%', 'discovery:///%E0%A4%A']) {
+      expect(() => parseTarget(bad), bad).to.throw(/percent-encoding/).with.property('code', 'E_DISCOVERY_URL');
+    }
+    expect(parseTarget('discovery:///gr%65eter/x').name).to.equal('greeter');
   });
 });
 
@@ -62,6 +70,72 @@ describe('fetch helper against two real node:http servers', function () {
       },
     );
     await f.close();
+    await registry.close();
+  });
+
+  // Review finding 5: `discovery:///svc//host:port/x` has the path `//host:port/x`; resolved
+  // against the picked endpoint as a URL it became a protocol-relative URL to another host.
+  it('sends a path starting with // to the picked instance, never to the host the path names', async () => {
+    const hits: string[] = [];
+    const listen = async (label: string): Promise<{ server: Server; port: number }> => {
+      const server = createServer((req, res) => {
+        hits.push(`${label} ${req.url}`);
+        res.end(label);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      return { server, port: (server.address() as { port: number }).port };
+    };
+    const svc = await listen('svc');
+    const other = await listen('other');
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('http');
+    await registry.register({ id: 'a', name, endpoints: [`http://127.0.0.1:${svc.port}`] });
+    const f = createDiscoveryFetch({ discovery: registry });
+    try {
+      expect(await (await f(`discovery:///${name}//127.0.0.1:${other.port}/x?q=1`)).text()).to.equal('svc');
+      expect(await (await f(`discovery:///${name}?q=2`)).text()).to.equal('svc');
+      expect(hits).to.deep.equal([`svc //127.0.0.1:${other.port}/x?q=1`, 'svc /?q=2']);
+    } finally {
+      await f.close();
+      await registry.close();
+      svc.server.close();
+      other.server.close();
+    }
+  });
+});
+
+describe('fetch helper after close()', () => {
+  // Review finding 12: nothing marked the fetch closed, so a late call (a request racing
+  // shutdown) opened a new selector and its watcher, which nothing would ever stop.
+  it('refuses calls with E_DISCOVERY_CLOSED and leaves no watcher running', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('http');
+    await registry.register({ id: 'a', name, endpoints: ['http://127.0.0.1:1'] });
+    let live = 0;
+    const discovery: Discovery = {
+      getService: (n) => registry.getService(n),
+      watch: async (n) => {
+        const w = await registry.watch(n);
+        live++;
+        let stopped = false;
+        return Object.assign(Object.create(w) as Watcher, {
+          next: () => w.next(),
+          stop: () => {
+            if (!stopped) live--;
+            stopped = true;
+            w.stop();
+          },
+        });
+      },
+    };
+    const f = createDiscoveryFetch({ discovery });
+    await f.selector(name);
+    await f.close();
+    expect(live).to.equal(0);
+    const late = await Promise.allSettled([f.selector(name), f(`discovery:///${name}/x`)]);
+    for (const r of late) expect(r.status === 'rejected' && (r.reason as DiscoveryError).code).to.equal('E_DISCOVERY_CLOSED');
+    expect(live, 'watchers opened after close() and never stopped').to.equal(0);
+    await f.close(); // idempotent
     await registry.close();
   });
 });

@@ -36,6 +36,11 @@ export interface Balancer {
   start?(node: Node): void;
   /** The call ended: feedback for the node `pick` returned. */
   done?(node: Node, info: DoneInfo): void;
+  /**
+   * A call counted by `start` never ran (the transport dropped the pick): undo the count, with
+   * no feedback. Transports count a call from its pick only when the balancer has this.
+   */
+  release?(node: Node): void;
 }
 
 /** Round-robin over the nodes, in list order. */

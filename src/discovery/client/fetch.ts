@@ -28,19 +28,23 @@ export interface DiscoveryFetch {
   (input: string | URL, init?: DiscoveryRequestInit): Promise<Response>;
   /** The selector following `service` (created on first use). */
   selector(service: string): Promise<Selector>;
-  /** Stops the watchers this fetch opened. */
+  /** Stops the watchers this fetch opened; later `discovery:` calls reject with `E_DISCOVERY_CLOSED`. */
   close(): Promise<void>;
 }
 
 /**
- * A fetch helper: `discovery:///greeter/hello` is sent to `<picked endpoint>/hello`, and the
+ * A fetch helper: `discovery:///greeter/hello` is sent to `<picked endpoint>/hello` (the path is
+ * appended to the endpoint's scheme and host as text, so `//host/x` stays on the instance), and the
  * latency (or the error) is reported to the balancer. `init.pick` gives the call's own filters,
  * tiers and routing key. Other URLs go to the global fetch.
  */
 export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetch {
   if (typeof opts.balancer === 'string' && !BALANCER_NAMES.includes(opts.balancer)) throw unknownName('balancer', opts.balancer, BALANCER_NAMES);
   const selectors = new Map<string, Promise<Selector>>();
+  // Set by close(): a late call (a request racing shutdown) must not open a watcher nobody stops.
+  let closed = false;
   const selector = (service: string): Promise<Selector> => {
+    if (closed) return Promise.reject(new DiscoveryError('E_DISCOVERY_CLOSED', `discovery fetch: closed (service '${service}')`, { key: service }));
     let s = selectors.get(service);
     if (s === undefined) {
       const sel = new Selector({
@@ -65,7 +69,9 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
     const sel = await selector(target.name);
     const picked = sel.select(pick);
     const node = picked.node;
-    const url = new URL(target.rest === '' ? '/' : target.rest, node.endpoint);
+    // Joined as text, never resolved as a URL reference: a path of `//other:80/x` resolved
+    // against the endpoint would be a protocol-relative URL to another host.
+    const url = new URL(`${node.endpoint.protocol}//${node.endpoint.host}${target.rest.startsWith('/') ? '' : '/'}${target.rest}`);
     const started = performance.now();
     try {
       const res = await fetch(url, rest);
@@ -79,6 +85,7 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
   return Object.assign(fetchFn, {
     selector,
     close: async () => {
+      closed = true;
       const all = [...selectors.values()];
       selectors.clear();
       await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));

@@ -42,7 +42,9 @@ export function parseFilter(spec: string): NodeFilter {
     if (arg === '') throw badSpec(spec, 'expected version:<version>');
     return versionFilter(arg);
   }
-  const match: Record<string, string> = {};
+  // No prototype: on a plain object, `match['__proto__'] = v` would set the prototype and
+  // leave no pair to check, so the filter would keep every node.
+  const match = Object.create(null) as Record<string, string>;
   for (const pair of arg.split(',')) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw badSpec(spec, 'expected metadata:<key>=<value>[,<key>=<value>…]');

@@ -38,6 +38,9 @@ export interface DiscoveryChannelConfig {
   errorCodes?: readonly status[];
 }
 
+/** Status codes that count as a failure of the node when a config gives no `errorCodes`. */
+export const DEFAULT_ERROR_CODES: readonly status[] = Object.freeze([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.INTERNAL]);
+
 const KNOWN = ['discovery', 'balancer', 'filters', 'tiers', 'schemes', 'loadBalancing', 'pickOptions', 'errorCodes'];
 const POLICIES = ['plugboard_selector', 'round_robin', 'pick_first'];
 
@@ -52,7 +55,7 @@ export class ChannelConfig {
     }
     if (typeof opts.balancer === 'string' && !BALANCER_NAMES.includes(opts.balancer)) throw unknownName('balancer', opts.balancer, BALANCER_NAMES);
     if (opts.loadBalancing !== undefined && !POLICIES.includes(opts.loadBalancing)) throw unknownName('gRPC load-balancing policy', opts.loadBalancing, POLICIES);
-    this.errorCodes = new Set(opts.errorCodes ?? [status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.INTERNAL]);
+    this.errorCodes = new Set(opts.errorCodes ?? DEFAULT_ERROR_CODES);
   }
 
   toJSON(): string {

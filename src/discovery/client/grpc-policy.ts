@@ -6,7 +6,8 @@
  */
 import { connectivityState as ConnectivityState, experimental, Metadata, status, type ChannelOptions } from '@grpc/grpc-js';
 import { DiscoveryError } from '../errors.js';
-import { CHANNEL_OPTION, ChannelConfig, pickOptionsFromMetadata } from './grpc-config.js';
+import { CHANNEL_OPTION, ChannelConfig, DEFAULT_ERROR_CODES, pickOptionsFromMetadata } from './grpc-config.js';
+import { Reservations } from './grpc-reservation.js';
 import { nodeAddress, SELECTOR_ATTRIBUTE } from './grpc-resolver.js';
 import type { Node } from './node.js';
 import { Selector } from './selector.js';
@@ -42,7 +43,9 @@ class SelectorPicker implements Picker {
     private readonly config: ChannelConfig | undefined,
     private readonly ready: readonly Node[],
     private readonly leaves: ReadonlyMap<Node, Leaf>,
-    private readonly connecting: boolean,
+    // The ready nodes plus those still connecting: a pick that fits only these waits.
+    private readonly pending: readonly Node[],
+    private readonly reservations: Reservations,
   ) {}
 
   pick(args: PickArgs): PickResult {
@@ -52,8 +55,9 @@ class SelectorPicker implements Picker {
       chosen = this.selector.choose(fromCall === undefined ? { among: this.ready } : { ...fromCall, among: this.ready });
     } catch (err) {
       if (err instanceof DiscoveryError && err.code === 'E_DISCOVERY_NO_NODES') {
-        // Nothing connected fits: wait if a connection may still come, fail fast otherwise.
-        if (this.connecting) return { pickResultType: experimental.PickResultType.QUEUE, subchannel: null, status: null, onCallStarted: null, onCallEnded: null };
+        // Nothing connected fits: wait only if a node still connecting would fit the same
+        // pick; a call no node fits fails now instead of at its deadline.
+        if (this.fitsPending(args)) return { pickResultType: experimental.PickResultType.QUEUE, subchannel: null, status: null, onCallStarted: null, onCallEnded: null };
         return unavailable(err.message);
       }
       // Bad per-call input (an unknown filter name, a filter that threw): this call fails, named.
@@ -64,23 +68,39 @@ class SelectorPicker implements Picker {
     if (leaf === undefined) return unavailable(`node ${chosen.node.endpoint.host} has no connection`);
     const inner = leaf.getPicker().pick(args);
     if (inner.pickResultType !== experimental.PickResultType.COMPLETE) return inner;
-    const errorCodes = this.config?.errorCodes;
+    const errorCodes = this.config?.errorCodes ?? DEFAULT_CODES;
+    // Count the call from its pick where the balancer can take a dropped pick back.
+    const run = this.selector.balancer.release === undefined ? () => chosen.start() : this.reservations.hold(chosen);
     let started = 0;
     return {
       ...inner,
       onCallStarted: () => {
         started = performance.now();
-        chosen.start();
+        run();
         inner.onCallStarted?.();
       },
       onCallEnded: (code, details, metadata) => {
-        const failed = errorCodes === undefined ? code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED : errorCodes.has(code);
+        const failed = errorCodes.has(code);
         chosen.done(failed ? { latencyMs: performance.now() - started, error: new Error(`${status[code]}: ${details}`) } : { latencyMs: performance.now() - started });
         inner.onCallEnded?.(code, details, metadata);
       },
     };
   }
+
+  /** Whether the pick that found no ready node would succeed once the connecting ones are up. */
+  private fitsPending(args: PickArgs): boolean {
+    if (this.pending.length === this.ready.length) return false;
+    try {
+      const fromCall = (this.config?.opts.pickOptions ?? pickOptionsFromMetadata)(args.metadata);
+      this.selector.choose(fromCall === undefined ? { among: this.pending } : { ...fromCall, among: this.pending });
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }
+
+const DEFAULT_CODES: ReadonlySet<number> = new Set(DEFAULT_ERROR_CODES);
 
 function unavailable(details: string): PickResult {
   return { pickResultType: experimental.PickResultType.TRANSIENT_FAILURE, subchannel: null, status: { code: status.UNAVAILABLE, details, metadata: new Metadata() }, onCallStarted: null, onCallEnded: null };
@@ -94,6 +114,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
   #selector: Selector | undefined;
   #config: ChannelConfig | undefined;
   #wasReady = new Set<Leaf>();
+  readonly #reservations = new Reservations();
   #updating = false;
   #lastError: string | null = null;
   #note = '';
@@ -122,6 +143,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
     }
     this.#selector = selector;
     this.#note = note;
+    // The resolver passes the config it uses (the channel's own, or the process-wide default).
     const config: unknown = options[CHANNEL_OPTION];
     this.#config = config instanceof ChannelConfig ? config : undefined;
     // Leaves get the channel's own options, so subchannels are shared as usual.
@@ -159,6 +181,7 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
     if (this.#updating || this.#selector === undefined) return;
     const selector = this.#selector;
     const ready: Node[] = [];
+    const waiting: Node[] = [];
     const byNode = new Map<Node, Leaf>();
     let connecting = false;
     let failing = false;
@@ -176,15 +199,18 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
         continue;
       }
       if (this.#wasReady.delete(leaf)) lost = true;
-      if (state === ConnectivityState.CONNECTING) connecting = true;
-      else if (state === ConnectivityState.TRANSIENT_FAILURE) failing = true;
+      if (state === ConnectivityState.CONNECTING) {
+        waiting.push(node);
+        connecting = true;
+      } else if (state === ConnectivityState.TRANSIENT_FAILURE) failing = true;
       else if (state === ConnectivityState.IDLE) {
         idle.push(leaf);
+        waiting.push(node);
         connecting = true;
       }
     }
     if (ready.length > 0) {
-      this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, connecting), null);
+      this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, waiting.length === 0 ? ready : [...ready, ...waiting], this.#reservations), null);
     } else if (connecting) {
       this.#helper.updateState(ConnectivityState.CONNECTING, new experimental.QueuePicker(this), null);
     } else if (this.#leaves.size === 0) {

@@ -5,12 +5,25 @@ export interface Node {
   readonly instance: ServiceInstance;
   /** The chosen endpoint URL. */
   readonly endpoint: URL;
-  /** From `metadata.weight` (default 100). */
+  /** From `metadata.weight` (default 100), clamped to 1–10000. */
   readonly weight: number;
 }
 
 /** Default weight of a node whose instance has no `metadata.weight`. */
 export const DEFAULT_WEIGHT = 100;
+/** Largest weight a node gets (100× the default). */
+export const MAX_WEIGHT = 10_000;
+
+/**
+ * A usable weight from `metadata.weight`: any registrant writes it, so it is bounded. Missing,
+ * non-numeric, infinite, zero or negative gives {@link DEFAULT_WEIGHT}; the rest is clamped to
+ * 1–{@link MAX_WEIGHT}, so sums cannot overflow (smooth WRR) and a ring cannot explode (ring-hash).
+ */
+export function boundedWeight(raw: unknown): number {
+  const w = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(w) || w <= 0) return DEFAULT_WEIGHT;
+  return Math.min(Math.max(w, 1), MAX_WEIGHT);
+}
 
 /**
  * An endpoint as a URL, or `undefined` when it is not a URL with a host. Endpoints read from a
@@ -42,8 +55,7 @@ export function toNodes(instances: readonly ServiceInstance[], schemes: readonly
       }
     }
     if (endpoint === undefined) continue;
-    const w = Number(instance.metadata['weight']);
-    nodes.push({ instance, endpoint, weight: Number.isFinite(w) && w > 0 ? w : DEFAULT_WEIGHT });
+    nodes.push({ instance, endpoint, weight: boundedWeight(instance.metadata['weight']) });
   }
   return nodes;
 }

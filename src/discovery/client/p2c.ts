@@ -1,3 +1,4 @@
+import { checkBalancerOptions, inRange, isFunction } from './balancer-options.js';
 import type { Balancer, DoneInfo } from './balancers.js';
 import type { Node } from './node.js';
 
@@ -56,12 +57,17 @@ export class P2CBalancer implements Balancer {
   #byNode = new Map<Node, Stat>();
   // The same stats by node key: a call that began before an update ends with the old Node object.
   #byKey = new Map<string, Stat>();
+  // The stats of every Node object handed to `update`: a node that left and came back has new
+  // stats, and calls from before it left end on the old ones, not on the calls of its return.
+  #statOf = new WeakMap<Node, Stat>();
   readonly #random: () => number;
   readonly #tau: number;
   readonly #force: number;
   readonly #now: () => number;
 
+  /** Throws `E_INVALID_OPTION` for an unknown option ("did you mean"), `decayMs` ≤ 0 or `forcePickMs` < 0. */
   constructor(opts: P2COptions = {}) {
+    checkBalancerOptions('discovery.p2c', opts, { random: isFunction, decayMs: inRange(Number.MIN_VALUE, Number.MAX_VALUE), forcePickMs: inRange(0, Infinity), now: isFunction });
     this.#random = opts.random ?? Math.random;
     this.#tau = opts.decayMs ?? 600;
     this.#force = opts.forcePickMs ?? 3000;
@@ -76,6 +82,7 @@ export class P2CBalancer implements Balancer {
     this.#stats = keys.map((k) => old.get(k) ?? { lat: 0, fail: 0, stamp: -Infinity, inflight: 0, lastPick: now });
     this.#byNode = new Map(nodes.map((n, i) => [n, this.#stats[i]!] as const));
     this.#byKey = new Map(keys.map((k, i) => [k, this.#stats[i]!] as const));
+    nodes.forEach((n, i) => this.#statOf.set(n, this.#stats[i]!));
     this.#nodes = nodes;
   }
 
@@ -117,6 +124,12 @@ export class P2CBalancer implements Balancer {
     if (s !== undefined) s.inflight++;
   }
 
+  /** A call counted by `start` never ran: it is no longer in flight, and teaches nothing. */
+  release(node: Node): void {
+    const s = this.find(node);
+    if (s !== undefined && s.inflight > 0) s.inflight--;
+  }
+
   /** A call to `node` ended: updates its latency and success rate. */
   done(node: Node, info: DoneInfo): void {
     const s = this.find(node);
@@ -130,7 +143,7 @@ export class P2CBalancer implements Balancer {
   }
 
   private find(node: Node): Stat | undefined {
-    return this.#byNode.get(node) ?? this.#byKey.get(nodeKey(node));
+    return this.#byNode.get(node) ?? this.#statOf.get(node) ?? this.#byKey.get(nodeKey(node));
   }
 
   private stat(list: readonly Node[], i: number, full: boolean): Stat {

@@ -1,12 +1,13 @@
+import { checkBalancerOptions, inRange, isFunction } from './balancer-options.js';
 import type { Balancer, DoneInfo } from './balancers.js';
-import type { Node } from './node.js';
+import { boundedWeight, type Node } from './node.js';
 import { nodeKey } from './p2c.js';
 
 /** Options of {@link RingHashBalancer}. */
 export interface RingHashOptions {
-  /** Points on the ring per node of weight 100 (default 100); a node's share follows its weight. */
+  /** Points on the ring per node of weight 100 (default 100, at most 1000); a node's share follows its weight. */
   replicas?: number;
-  /** Load bound `c`: no node takes a call while it carries `c ×` the average in-flight load or more (default 1.25). */
+  /** Load bound `c` (≥ 1): no node takes a call while it carries `c ×` the average in-flight load or more (default 1.25). */
   loadFactor?: number;
   /** Random source for picks without a key (default `Math.random`). */
   random?: () => number;
@@ -32,6 +33,11 @@ export class RingHashBalancer implements Balancer {
   #index = new Map<Node, number>();
   // The same by node key: a call that began before an update ends with the old Node object.
   #keyIndex = new Map<string, number>();
+  // Which stay of a node each Node object belongs to. A node that left and came back is a new
+  // stay: calls of its earlier stay must not end the calls of this one (see `find`).
+  #stay = new Int32Array(0);
+  #stayOf = new WeakMap<Node, number>();
+  #stays = 0;
   // The ring: sorted points and, for each point, the index of the node that owns it.
   #points = new Uint32Array(0);
   #owners = new Int32Array(0);
@@ -44,7 +50,10 @@ export class RingHashBalancer implements Balancer {
   readonly #c: number;
   readonly #random: () => number;
 
+  /** Throws `E_INVALID_OPTION` for an unknown option ("did you mean"), `loadFactor` < 1, or `replicas` outside 1–1000. */
   constructor(opts: RingHashOptions = {}) {
+    // Below 1, a node already carrying the average could never be picked, even the only one.
+    checkBalancerOptions('discovery.ring-hash', opts, { replicas: inRange(1, 1000, true), loadFactor: inRange(1, Infinity), random: isFunction });
     this.#replicas = opts.replicas ?? 100;
     this.#c = opts.loadFactor ?? 1.25;
     this.#random = opts.random ?? Math.random;
@@ -53,11 +62,16 @@ export class RingHashBalancer implements Balancer {
   /** Rebuilds the ring; nodes that stay keep their load and their points. */
   update(nodes: readonly Node[]): void {
     const oldLoad = new Map<string, number>();
-    for (const [k, i] of this.#keyIndex) oldLoad.set(k, this.#load[i]!);
+    const oldStay = new Map<string, number>();
+    for (const [k, i] of this.#keyIndex) {
+      oldLoad.set(k, this.#load[i]!);
+      oldStay.set(k, this.#stay[i]!);
+    }
     const pts: Array<[number, number]> = [];
     nodes.forEach((n, i) => {
       const key = nodeKey(n);
-      const count = Math.max(1, Math.round((this.#replicas * n.weight) / 100));
+      // Bounded again here: a Node built by hand bypasses toNodes's clamp.
+      const count = Math.max(1, Math.round((this.#replicas * boundedWeight(n.weight)) / 100));
       for (let r = 0; r < count; r++) pts.push([hash32(`${key}#${r}`), i]);
     });
     pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -68,6 +82,8 @@ export class RingHashBalancer implements Balancer {
     this.#mark = new Uint32Array(nodes.length);
     this.#index = new Map(nodes.map((n, i) => [n, i] as const));
     this.#keyIndex = new Map(nodes.map((n, i) => [nodeKey(n), i] as const));
+    this.#stay = Int32Array.from(nodes, (n) => oldStay.get(nodeKey(n)) ?? ++this.#stays);
+    nodes.forEach((n, i) => this.#stayOf.set(n, this.#stay[i]!));
     this.#nodes = nodes;
   }
 
@@ -120,7 +136,7 @@ export class RingHashBalancer implements Balancer {
 
   /** A call to `node` begins: it adds to the node's load. */
   start(node: Node): void {
-    const i = this.#index.get(node) ?? this.#keyIndex.get(nodeKey(node));
+    const i = this.find(node);
     if (i === undefined) return;
     this.#load[i]!++;
     this.#total++;
@@ -128,15 +144,30 @@ export class RingHashBalancer implements Balancer {
 
   /** A call to `node` ended. */
   done(node: Node, _info?: DoneInfo): void {
-    const i = this.#index.get(node) ?? this.#keyIndex.get(nodeKey(node));
+    const i = this.find(node);
     if (i === undefined || this.#load[i]! === 0) return;
     this.#load[i]!--;
     this.#total--;
   }
 
+  /** A call counted by `start` never ran: its load is taken back. */
+  release(node: Node): void {
+    this.done(node);
+  }
+
   /** Calls in flight per node, by instance id and endpoint (for tests and diagnostics). */
   loads(): Map<Node, number> {
     return new Map(this.#nodes.map((n, i) => [n, this.#load[i]!] as const));
+  }
+
+  /** The index of `node`: itself, or the same node (by key) in the same stay. */
+  private find(node: Node): number | undefined {
+    const i = this.#index.get(node);
+    if (i !== undefined) return i;
+    const k = this.#keyIndex.get(nodeKey(node));
+    if (k === undefined) return undefined;
+    const stay = this.#stayOf.get(node);
+    return stay === undefined || stay === this.#stay[k] ? k : undefined;
   }
 
   private nextGen(): number {

@@ -56,6 +56,16 @@ export class Selection {
     this.balancer.start?.(this.node);
   }
 
+  /**
+   * The call counted by `start` never ran (the transport dropped the pick): its count is taken
+   * back without feedback, through the balancer's `release`. A later `start` counts it again.
+   */
+  release(): void {
+    if (!this.#started || this.#ended) return;
+    this.#started = false;
+    this.balancer.release?.(this.node);
+  }
+
   /** The call ended: latency and, for a failure, the error. Later calls are ignored. */
   done(info: DoneInfo): void {
     if (this.#ended) return;

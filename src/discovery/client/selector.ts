@@ -24,7 +24,7 @@ export interface SelectorOptions {
   tiers?: Tier[];
   /** Endpoint schemes to use, in order of preference (e.g. `['http', 'https']`); default: any. */
   schemes?: string[];
-  /** Wait before re-watching after a watcher error, in ms (default 1000; doubles up to 30 s). */
+  /** Wait before re-watching after a watcher error, in ms (default 1000; doubles up to 30 s); must be above 0. */
   retryMs?: number;
 }
 
@@ -42,6 +42,13 @@ function resolveFilter(f: FilterLike): NodeFilter {
     parsed.set(f, out);
   }
   return out;
+}
+
+/** What is wrong with the first malformed tier (JS or JSON config may give anything), if any. */
+function badTier(tiers: readonly unknown[]): string | undefined {
+  if (!Array.isArray(tiers)) return 'expected an array of tiers ({ name?, filters: [...] })';
+  const i = tiers.findIndex((t) => typeof t !== 'object' || t === null || !Array.isArray((t as Tier).filters));
+  return i < 0 ? undefined : `tier ${i}: expected { name?, filters: [...] } (filters: [] for anywhere), got ${JSON.stringify(tiers[i]) ?? String(tiers[i])}`;
 }
 
 /**
@@ -73,6 +80,11 @@ export class Selector {
       const near = closestName(key, OPTION_NAMES);
       throw new InvalidOptionError('discovery.selector', key, `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${OPTION_NAMES.join(', ')}`);
     }
+    const r = opts.retryMs;
+    // 0, negative or NaN would re-open a failing watcher in a busy loop; Infinity never would.
+    if (r !== undefined && !(typeof r === 'number' && r > 0 && Number.isFinite(r))) throw new InvalidOptionError('discovery.selector', 'retryMs', `expected a number of ms above 0, got ${String(r)}`);
+    const bad = opts.tiers === undefined ? undefined : badTier(opts.tiers);
+    if (bad !== undefined) throw new InvalidOptionError('discovery.selector', 'tiers', bad);
     this.#opts = opts;
     this.name = opts.name;
     this.balancer = typeof opts.balancer === 'object' ? opts.balancer : createBalancer(opts.balancer ?? 'round-robin');
@@ -99,15 +111,16 @@ export class Selector {
       throw this.closedError();
     }
     this.#watcher = w;
-    let first: ServiceInstance[];
     try {
-      first = await w.next();
+      this.apply(await w.next());
     } catch (err) {
-      if (this.#closed) throw this.closedError();
+      // Whatever failed (the first list, a balancer's update), this start leaves no watcher
+      // behind: a later start() opens its own, and close() only knows the latest.
       w.stop();
+      if (this.#watcher === w) this.#watcher = undefined;
+      if (this.#closed) throw this.closedError();
       throw err;
     }
-    this.apply(first);
     this.#loop = this.follow(w);
   }
 
@@ -125,7 +138,11 @@ export class Selector {
     return this.#instances;
   }
 
-  /** Calls `fn` with the filtered nodes after each update. Returns the unsubscribe function. */
+  /**
+   * Calls `fn` with the filtered nodes after each update. Returns the unsubscribe function. A
+   * listener that throws is reported with `process.emitWarning` (code
+   * `PLUGBOARD_SELECTOR_LISTENER`); the other listeners and the watch are unaffected.
+   */
   onUpdate(fn: (nodes: readonly Node[]) => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
@@ -181,6 +198,8 @@ export class Selector {
     }
     const common = extra === undefined ? base : this.filterAll(base, extra);
     for (let t = 0; t < tiers.length; t++) {
+      const tier: unknown = tiers[t];
+      if (typeof tier !== 'object' || tier === null || !Array.isArray((tier as Tier).filters)) throw new DiscoveryError('E_DISCOVERY_FILTER', `service '${this.name}': ${badTier([tier])!.replace('tier 0', `tier ${t}`)}`, { key: this.name });
       const cand = this.filterAll(common, tiers[t]!.filters);
       if (cand.length === 0) continue;
       const node = this.balancer.pick(cand === all ? undefined : cand, key);
@@ -231,7 +250,14 @@ export class Selector {
     }
     this.#nodes = nodes;
     this.balancer.update(nodes);
-    for (const l of [...this.#listeners]) l(nodes);
+    // A listener's bug is its own: the others still hear the update, and the watch goes on.
+    for (const l of [...this.#listeners]) {
+      try {
+        l(nodes);
+      } catch (err) {
+        process.emitWarning(`selector '${this.name}': an onUpdate listener threw: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLUGBOARD_SELECTOR_LISTENER' });
+      }
+    }
   }
 
   private async follow(first: Watcher): Promise<void> {

@@ -13,7 +13,12 @@ export interface DiscoveryTarget {
 export function parseTarget(target: string): DiscoveryTarget {
   const m = /^discovery:\/\/([^/]*)\/([^/?#]*)([/?#].*)?$/.exec(typeof target === 'string' ? target : '');
   if (m === null) throw new DiscoveryError('E_DISCOVERY_URL', `target '${String(target)}': expected discovery:///<service>[/path] or discovery://<authority>/<service>`);
-  const name = decodeURIComponent(m[2]!);
+  let name: string;
+  try {
+    name = decodeURIComponent(m[2]!);
+  } catch {
+    throw new DiscoveryError('E_DISCOVERY_URL', `target '${target}': the service name has bad percent-encoding`);
+  }
   if (name === '') throw new DiscoveryError('E_DISCOVERY_URL', `target '${target}': the service name is empty`);
   return { authority: m[1]!, name, rest: m[3] ?? '' };
 }
