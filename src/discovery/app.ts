@@ -82,8 +82,9 @@ export class AppStopError extends DiscoveryError {
  * of `stop()` runs whatever came of the earlier ones, and `stop()` always finishes.
  *
  * `stop()` may come at any time: before `start()`, during it (the step under way is aborted,
- * nothing is registered afterwards, and the stop steps run), or twice. A `start()` that fails
- * withdraws its registration. After a signal-driven stop the process is left to exit by itself.
+ * nothing is registered afterwards, the stop steps run, and only then does `start()` settle),
+ * or twice. A `start()` that fails withdraws its registration. After a signal-driven stop the
+ * process is left to exit by itself.
  */
 export class App {
   /** The instance this app registers. */
@@ -172,12 +173,20 @@ export class App {
    * failing step's typed error: `E_DISCOVERY_HOOK`, `E_DISCOVERY_NOT_READY`,
    * `E_DISCOVERY_TIMEOUT` (`registrarTimeout` or `startTimeout`), `E_DISCOVERY_ABORTED` if
    * `stop()` came first. Either way nothing stays registered. A second call gives `E_DISCOVERY_MISUSE`.
+   *
+   * Cut short by `stop()`, it settles only once the stop steps have run: it rejects with
+   * `E_DISCOVERY_ABORTED`, or resolves when SIGTERM/SIGINT stopped the app (as kratos treats a
+   * cancelled start), so that `await app.start(); await app.wait()` exits cleanly.
    */
   start(): Promise<void> {
     if (this.#state !== 'new') return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `app '${this.instance.name}': start() called in state '${this.#state}'`));
     this.#state = 'starting';
     this.#starting = this.doStart();
-    return this.#starting;
+    return this.#starting.catch(async (err: unknown) => {
+      if (this.#stopping === undefined) throw err;
+      await this.#stopping.catch(() => undefined);
+      if (this.#signal === undefined) throw err;
+    });
   }
 
   /**
