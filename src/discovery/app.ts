@@ -100,8 +100,11 @@ export class App {
   readonly #handleSignals: boolean;
   readonly #hooks: Record<Phase, AppHook[]>;
   #state: State = 'new';
-  /** Whether a register call was made: stop() must then deregister, whatever came of it. */
-  #registering = false;
+  /**
+   * The register call start() made, if any: stop() must then deregister, whatever came of it.
+   * `settled` says whether it succeeded; `deadline` is when its registrarTimeout runs out.
+   */
+  #registerCall: { settled: Promise<boolean>; deadline: number } | undefined;
   #starting: Promise<void> | undefined;
   readonly #startAbort = new AbortController();
   #stopping: Promise<void> | undefined;
@@ -210,23 +213,24 @@ export class App {
     }
     const name = `app '${this.instance.name}'`;
     const start = callSignal([this.#startAbort.signal], this.#startTimeout);
-    let registered = false;
     try {
       await this.runPhase('beforeStart', start.signal);
       if (this.#readiness !== undefined) await awaitReadiness(`${name}: readiness`, this.#readiness, this.#readinessInterval, start.signal);
-      if (this.#registrar !== undefined) {
+      const registrar = this.#registrar;
+      if (registrar !== undefined) {
         const call = callSignal([start.signal], this.#registrarTimeout);
         try {
-          this.#registering = true;
-          await abortable(this.#registrar.register(this.instance, { signal: call.signal }), call.signal, `${name}: registering`);
-          registered = true;
+          // Kept apart from the race below: a registrar may ignore its signal and write later.
+          const task = Promise.resolve().then(() => registrar.register(this.instance, { signal: call.signal }));
+          this.#registerCall = { settled: task.then(() => true, () => false), deadline: Date.now() + this.#registrarTimeout };
+          await abortable(task, call.signal, `${name}: registering`);
         } finally {
           call.dispose();
         }
       }
       await this.runPhase('afterStart', start.signal);
     } catch (err) {
-      if (this.#stopping === undefined) await this.failStart(registered);
+      if (this.#stopping === undefined) await this.failStart();
       throw err;
     } finally {
       start.dispose();
@@ -235,15 +239,13 @@ export class App {
   }
 
   /** A start that failed by itself (not cut short by stop()): withdraw, then settle as stopped. */
-  private async failStart(registered: boolean): Promise<void> {
+  private async failStart(): Promise<void> {
     this.removeSignalHandlers();
     this.#state = 'stopped';
     const registrar = this.#registrar;
     // plugboard's registries withdraw a registration that rejects; a hand-written Registrar
     // may not, and a registration that succeeded (afterStart failed) must be removed.
-    if (registrar !== undefined && this.#registering && (registered || !(registrar instanceof DriverRegistry))) {
-      await this.deregister(registrar).catch(() => undefined);
-    }
+    if (registrar !== undefined) await this.withdraw(registrar, registrar instanceof DriverRegistry).catch(() => undefined);
     this.#resolveDone();
   }
 
@@ -257,7 +259,7 @@ export class App {
     const deadline = callSignal([], this.#stopTimeout);
     try {
       errors.push(...(await this.runPhase('beforeStop', deadline.signal, true)));
-      if (this.#registering && this.#registrar !== undefined) await this.deregisterAndConfirm(this.#registrar, deadline.signal, errors);
+      if (this.#registerCall !== undefined && this.#registrar !== undefined) await this.deregisterAndConfirm(this.#registrar, deadline.signal, errors);
       for (const phase of ['drain', 'onStop', 'afterStop'] as const) errors.push(...(await this.runPhase(phase, deadline.signal, true)));
     } finally {
       deadline.dispose();
@@ -281,7 +283,7 @@ export class App {
     opening?.catch(() => undefined);
     try {
       try {
-        await this.deregister(registrar);
+        await this.withdraw(registrar, false);
       } catch (err) {
         errors.push(err);
         return;
@@ -318,6 +320,28 @@ export class App {
     return errors;
   }
 
+  /**
+   * Deregisters once the register call has settled, waiting for it until its registrarTimeout
+   * runs out: a registrar that ignores its signal may still write, and a deregistration sent
+   * before that write would leave the instance listed for good. Past that bound it deregisters
+   * at once, and again when the call settles. With `keepIfRejected`, a register call that
+   * rejected is left alone (plugboard's registries withdraw it themselves).
+   */
+  private async withdraw(registrar: Registrar, keepIfRejected: boolean): Promise<void> {
+    const call = this.#registerCall;
+    if (call === undefined) return;
+    const ok = await settledWithin(call.settled, call.deadline - Date.now());
+    if (ok === false && keepIfRejected) return;
+    if (ok === undefined) {
+      void call.settled.then(() =>
+        this.deregister(registrar).catch((err: unknown) => {
+          process.emitWarning(`app '${this.instance.name}': deregistering after a late registration failed: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLUGBOARD_APP_STOP' });
+        }),
+      );
+    }
+    await this.deregister(registrar);
+  }
+
   private async deregister(registrar: Registrar): Promise<void> {
     const call = callSignal([], this.#registrarTimeout);
     try {
@@ -331,4 +355,15 @@ export class App {
     process.off('SIGTERM', this.#onSignal);
     process.off('SIGINT', this.#onSignal);
   }
+}
+
+/** What `settled` resolves to, or `undefined` if it has not within `ms`. */
+function settledWithin<T>(settled: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    void settled.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
 }

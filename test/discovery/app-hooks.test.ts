@@ -214,6 +214,8 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
         const app = new App(
           base(name, {
             registrar,
+            // stop() waits for the register call (it lands only after stop()) until registrarTimeout.
+            ...(phase === 'register' ? { registrarTimeout: 200 } : {}),
             ...(phase === 'beforeStart' ? { beforeStart: [pending('beforeStart')] } : {}),
             ...(phase === 'readiness' ? { readiness: pending('readiness') } : {}),
             ...(phase === 'afterStart' ? { afterStart: [pending('afterStart')] } : {}),
@@ -432,5 +434,103 @@ describe('App: any interleaving of start, stop and hook outcomes (issue #18, pro
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+/**
+ * A hand-written Registrar over a MemoryStore, as many are (an HTTP PUT with no abort wired in):
+ * its register call ignores its signal and writes once `release` opens. `deregistered(n)`
+ * resolves once the n-th deregister call has finished.
+ */
+function naiveRegistrar(store: MemoryStore, release: Promise<void>): Registrar & { called: Promise<void>; landed: Promise<void>; deregistered(n: number): Promise<void> } {
+  const called = gate();
+  const landed = gate();
+  const done: Array<{ promise: Promise<void>; open(): void }> = [];
+  const nth = (n: number): { promise: Promise<void>; open(): void } => (done[n] ??= gate());
+  let calls = 0;
+  return {
+    called: called.promise,
+    landed: landed.promise,
+    deregistered: (n) => nth(n).promise,
+    register: async (i) => {
+      called.open();
+      await release;
+      store.put(i as ServiceInstance);
+      landed.open();
+    },
+    deregister: async (i) => {
+      const n = ++calls;
+      store.delete(i.name, i.id);
+      nth(n).open();
+    },
+  };
+}
+
+/** `p`, or a failure naming `what` if it has not settled within `ms` (an event expected soon, not a sleep). */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('App: a register call that ignores its signal (review 2, A1)', function () {
+  this.timeout(20_000);
+
+  // docs/discovery.md: "stop() during start() aborts the step under way (no registration appears
+  // later)". Before the fix stop() deregistered while the abandoned register call was still in
+  // flight; its write then landed after the removal and the instance stayed listed for good.
+  it('A1: stop() during a register call waits for it to land, then deregisters: nothing stays listed', async () => {
+    const store = new MemoryStore();
+    const release = gate();
+    const registrar = naiveRegistrar(store, release.promise);
+    const name = uniqueName('app');
+    // Released once stop() has run beforeStop: the old code deregistered right after it.
+    const app = new App(base(name, { registrar, drainWatchTimeout: 0, beforeStop: [() => void setImmediate(() => release.open())] }));
+    const starting = app.start();
+    starting.catch(() => undefined);
+    await registrar.called;
+    await app.stop();
+    await registrar.landed;
+    expect((await rejection(starting)).code).to.equal('E_DISCOVERY_ABORTED');
+    expect(store.list(name).map((i) => i.id), 'a ghost: registered after stop() deregistered').to.deep.equal([]);
+  });
+
+  // Past registrarTimeout stop() cannot wait any longer: it deregisters, and once more when the
+  // late write lands.
+  it('A1: a register call still in flight past registrarTimeout is withdrawn again once its late write lands', async () => {
+    const store = new MemoryStore();
+    const release = gate();
+    const registrar = naiveRegistrar(store, release.promise);
+    const name = uniqueName('app');
+    const app = new App(base(name, { registrar, registrarTimeout: 100, drainWatchTimeout: 0 }));
+    const starting = app.start();
+    starting.catch(() => undefined);
+    await registrar.called;
+    await app.stop();
+    await registrar.deregistered(1);
+    release.open();
+    await registrar.landed;
+    await within(registrar.deregistered(2), 2000, 'a second deregistration after the late write');
+    expect((await rejection(starting)).code).to.equal('E_DISCOVERY_ABORTED');
+    expect(store.list(name).map((i) => i.id), 'a ghost: registered after stop() deregistered').to.deep.equal([]);
+  });
+
+  // docs/discovery.md: "a registration that times out is withdrawn: nothing appears once the
+  // backend recovers". Before the fix failStart() deregistered once, before the late write.
+  it('A1b: a register past registrarTimeout that ignores its signal leaves no instance once the late write lands', async () => {
+    const store = new MemoryStore();
+    const release = gate();
+    const registrar = naiveRegistrar(store, release.promise);
+    const name = uniqueName('app');
+    const app = new App(base(name, { registrar, registrarTimeout: 100, drainWatchTimeout: 0 }));
+    expect((await rejection(app.start())).code).to.equal('E_DISCOVERY_TIMEOUT');
+    release.open();
+    await registrar.landed;
+    await within(registrar.deregistered(2), 2000, 'a second deregistration after the late write');
+    expect(store.list(name).map((i) => i.id), 'a ghost: registered after the failed start withdrew it').to.deep.equal([]);
   });
 });
