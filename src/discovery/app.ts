@@ -132,6 +132,13 @@ export class App {
       endpoints: opts.endpoints,
     });
     const ms = (key: keyof AppOptions, fallback: number, min = 1): number => parseDuration(key, opts[key], { min }) ?? fallback;
+    // Checked here, not at start(): a registrar that cannot deregister would leave a ghost.
+    if ('registrar' in opts && opts.registrar !== undefined && !hasMethods(opts.registrar, ['register', 'deregister'])) {
+      throw new InvalidOptionError('discovery.app', 'registrar', `must be a Registrar with register() and deregister() methods, got ${describeValue(opts.registrar)}`);
+    }
+    if ('discovery' in opts && opts.discovery !== undefined && !hasMethods(opts.discovery, ['watch'])) {
+      throw new InvalidOptionError('discovery.app', 'discovery', `must be a Discovery with a watch() method, got ${describeValue(opts.discovery)}`);
+    }
     this.#registrar = opts.registrar;
     this.#registrarTimeout = ms('registrarTimeout', 10_000);
     this.#startTimeout = ms('startTimeout', 60_000);
@@ -366,4 +373,19 @@ function settledWithin<T>(settled: Promise<T>, ms: number): Promise<T | undefine
       resolve(v);
     });
   });
+}
+
+/** Whether `v` is an object with a function under each of `names`. */
+function hasMethods(v: unknown, names: readonly string[]): boolean {
+  if ((typeof v !== 'object' && typeof v !== 'function') || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return names.every((n) => typeof o[n] === 'function');
+}
+
+/** `null`, a type, or an object's methods, for messages. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  const methods = Object.keys(v).filter((k) => typeof (v as Record<string, unknown>)[k] === 'function');
+  return methods.length === 0 ? 'an object without methods' : `an object with ${methods.map((m) => `${m}()`).join(', ')}`;
 }

@@ -534,3 +534,40 @@ describe('App: a register call that ignores its signal (review 2, A1)', function
     expect(store.list(name).map((i) => i.id), 'a ghost: registered after the failed start withdrew it').to.deep.equal([]);
   });
 });
+
+describe('App: options of the wrong shape (review 2)', () => {
+  // Standards: bad input gets E_INVALID_OPTION naming the key, never a raw TypeError. Before the
+  // fix `registrar: {}` failed start() with a TypeError, and a registrar without deregister()
+  // (a typo such as `deRegister` in plain JS) registered on start() and could never be removed.
+  it('A6: refuses a registrar or discovery of the wrong shape at construction (E_INVALID_OPTION)', async () => {
+    const store = new MemoryStore();
+    const name = uniqueName('app');
+    const make = (o: Record<string, unknown>): unknown => {
+      try {
+        return new App(base(name, o));
+      } catch (e) {
+        return e;
+      }
+    };
+    const typo = { register: async (i: ServiceInstance) => void store.put(i), deRegister: async (i: ServiceInstance) => void store.delete(i.name, i.id) };
+    const got = make({ registrar: typo });
+    if (got instanceof App) {
+      await got.start();
+      await got.stop().catch(() => undefined);
+    }
+    expect(store.list(name).map((i) => i.id), 'registered by start(), never removed by stop()').to.deep.equal([]);
+    for (const [o, key] of [
+      [{ registrar: typo }, 'registrar'],
+      [{ registrar: {} }, 'registrar'],
+      [{ registrar: null }, 'registrar'],
+      [{ registrar: 'memory://' }, 'registrar'],
+      [{ discovery: {} }, 'discovery'],
+      [{ discovery: null }, 'discovery'],
+    ] as const) {
+      const e = make(o);
+      expect(e, JSON.stringify(o)).to.be.instanceOf(PlugboardError);
+      expect(e).to.have.property('code', 'E_INVALID_OPTION');
+      expect(e).to.have.property('key', key);
+    }
+  });
+});
