@@ -571,3 +571,25 @@ describe('App: options of the wrong shape (review 2)', () => {
     }
   });
 });
+
+describe('App: readiness answers and hook results of the wrong shape (review 2)', () => {
+  const quiet = { warn: () => undefined };
+
+  // docs/discovery.md: readiness answers true/false or { ok, detail }; nothing is registered
+  // before it passes. Before the fix the answer was read by truthiness: { ok: 'false' } (a
+  // string, e.g. from a health endpoint's JSON) registered the instance.
+  it('A2: a readiness answer of the wrong shape fails start() at once with E_DISCOVERY_NOT_READY naming it, and registers nothing', async () => {
+    for (const answer of ['{"ok":"false"}', '"yes"', '1', 'null', '{"ok":true,"detail":5}', '{}']) {
+      const store = new MemoryStore();
+      const registrar = new MemoryRegistry({ store, logger: quiet });
+      const name = uniqueName('app');
+      const app = new App(base(name, { registrar, readiness: () => JSON.parse(answer) as boolean, startTimeout: 5000, readinessInterval: 20 }));
+      const e = await rejection(app.start());
+      expect(store.list(name).map((i) => i.id), `registered on ${answer}`).to.deep.equal([]);
+      expect(e, answer).to.be.instanceOf(PlugboardError);
+      expect(e.code, answer).to.equal('E_DISCOVERY_NOT_READY');
+      expect(e.message, answer).to.include('expected true/false or { ok: boolean');
+      await registrar.close();
+    }
+  });
+});
