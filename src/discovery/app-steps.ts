@@ -41,10 +41,11 @@ export async function runHook(what: string, hook: AppHook, signal: AbortSignal):
     // Called even when the signal has fired already (past the stop deadline), so that it can
     // at least begin (close a server); a synchronous hook then completes, an async one is not awaited.
     result = hook(signal);
+    // Inside the try: reading `then` may throw too (a revoked Proxy, a throwing getter).
+    if (!isThenable(result)) return;
   } catch (err) {
     throw failed(err);
   }
-  if (!isThenable(result)) return;
   const settled = Promise.resolve(result).then(
     () => undefined,
     (err: unknown) => {

@@ -352,7 +352,9 @@ export class App {
   private async deregister(registrar: Registrar): Promise<void> {
     const call = callSignal([], this.#registrarTimeout);
     try {
-      await abortable(registrar.deregister(this.instance, { signal: call.signal }), call.signal, `app '${this.instance.name}': deregistering`);
+      // Through then(): a registrar in plain JS may return undefined, or throw synchronously.
+      const task = Promise.resolve().then(() => registrar.deregister(this.instance, { signal: call.signal }));
+      await abortable(task, call.signal, `app '${this.instance.name}': deregistering`);
     } finally {
       call.dispose();
     }

@@ -592,4 +592,55 @@ describe('App: readiness answers and hook results of the wrong shape (review 2)'
       await registrar.close();
     }
   });
+
+  // Standards: no raw TypeError reaches the user; docs/discovery.md: a hook that throws fails the
+  // start with E_DISCOVERY_HOOK. Before the fix a hook result that throws when inspected (a
+  // revoked Proxy, a throwing `then` getter) escaped runHook's try as a raw TypeError.
+  it('A3: a hook whose result throws when inspected fails start() with E_DISCOVERY_HOOK, not a raw TypeError', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwingThen = {
+      get then(): never {
+        throw new TypeError('then getter');
+      },
+    };
+    for (const result of [proxy, throwingThen]) {
+      const app = new App(base(uniqueName('app'), { beforeStart: [() => result] }));
+      const e = await rejection(app.start());
+      expect(e, String(e)).to.be.instanceOf(PlugboardError);
+      expect(e.code).to.equal('E_DISCOVERY_HOOK');
+      expect(e.message).to.include('beforeStart hook #1 failed');
+    }
+  });
+
+  // Same rule: a Registrar in plain JS whose methods are synchronous (return undefined). Before
+  // the fix abortable() called `.then` on undefined: start() and stop() failed with raw TypeErrors.
+  it('A4: a synchronous registrar (methods return undefined) works: start() registers, stop() deregisters', async () => {
+    const store = new MemoryStore();
+    const registrar = {
+      register: (i: ServiceInstance) => void store.put(i),
+      deregister: (i: ServiceInstance) => void store.delete(i.name, i.id),
+    } as unknown as Registrar;
+    const name = uniqueName('app');
+    const app = new App(base(name, { registrar }));
+    await app.start();
+    expect(store.list(name).map((i) => i.id)).to.deep.equal([app.instance.id]);
+    await app.stop();
+    expect(store.list(name)).to.deep.equal([]);
+  });
+
+  // A synchronous registrar whose deregister throws: a typed AppStopError, never a raw TypeError thrown by stop().
+  it('A4: a synchronous registrar that throws gives typed errors', async () => {
+    const boom = (): never => {
+      throw new Error('backend down');
+    };
+    const app = new App(base(uniqueName('app'), { registrar: { register: boom, deregister: boom } }));
+    const e = await rejection(app.start());
+    expect(e.message).to.include('backend down');
+    const app2 = new App(base(uniqueName('app'), { registrar: { register: () => undefined, deregister: boom } as unknown as Registrar }));
+    await app2.start();
+    const stopError = (await rejection(app2.stop())) as AppStopError;
+    expect(stopError).to.be.instanceOf(AppStopError);
+    expect(String(stopError.errors[0])).to.include('backend down');
+  });
 });
