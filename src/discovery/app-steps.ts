@@ -4,6 +4,7 @@
  * went wrong into a typed `DiscoveryError` naming the app and the step.
  */
 import { abortable, abortError, Deadline, sleep } from './driver/abort.js';
+import { showValue } from '../container/show-value.js';
 import { DiscoveryError } from './errors.js';
 import type { Watcher } from './types.js';
 
@@ -13,7 +14,10 @@ export type AppHook = (signal: AbortSignal) => unknown;
 /** What a readiness check answers: `true`/`false`, or details (a plugin's `ping()` result has this shape). */
 export type ReadinessResult = boolean | { ok: boolean; detail?: string };
 
-/** Says whether the app may be registered; `false`, `{ ok: false }` or a throw mean "not yet". */
+/**
+ * Says whether the app may be registered; `false`, `{ ok: false }` or a throw mean "not yet".
+ * Any other answer (`{ ok: 'false' }`, `1`) fails the start at once: retrying would not mend it.
+ */
 export type ReadinessCheck = (signal: AbortSignal) => ReadinessResult | Promise<ReadinessResult>;
 
 /** Calls `fn` so that a synchronous throw becomes a rejection. */
@@ -37,10 +41,11 @@ export async function runHook(what: string, hook: AppHook, signal: AbortSignal):
     // Called even when the signal has fired already (past the stop deadline), so that it can
     // at least begin (close a server); a synchronous hook then completes, an async one is not awaited.
     result = hook(signal);
+    // Inside the try: reading `then` may throw too (a revoked Proxy, a throwing getter).
+    if (!isThenable(result)) return;
   } catch (err) {
     throw failed(err);
   }
-  if (!isThenable(result)) return;
   const settled = Promise.resolve(result).then(
     () => undefined,
     (err: unknown) => {
@@ -59,13 +64,19 @@ export async function awaitReadiness(what: string, check: ReadinessCheck, interv
   let checks = 0;
   for (;;) {
     checks++;
+    let r: unknown;
+    let threw = false;
     try {
-      const r = await abortable(invoke(check, signal), signal, what);
-      const ok = typeof r === 'boolean' ? r : r.ok;
-      if (ok) return;
-      last = typeof r === 'object' && r.detail !== undefined ? r.detail : 'not ready';
+      r = await abortable(invoke(check, signal), signal, what);
     } catch (err) {
+      threw = true;
       if (!signal.aborted) last = `threw: ${message(err)}`;
+    }
+    if (!threw) {
+      const answer = readAnswer(r);
+      if (answer === undefined) throw new DiscoveryError('E_DISCOVERY_NOT_READY', `${what}: answered ${showValue(r)}: expected true/false or { ok: boolean, detail?: string }`);
+      if (answer.ok) return;
+      last = answer.detail ?? 'not ready';
     }
     if (signal.aborted || !(await sleep(intervalMs, signal, true))) break;
   }
@@ -74,6 +85,15 @@ export async function awaitReadiness(what: string, check: ReadinessCheck, interv
     throw new DiscoveryError('E_DISCOVERY_NOT_READY', `${what}: not ready within ${reason.ms} ms (${checks} check${checks === 1 ? '' : 's'}); last answer: ${last}`);
   }
   throw abortError(what, signal);
+}
+
+/** A readiness answer read strictly (not by truthiness), or `undefined` if it has the wrong shape. */
+function readAnswer(r: unknown): { ok: boolean; detail?: string } | undefined {
+  if (typeof r === 'boolean') return { ok: r };
+  if (typeof r !== 'object' || r === null) return undefined;
+  const { ok, detail } = r as { ok?: unknown; detail?: unknown };
+  if (typeof ok !== 'boolean' || (detail !== undefined && typeof detail !== 'string')) return undefined;
+  return detail === undefined ? { ok } : { ok, detail };
 }
 
 /**

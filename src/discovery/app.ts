@@ -82,8 +82,9 @@ export class AppStopError extends DiscoveryError {
  * of `stop()` runs whatever came of the earlier ones, and `stop()` always finishes.
  *
  * `stop()` may come at any time: before `start()`, during it (the step under way is aborted,
- * nothing is registered afterwards, and the stop steps run), or twice. A `start()` that fails
- * withdraws its registration. After a signal-driven stop the process is left to exit by itself.
+ * nothing is registered afterwards, the stop steps run, and only then does `start()` settle),
+ * or twice. A `start()` that fails withdraws its registration. After a signal-driven stop the
+ * process is left to exit by itself.
  */
 export class App {
   /** The instance this app registers. */
@@ -99,8 +100,11 @@ export class App {
   readonly #handleSignals: boolean;
   readonly #hooks: Record<Phase, AppHook[]>;
   #state: State = 'new';
-  /** Whether a register call was made: stop() must then deregister, whatever came of it. */
-  #registering = false;
+  /**
+   * The register call start() made, if any: stop() must then deregister, whatever came of it.
+   * `settled` says whether it succeeded; `deadline` is when its registrarTimeout runs out.
+   */
+  #registerCall: { settled: Promise<boolean>; deadline: number } | undefined;
   #starting: Promise<void> | undefined;
   readonly #startAbort = new AbortController();
   #stopping: Promise<void> | undefined;
@@ -128,6 +132,13 @@ export class App {
       endpoints: opts.endpoints,
     });
     const ms = (key: keyof AppOptions, fallback: number, min = 1): number => parseDuration(key, opts[key], { min }) ?? fallback;
+    // Checked here, not at start(): a registrar that cannot deregister would leave a ghost.
+    if ('registrar' in opts && opts.registrar !== undefined && !hasMethods(opts.registrar, ['register', 'deregister'])) {
+      throw new InvalidOptionError('discovery.app', 'registrar', `must be a Registrar with register() and deregister() methods, got ${describeValue(opts.registrar)}`);
+    }
+    if ('discovery' in opts && opts.discovery !== undefined && !hasMethods(opts.discovery, ['watch'])) {
+      throw new InvalidOptionError('discovery.app', 'discovery', `must be a Discovery with a watch() method, got ${describeValue(opts.discovery)}`);
+    }
     this.#registrar = opts.registrar;
     this.#registrarTimeout = ms('registrarTimeout', 10_000);
     this.#startTimeout = ms('startTimeout', 60_000);
@@ -172,12 +183,20 @@ export class App {
    * failing step's typed error: `E_DISCOVERY_HOOK`, `E_DISCOVERY_NOT_READY`,
    * `E_DISCOVERY_TIMEOUT` (`registrarTimeout` or `startTimeout`), `E_DISCOVERY_ABORTED` if
    * `stop()` came first. Either way nothing stays registered. A second call gives `E_DISCOVERY_MISUSE`.
+   *
+   * Cut short by `stop()`, it settles only once the stop steps have run: it rejects with
+   * `E_DISCOVERY_ABORTED`, or resolves when SIGTERM/SIGINT stopped the app (as kratos treats a
+   * cancelled start), so that `await app.start(); await app.wait()` exits cleanly.
    */
   start(): Promise<void> {
     if (this.#state !== 'new') return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `app '${this.instance.name}': start() called in state '${this.#state}'`));
     this.#state = 'starting';
     this.#starting = this.doStart();
-    return this.#starting;
+    return this.#starting.catch(async (err: unknown) => {
+      if (this.#stopping === undefined) throw err;
+      await this.#stopping.catch(() => undefined);
+      if (this.#signal === undefined) throw err;
+    });
   }
 
   /**
@@ -201,23 +220,24 @@ export class App {
     }
     const name = `app '${this.instance.name}'`;
     const start = callSignal([this.#startAbort.signal], this.#startTimeout);
-    let registered = false;
     try {
       await this.runPhase('beforeStart', start.signal);
       if (this.#readiness !== undefined) await awaitReadiness(`${name}: readiness`, this.#readiness, this.#readinessInterval, start.signal);
-      if (this.#registrar !== undefined) {
+      const registrar = this.#registrar;
+      if (registrar !== undefined) {
         const call = callSignal([start.signal], this.#registrarTimeout);
         try {
-          this.#registering = true;
-          await abortable(this.#registrar.register(this.instance, { signal: call.signal }), call.signal, `${name}: registering`);
-          registered = true;
+          // Kept apart from the race below: a registrar may ignore its signal and write later.
+          const task = Promise.resolve().then(() => registrar.register(this.instance, { signal: call.signal }));
+          this.#registerCall = { settled: task.then(() => true, () => false), deadline: Date.now() + this.#registrarTimeout };
+          await abortable(task, call.signal, `${name}: registering`);
         } finally {
           call.dispose();
         }
       }
       await this.runPhase('afterStart', start.signal);
     } catch (err) {
-      if (this.#stopping === undefined) await this.failStart(registered);
+      if (this.#stopping === undefined) await this.failStart();
       throw err;
     } finally {
       start.dispose();
@@ -226,15 +246,13 @@ export class App {
   }
 
   /** A start that failed by itself (not cut short by stop()): withdraw, then settle as stopped. */
-  private async failStart(registered: boolean): Promise<void> {
+  private async failStart(): Promise<void> {
     this.removeSignalHandlers();
     this.#state = 'stopped';
     const registrar = this.#registrar;
     // plugboard's registries withdraw a registration that rejects; a hand-written Registrar
     // may not, and a registration that succeeded (afterStart failed) must be removed.
-    if (registrar !== undefined && this.#registering && (registered || !(registrar instanceof DriverRegistry))) {
-      await this.deregister(registrar).catch(() => undefined);
-    }
+    if (registrar !== undefined) await this.withdraw(registrar, registrar instanceof DriverRegistry).catch(() => undefined);
     this.#resolveDone();
   }
 
@@ -248,7 +266,7 @@ export class App {
     const deadline = callSignal([], this.#stopTimeout);
     try {
       errors.push(...(await this.runPhase('beforeStop', deadline.signal, true)));
-      if (this.#registering && this.#registrar !== undefined) await this.deregisterAndConfirm(this.#registrar, deadline.signal, errors);
+      if (this.#registerCall !== undefined && this.#registrar !== undefined) await this.deregisterAndConfirm(this.#registrar, deadline.signal, errors);
       for (const phase of ['drain', 'onStop', 'afterStop'] as const) errors.push(...(await this.runPhase(phase, deadline.signal, true)));
     } finally {
       deadline.dispose();
@@ -272,7 +290,7 @@ export class App {
     opening?.catch(() => undefined);
     try {
       try {
-        await this.deregister(registrar);
+        await this.withdraw(registrar, false);
       } catch (err) {
         errors.push(err);
         return;
@@ -309,10 +327,34 @@ export class App {
     return errors;
   }
 
+  /**
+   * Deregisters once the register call has settled, waiting for it until its registrarTimeout
+   * runs out: a registrar that ignores its signal may still write, and a deregistration sent
+   * before that write would leave the instance listed for good. Past that bound it deregisters
+   * at once, and again when the call settles. With `keepIfRejected`, a register call that
+   * rejected is left alone (plugboard's registries withdraw it themselves).
+   */
+  private async withdraw(registrar: Registrar, keepIfRejected: boolean): Promise<void> {
+    const call = this.#registerCall;
+    if (call === undefined) return;
+    const ok = await settledWithin(call.settled, call.deadline - Date.now());
+    if (ok === false && keepIfRejected) return;
+    if (ok === undefined) {
+      void call.settled.then(() =>
+        this.deregister(registrar).catch((err: unknown) => {
+          process.emitWarning(`app '${this.instance.name}': deregistering after a late registration failed: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLUGBOARD_APP_STOP' });
+        }),
+      );
+    }
+    await this.deregister(registrar);
+  }
+
   private async deregister(registrar: Registrar): Promise<void> {
     const call = callSignal([], this.#registrarTimeout);
     try {
-      await abortable(registrar.deregister(this.instance, { signal: call.signal }), call.signal, `app '${this.instance.name}': deregistering`);
+      // Through then(): a registrar in plain JS may return undefined, or throw synchronously.
+      const task = Promise.resolve().then(() => registrar.deregister(this.instance, { signal: call.signal }));
+      await abortable(task, call.signal, `app '${this.instance.name}': deregistering`);
     } finally {
       call.dispose();
     }
@@ -322,4 +364,30 @@ export class App {
     process.off('SIGTERM', this.#onSignal);
     process.off('SIGINT', this.#onSignal);
   }
+}
+
+/** What `settled` resolves to, or `undefined` if it has not within `ms`. */
+function settledWithin<T>(settled: Promise<T>, ms: number): Promise<T | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    void settled.then((v) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
+}
+
+/** Whether `v` is an object with a function under each of `names`. */
+function hasMethods(v: unknown, names: readonly string[]): boolean {
+  if ((typeof v !== 'object' && typeof v !== 'function') || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return names.every((n) => typeof o[n] === 'function');
+}
+
+/** `null`, a type, or an object's methods, for messages. */
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v !== 'object') return typeof v;
+  const methods = Object.keys(v).filter((k) => typeof (v as Record<string, unknown>)[k] === 'function');
+  return methods.length === 0 ? 'an object without methods' : `an object with ${methods.map((m) => `${m}()`).join(', ')}`;
 }

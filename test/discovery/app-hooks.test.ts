@@ -214,6 +214,8 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
         const app = new App(
           base(name, {
             registrar,
+            // stop() waits for the register call (it lands only after stop()) until registrarTimeout.
+            ...(phase === 'register' ? { registrarTimeout: 200 } : {}),
             ...(phase === 'beforeStart' ? { beforeStart: [pending('beforeStart')] } : {}),
             ...(phase === 'readiness' ? { readiness: pending('readiness') } : {}),
             ...(phase === 'afterStart' ? { afterStart: [pending('afterStart')] } : {}),
@@ -432,5 +434,213 @@ describe('App: any interleaving of start, stop and hook outcomes (issue #18, pro
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+/**
+ * A hand-written Registrar over a MemoryStore, as many are (an HTTP PUT with no abort wired in):
+ * its register call ignores its signal and writes once `release` opens. `deregistered(n)`
+ * resolves once the n-th deregister call has finished.
+ */
+function naiveRegistrar(store: MemoryStore, release: Promise<void>): Registrar & { called: Promise<void>; landed: Promise<void>; deregistered(n: number): Promise<void> } {
+  const called = gate();
+  const landed = gate();
+  const done: Array<{ promise: Promise<void>; open(): void }> = [];
+  const nth = (n: number): { promise: Promise<void>; open(): void } => (done[n] ??= gate());
+  let calls = 0;
+  return {
+    called: called.promise,
+    landed: landed.promise,
+    deregistered: (n) => nth(n).promise,
+    register: async (i) => {
+      called.open();
+      await release;
+      store.put(i as ServiceInstance);
+      landed.open();
+    },
+    deregister: async (i) => {
+      const n = ++calls;
+      store.delete(i.name, i.id);
+      nth(n).open();
+    },
+  };
+}
+
+/** `p`, or a failure naming `what` if it has not settled within `ms` (an event expected soon, not a sleep). */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('App: a register call that ignores its signal (review 2, A1)', function () {
+  this.timeout(20_000);
+
+  // docs/discovery.md: "stop() during start() aborts the step under way (no registration appears
+  // later)". Before the fix stop() deregistered while the abandoned register call was still in
+  // flight; its write then landed after the removal and the instance stayed listed for good.
+  it('A1: stop() during a register call waits for it to land, then deregisters: nothing stays listed', async () => {
+    const store = new MemoryStore();
+    const release = gate();
+    const registrar = naiveRegistrar(store, release.promise);
+    const name = uniqueName('app');
+    // Released once stop() has run beforeStop: the old code deregistered right after it.
+    const app = new App(base(name, { registrar, drainWatchTimeout: 0, beforeStop: [() => void setImmediate(() => release.open())] }));
+    const starting = app.start();
+    starting.catch(() => undefined);
+    await registrar.called;
+    await app.stop();
+    await registrar.landed;
+    expect((await rejection(starting)).code).to.equal('E_DISCOVERY_ABORTED');
+    expect(store.list(name).map((i) => i.id), 'a ghost: registered after stop() deregistered').to.deep.equal([]);
+  });
+
+  // Past registrarTimeout stop() cannot wait any longer: it deregisters, and once more when the
+  // late write lands.
+  it('A1: a register call still in flight past registrarTimeout is withdrawn again once its late write lands', async () => {
+    const store = new MemoryStore();
+    const release = gate();
+    const registrar = naiveRegistrar(store, release.promise);
+    const name = uniqueName('app');
+    const app = new App(base(name, { registrar, registrarTimeout: 100, drainWatchTimeout: 0 }));
+    const starting = app.start();
+    starting.catch(() => undefined);
+    await registrar.called;
+    await app.stop();
+    await registrar.deregistered(1);
+    release.open();
+    await registrar.landed;
+    await within(registrar.deregistered(2), 2000, 'a second deregistration after the late write');
+    expect((await rejection(starting)).code).to.equal('E_DISCOVERY_ABORTED');
+    expect(store.list(name).map((i) => i.id), 'a ghost: registered after stop() deregistered').to.deep.equal([]);
+  });
+
+  // docs/discovery.md: "a registration that times out is withdrawn: nothing appears once the
+  // backend recovers". Before the fix failStart() deregistered once, before the late write.
+  it('A1b: a register past registrarTimeout that ignores its signal leaves no instance once the late write lands', async () => {
+    const store = new MemoryStore();
+    const release = gate();
+    const registrar = naiveRegistrar(store, release.promise);
+    const name = uniqueName('app');
+    const app = new App(base(name, { registrar, registrarTimeout: 100, drainWatchTimeout: 0 }));
+    expect((await rejection(app.start())).code).to.equal('E_DISCOVERY_TIMEOUT');
+    release.open();
+    await registrar.landed;
+    await within(registrar.deregistered(2), 2000, 'a second deregistration after the late write');
+    expect(store.list(name).map((i) => i.id), 'a ghost: registered after the failed start withdrew it').to.deep.equal([]);
+  });
+});
+
+describe('App: options of the wrong shape (review 2)', () => {
+  // Standards: bad input gets E_INVALID_OPTION naming the key, never a raw TypeError. Before the
+  // fix `registrar: {}` failed start() with a TypeError, and a registrar without deregister()
+  // (a typo such as `deRegister` in plain JS) registered on start() and could never be removed.
+  it('A6: refuses a registrar or discovery of the wrong shape at construction (E_INVALID_OPTION)', async () => {
+    const store = new MemoryStore();
+    const name = uniqueName('app');
+    const make = (o: Record<string, unknown>): unknown => {
+      try {
+        return new App(base(name, o));
+      } catch (e) {
+        return e;
+      }
+    };
+    const typo = { register: async (i: ServiceInstance) => void store.put(i), deRegister: async (i: ServiceInstance) => void store.delete(i.name, i.id) };
+    const got = make({ registrar: typo });
+    if (got instanceof App) {
+      await got.start();
+      await got.stop().catch(() => undefined);
+    }
+    expect(store.list(name).map((i) => i.id), 'registered by start(), never removed by stop()').to.deep.equal([]);
+    for (const [o, key] of [
+      [{ registrar: typo }, 'registrar'],
+      [{ registrar: {} }, 'registrar'],
+      [{ registrar: null }, 'registrar'],
+      [{ registrar: 'memory://' }, 'registrar'],
+      [{ discovery: {} }, 'discovery'],
+      [{ discovery: null }, 'discovery'],
+    ] as const) {
+      const e = make(o);
+      expect(e, JSON.stringify(o)).to.be.instanceOf(PlugboardError);
+      expect(e).to.have.property('code', 'E_INVALID_OPTION');
+      expect(e).to.have.property('key', key);
+    }
+  });
+});
+
+describe('App: readiness answers and hook results of the wrong shape (review 2)', () => {
+  const quiet = { warn: () => undefined };
+
+  // docs/discovery.md: readiness answers true/false or { ok, detail }; nothing is registered
+  // before it passes. Before the fix the answer was read by truthiness: { ok: 'false' } (a
+  // string, e.g. from a health endpoint's JSON) registered the instance.
+  it('A2: a readiness answer of the wrong shape fails start() at once with E_DISCOVERY_NOT_READY naming it, and registers nothing', async () => {
+    for (const answer of ['{"ok":"false"}', '"yes"', '1', 'null', '{"ok":true,"detail":5}', '{}']) {
+      const store = new MemoryStore();
+      const registrar = new MemoryRegistry({ store, logger: quiet });
+      const name = uniqueName('app');
+      const app = new App(base(name, { registrar, readiness: () => JSON.parse(answer) as boolean, startTimeout: 5000, readinessInterval: 20 }));
+      const e = await rejection(app.start());
+      expect(store.list(name).map((i) => i.id), `registered on ${answer}`).to.deep.equal([]);
+      expect(e, answer).to.be.instanceOf(PlugboardError);
+      expect(e.code, answer).to.equal('E_DISCOVERY_NOT_READY');
+      expect(e.message, answer).to.include('expected true/false or { ok: boolean');
+      await registrar.close();
+    }
+  });
+
+  // Standards: no raw TypeError reaches the user; docs/discovery.md: a hook that throws fails the
+  // start with E_DISCOVERY_HOOK. Before the fix a hook result that throws when inspected (a
+  // revoked Proxy, a throwing `then` getter) escaped runHook's try as a raw TypeError.
+  it('A3: a hook whose result throws when inspected fails start() with E_DISCOVERY_HOOK, not a raw TypeError', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwingThen = {
+      get then(): never {
+        throw new TypeError('then getter');
+      },
+    };
+    for (const result of [proxy, throwingThen]) {
+      const app = new App(base(uniqueName('app'), { beforeStart: [() => result] }));
+      const e = await rejection(app.start());
+      expect(e, String(e)).to.be.instanceOf(PlugboardError);
+      expect(e.code).to.equal('E_DISCOVERY_HOOK');
+      expect(e.message).to.include('beforeStart hook #1 failed');
+    }
+  });
+
+  // Same rule: a Registrar in plain JS whose methods are synchronous (return undefined). Before
+  // the fix abortable() called `.then` on undefined: start() and stop() failed with raw TypeErrors.
+  it('A4: a synchronous registrar (methods return undefined) works: start() registers, stop() deregisters', async () => {
+    const store = new MemoryStore();
+    const registrar = {
+      register: (i: ServiceInstance) => void store.put(i),
+      deregister: (i: ServiceInstance) => void store.delete(i.name, i.id),
+    } as unknown as Registrar;
+    const name = uniqueName('app');
+    const app = new App(base(name, { registrar }));
+    await app.start();
+    expect(store.list(name).map((i) => i.id)).to.deep.equal([app.instance.id]);
+    await app.stop();
+    expect(store.list(name)).to.deep.equal([]);
+  });
+
+  // A synchronous registrar whose deregister throws: a typed AppStopError, never a raw TypeError thrown by stop().
+  it('A4: a synchronous registrar that throws gives typed errors', async () => {
+    const boom = (): never => {
+      throw new Error('backend down');
+    };
+    const app = new App(base(uniqueName('app'), { registrar: { register: boom, deregister: boom } }));
+    const e = await rejection(app.start());
+    expect(e.message).to.include('backend down');
+    const app2 = new App(base(uniqueName('app'), { registrar: { register: () => undefined, deregister: boom } as unknown as Registrar }));
+    await app2.start();
+    const stopError = (await rejection(app2.stop())) as AppStopError;
+    expect(stopError).to.be.instanceOf(AppStopError);
+    expect(String(stopError.errors[0])).to.include('backend down');
   });
 });

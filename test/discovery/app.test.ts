@@ -75,4 +75,22 @@ describe('App lifecycle (memory backend)', function () {
     expect(code, `stderr: ${err}`).to.equal(0);
     expect(out).to.include('stopped by SIGTERM; instances now 0');
   });
+
+  // docs/discovery.md: a signal during start() stops the app; start() settles only after the
+  // stop steps ran, and resolves, so the documented main (`await app.start(); await app.wait()`)
+  // runs onStop and exits 0. Before the fix start() rejected at once: exit 1, onStop never ran.
+  it('A7: SIGTERM during start() in the documented main runs the stop steps and exits 0', async () => {
+    const child = spawn(process.execPath, ['--enable-source-maps', '.build/legacy/test/discovery/fixtures/sigterm-during-start.js'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (d.toString().includes('in beforeStart')) child.kill('SIGTERM');
+    });
+    const code = await exited;
+    expect(out, `stderr: ${err}`).to.include('onStop: server closed');
+    expect(code, `stderr: ${err}`).to.equal(0);
+  });
 });

@@ -56,7 +56,7 @@ describe('memory backend', () => {
       ['', 'non-empty string'],
       ['localhost:2379', 'missing scheme'],
       ['nope://x', "unknown scheme 'nope'; known schemes: "],
-      ['memory://host:notaport', "host 1 'host:notaport' is not host[:port]"],
+      ['memory://host:notaport', "host 1 'host:***' is not host[:port]"],
       ['etcd://a:1,b c:2/x', "host 2 'b c:2'"],
       ['memory://h:99999', 'not a valid URL'],
       ['memory://?ttl=soon', "option 'ttl'"],

@@ -19,13 +19,22 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 export function parseRegistryUrl(url: string | URL): { url: URL; hosts: string[] } {
   if (url instanceof URL) return { url, hosts: url.host === '' ? [] : [url.host] };
   if (typeof url !== 'string' || url.trim() === '') throw new DiscoveryError('E_DISCOVERY_URL', `registry URL must be a non-empty string, got ${url === '' ? "''" : typeof url}`);
+  // A fragment means nothing to a registry: a '#' is a password or a source URL not
+  // percent-encoded, cut short there. Nothing of the URL is printed: the cut may be inside a password.
+  const hash = url.indexOf('#');
+  if (hash >= 0) {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
+    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL${scheme === undefined ? '' : ` (${scheme}://…)`} has a '#' at character ${hash + 1}, which would end it there; percent-encode it as %23 (in a password, or in a source URL of multi://)`, { key: 'url' });
+  }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)(.*)$/s.exec(url);
   if (m === null) throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': missing scheme (expected e.g. memory://, etcd://host:2379)`);
   const [, scheme, userinfo, authority, rest] = m as unknown as [string, string, string | undefined, string, string];
   const hosts = authority === '' ? [] : authority.split(',');
   hosts.forEach((h, i) => {
     if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(h)) {
-      throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': host ${i + 1} '${h}' is not host[:port]`, { key: 'host' });
+      const shown = redactHost(h);
+      const hint = shown === h ? '' : " (a password holding '/', '?' or '#' must be percent-encoded)";
+      throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': host ${i + 1} '${shown}' is not host[:port]${hint}`, { key: 'host' });
     }
   });
   try {
@@ -36,9 +45,45 @@ export function parseRegistryUrl(url: string | URL): { url: URL; hosts: string[]
   }
 }
 
-/** The URL with any password replaced, for messages. */
+/**
+ * The URL with any password replaced, for messages. A password holding '/', '?' or '#' ends the
+ * authority early, with no '@' in it: a host shaped like `user:pass` is then hidden as well.
+ */
 export function redact(url: string): string {
-  return url.replace(/^([^:]+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)?([^/?#]*)(.*)$/s.exec(url);
+  if (m === null) return url;
+  const [, head = '', authority, rest] = m as unknown as [string, string | undefined, string, string];
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const user = authority.slice(0, at);
+    const colon = user.indexOf(':');
+    return `${head}${colon < 0 ? user : `${user.slice(0, colon + 1)}***`}@${authority.slice(at + 1)}${rest}`;
+  }
+  const hosts = authority.split(',');
+  const shown = hosts.map(redactHost);
+  if (shown.every((h, i) => h === hosts[i])) return url;
+  // The password went on past the cut: hide the rest of it, up to its '@'.
+  const end = rest.search(/\?|$/);
+  const restAt = rest.lastIndexOf('@', end);
+  return `${head}${shown.join(',')}${restAt < 0 ? rest : rest.slice(restAt)}`;
+}
+
+/** One host of a URL's authority, for messages: hidden after its ':' when that is no port (so may be a password). */
+export function redactHost(h: string): string {
+  const at = h.lastIndexOf('@');
+  if (at >= 0) return `***${h.slice(at)}`;
+  if (h.startsWith('[')) return h;
+  const colon = h.indexOf(':');
+  return colon < 0 || /^\d*$/.test(h.slice(colon + 1)) ? h : `${h.slice(0, colon + 1)}***`;
+}
+
+/** `decodeURIComponent` of a part of a registry URL; a '%' left unencoded is `E_DISCOVERY_URL` naming `key` (its value unprinted: it may be a password). */
+export function decodeUrlPart(backend: string, key: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch (err) {
+    throw new DiscoveryError('E_DISCOVERY_URL', `${backend} URL: the ${key} has a '%' not followed by two hex digits; percent-encode a '%' as %25`, { key, cause: err });
+  }
 }
 
 /** Bounds of a duration option. */

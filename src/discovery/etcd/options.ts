@@ -1,6 +1,6 @@
 import type { IOptions } from 'etcd3';
 import type { BackendConfig } from '../backend-config.js';
-import { KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions, type ResolvedKitOptions } from '../driver/options.js';
+import { decodeUrlPart, KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions, type ResolvedKitOptions } from '../driver/options.js';
 import { DiscoveryError } from '../errors.js';
 
 /** Registry options of the etcd backend. */
@@ -69,7 +69,7 @@ export function resolveEtcdOptions(config: BackendConfig | undefined, code: Etcd
   const path = config?.url.pathname ?? '';
   const inQuery = q?.get('prefix') ?? undefined;
   if (inQuery !== undefined && path !== '' && path !== '/') throw new DiscoveryError('E_DISCOVERY_URL', `etcd URL: the prefix is given twice, as the path '${path}' and as ?prefix=`, { key: 'prefix' });
-  const prefix = checkPrefix(code.prefix ?? inQuery ?? (path === '' || path === '/' ? DEFAULT_PREFIX : decodeURIComponent(path)));
+  const prefix = checkPrefix(code.prefix ?? inQuery ?? (path === '' || path === '/' ? DEFAULT_PREFIX : decodeUrlPart('etcd', 'prefix', path)));
   const kit = resolveKitOptions('etcd', config, code);
   if (given === 'client') return { client: undefined, prefix, ttlSeconds: Math.ceil(ttlMs / 1000), kit };
   const tlsInUrl = config?.url.protocol === 'etcds:' || q?.get('tls') === '1' || q?.get('tls') === 'true';
@@ -77,8 +77,8 @@ export function resolveEtcdOptions(config: BackendConfig | undefined, code: Etcd
   const rawHosts = code.hosts ?? (config?.hosts ?? []).map((h) => `${scheme}://${h.includes(':') ? h : `${h}:2379`}`);
   const hosts = (Array.isArray(rawHosts) ? rawHosts : [rawHosts]).map((h) => (/^https?:\/\//.test(h) ? h : `${scheme}://${h}`));
   if (hosts.length === 0) throw new DiscoveryError('E_DISCOVERY_URL', 'etcd: no hosts (expected etcd://host:2379, { hosts: [...] } or an Etcd3 client)', { key: 'host' });
-  const username = code.username ?? (config?.url.username ? decodeURIComponent(config.url.username) : undefined);
-  const password = code.password ?? (config?.url.password ? decodeURIComponent(config.url.password) : undefined);
+  const username = code.username ?? (config?.url.username ? decodeUrlPart('etcd', 'username', config.url.username) : undefined);
+  const password = code.password ?? (config?.url.password ? decodeUrlPart('etcd', 'password', config.url.password) : undefined);
   const { prefix: _p, ttl: _t, retry: _r, logger: _l, timeout: _to, closeTimeout: _ct, username: _u, password: _pw, tls: _tls, hosts: _h, ...passthrough } = code;
   const client: IOptions = {
     ...passthrough,

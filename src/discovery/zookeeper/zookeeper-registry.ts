@@ -1,5 +1,5 @@
 import { isBackendConfig, type BackendConfig } from '../backend-config.js';
-import { KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions } from '../driver/options.js';
+import { decodeUrlPart, KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions } from '../driver/options.js';
 import { RegisterBackend } from '../driver/register-backend.js';
 import { DriverRegistry } from '../driver/registry.js';
 import { DiscoveryError } from '../errors.js';
@@ -63,11 +63,11 @@ export class ZooKeeperRegistry extends DriverRegistry<ZkDriver> {
     const q = fromUrl?.url.searchParams;
     const path = fromUrl?.url.pathname;
     if (q?.has('root') === true && path !== undefined && path !== '' && path !== '/') throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper URL: the root is given twice, as the path '${path}' and as ?root=`, { key: 'root' });
-    const root = zkRoot(opts.root ?? q?.get('root') ?? (path === undefined || path === '' || path === '/' ? undefined : decodeURIComponent(path)));
+    const root = zkRoot(opts.root ?? q?.get('root') ?? (path === undefined || path === '' || path === '/' ? undefined : decodeUrlPart('zookeeper', 'root', path)));
     const parentAcl = opts.parentAcl ?? q?.get('parentAcl') ?? 'open';
     if (parentAcl !== 'open' && parentAcl !== 'restricted') throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper: option 'parentAcl' must be 'open' or 'restricted', got '${String(parentAcl).slice(0, 40)}'`, { key: 'parentAcl' });
     const sessionTimeoutMs = parseDuration('sessionTimeout', opts.sessionTimeout ?? fromUrl?.url.searchParams.get('sessionTimeout') ?? undefined, { bareUnit: opts.sessionTimeout === undefined && fromUrl !== undefined ? 's' : 'ms', min: 1, max: 3_600_000 }) ?? 10_000;
-    const user = fromUrl?.url.username ? { username: decodeURIComponent(fromUrl.url.username), password: decodeURIComponent(fromUrl.url.password) } : undefined;
+    const user = fromUrl?.url.username ? { username: decodeUrlPart('zookeeper', 'username', fromUrl.url.username), password: decodeUrlPart('zookeeper', 'password', fromUrl.url.password) } : undefined;
     const auth = opts.auth ?? user;
     if (parentAcl === 'restricted' && auth === undefined) throw new DiscoveryError('E_DISCOVERY_URL', "zookeeper: parentAcl 'restricted' needs credentials (auth, or user:pass@ in the URL)", { key: 'parentAcl' });
     super((ctx) => new ZkDriver(ctx, { connect, root, sessionTimeoutMs, auth, restrictParents: parentAcl === 'restricted' }), resolveKitOptions('zookeeper', fromUrl, opts));
