@@ -80,7 +80,9 @@ export class MultiRegistry implements ServiceRegistry {
     const instance = validateInstance(input);
     const call = callSignal([opts.signal], this.#kit.timeoutMs);
     try {
-      await this.#reconciler.register(instance, call.signal);
+      const done = this.#reconciler.register(instance, call.signal);
+      if (!call.signal.aborted) this.#writes.supersede(instance); // a write still waiting for a slow source is out of date
+      await done;
     } catch (err) {
       this.#writes.cancel(instance); // don't wait for a slow source before withdrawing
       throw err;
@@ -95,7 +97,9 @@ export class MultiRegistry implements ServiceRegistry {
     const key = instanceKey(input);
     const call = callSignal([opts.signal], this.#kit.timeoutMs);
     try {
-      await this.#reconciler.deregister(key, call.signal);
+      const done = this.#reconciler.deregister(key, call.signal);
+      if (!call.signal.aborted) this.#writes.supersede(key); // don't keep a register waiting for a down source: the healthy ones drop the instance now
+      await done;
     } finally {
       call.dispose();
     }
