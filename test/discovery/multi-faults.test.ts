@@ -6,7 +6,7 @@
  * and the Consul test agent.
  */
 import { expect } from 'chai';
-import { MemoryRegistry, MemoryStore, MultiRegistry, type ServiceRegistry } from '../../src/discovery/index.js';
+import { MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry } from '../../src/discovery/index.js';
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
@@ -16,6 +16,21 @@ import { eventually, ids, instance, uniqueName } from './contract.js';
 
 const quiet = { warn: () => undefined };
 const fast = { retry: { minMs: 10, maxMs: 50 }, logger: quiet };
+
+/** A hand-written source over `inner` whose `method` never answers (it honours its signal, as a slow backend client would). */
+function hanging(inner: ServiceRegistry, method: 'getService' | 'services' | 'watch'): ServiceRegistry {
+  const never = (signal: AbortSignal | undefined): Promise<never> =>
+    new Promise((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+  return {
+    backend: 'hand-written',
+    register: (i, o) => inner.register(i, o),
+    deregister: (i, o) => inner.deregister(i, o),
+    getService: (n, o) => (method === 'getService' ? never(o?.signal) : inner.getService(n, o)),
+    watch: (n, o) => (method === 'watch' ? never(o?.signal) : inner.watch(n, o)),
+    services: (o) => (method === 'services' ? never(o?.signal) : inner.services(o)),
+    close: () => inner.close(),
+  };
+}
 
 describe('multi:// faults (review 2)', () => {
   const open: ServiceRegistry[] = [];
@@ -76,6 +91,59 @@ describe('multi:// faults (review 2)', () => {
     }
   });
 
+  // docs/multi.md: "Of a name nobody watches, it asks every source; a source that fails is left
+  // out (and warned about once); the call rejects only when every source fails." A source that
+  // hangs (a black-holed backend) until the multi timeout makes the whole call reject instead,
+  // though the other source answered at once (multi-registry.ts: throwIfAborted after allSettled).
+  it('F3: getService of an unwatched name answers from the healthy source when another source hangs', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    const inA = new MemoryRegistry({ store: A, ...fast });
+    const name = uniqueName();
+    await inA.register(instance(name, 'a'));
+    const r = track(new MultiRegistry([inA, hanging(new MemoryRegistry({ store: B, ...fast }), 'getService')], { ...fast, timeout: 300 }));
+    const got = await r.getService(name).then(
+      (l) => l,
+      (e: unknown) => e,
+    );
+    expect(got, 'rejected although one source answered').to.not.be.instanceOf(Error);
+    expect(ids(got as ServiceInstance[])).to.deep.equal(['a']);
+  });
+
+  it('F3b: services() answers from the healthy source when another source hangs', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    const inA = new MemoryRegistry({ store: A, ...fast });
+    const name = uniqueName();
+    await inA.register(instance(name, 'a'));
+    const r = track(new MultiRegistry([inA, hanging(new MemoryRegistry({ store: B, ...fast }), 'services')], { ...fast, timeout: 300 }));
+    const got = await r.services().then(
+      (l) => l,
+      (e: unknown) => e,
+    );
+    expect(got, 'rejected although one source answered').to.not.be.instanceOf(Error);
+    expect(got).to.include(name);
+  });
+
+  it('F3c: a source that hangs is warned about once; the caller’s own signal still rejects the call', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    const inA = new MemoryRegistry({ store: A, ...fast });
+    const name = uniqueName();
+    await inA.register(instance(name, 'a'));
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => void warnings.push(m) };
+    const r = track(new MultiRegistry([inA, hanging(new MemoryRegistry({ store: B, ...fast }), 'getService')], { ...fast, logger, timeout: 200 }));
+    expect(ids(await r.getService(name))).to.deep.equal(['a']);
+    expect(ids(await r.getService(name))).to.deep.equal(['a']);
+    expect(warnings.filter((w) => w.includes("source 'hand-written'"))).to.have.length(1);
+    const ac = new AbortController();
+    const call = r.getService(name, { signal: ac.signal });
+    ac.abort();
+    const e = await call.then(
+      () => undefined,
+      (err: unknown) => err as { code?: string },
+    );
+    expect(e?.code).to.equal('E_DISCOVERY_ABORTED');
+  });
+
 });
 
 describe('multi:// faults over a stalled etcd and the Consul test agent (review 2)', function () {
@@ -99,6 +167,30 @@ describe('multi:// faults over a stalled etcd and the Consul test agent (review 
   });
   after(async () => {
     await Promise.all([cluster?.destroy(), consul?.destroy()]);
+  });
+
+  /** Consul holds `a`; etcd (through the proxy) is reachable, then stalled. */
+  async function setup(): Promise<{ r: MultiRegistry; name: string }> {
+    const name = uniqueName();
+    const writer = consulClient();
+    open.push(writer);
+    await writer.register(instance(name, 'a'));
+    const etcd = new EtcdRegistry({ hosts: [proxy.address] }, { prefix: '/rev2', logger: quiet, retry: { minMs: 50, maxMs: 500 } });
+    const r = new MultiRegistry([etcd, consulClient()], { timeout: 1500, logger: quiet });
+    open.push(r);
+    expect(await r.services(), 'etcd answers through the proxy').to.be.an('array');
+    await proxy.delay(120_000); // etcd stalls: connections stay open, nothing comes back
+    return { r, name };
+  }
+
+  it('F3 (real): getService of an unwatched name answers from Consul while etcd is stalled', async () => {
+    const { r, name } = await setup();
+    const got = await r.getService(name).then(
+      (l) => l,
+      (e: unknown) => e,
+    );
+    expect(got, 'rejected although Consul answered').to.not.be.instanceOf(Error);
+    expect(ids(got as ServiceInstance[])).to.deep.equal(['a']);
   });
 
   it('F1 (real): with Consul down, a deregister while the register waits for Consul removes the instance from etcd at once', async () => {

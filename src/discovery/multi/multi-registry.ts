@@ -178,13 +178,17 @@ export class MultiRegistry implements ServiceRegistry {
 
   /**
    * One call per source with the caller's signal, the timeout and close(): the answers of the
-   * sources that answered (`undefined` for the others, in order); rejects when none did.
+   * sources that answered in time (`undefined` for the others, in order, each warned about
+   * once); rejects when none did, or on the caller's signal or close().
    */
   private async fromEach<T>(what: string, opts: CallOptions, fn: (r: ServiceRegistry, signal: AbortSignal) => Promise<T>): Promise<Array<T | undefined>> {
     const call = callSignal([opts.signal, this.#closer.signal], this.#kit.timeoutMs);
     try {
       const settled = await Promise.allSettled(this.#sources.map((s) => abortable(fn(s.registry, call.signal), call.signal, `${what} on '${s.label}'`)));
-      throwIfAborted(call.signal, what); // a call cut short rejects, even if some sources had answered
+      // The caller's signal or close() rejects the call, even if some sources had answered. The
+      // timeout does not: a source that hangs past it is left out like one that failed.
+      throwIfAborted(opts.signal, what);
+      throwIfAborted(this.#closer.signal, what);
       const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ src: this.#sources[i]!, err: r.reason as unknown }] : []));
       if (failed.length === settled.length) {
         const first = failed[0]!.err;
