@@ -12,7 +12,7 @@ import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
 import { ConsulServer } from '../support/consul/consul-server.js';
 import { EtcdCluster } from '../support/etcd-server.js';
-import { eventually, ids, instance, uniqueName } from './contract.js';
+import { eventually, ids, instance, nextWithin, uniqueName } from './contract.js';
 
 const quiet = { warn: () => undefined };
 const fast = { retry: { minMs: 10, maxMs: 50 }, logger: quiet };
@@ -142,6 +142,28 @@ describe('multi:// faults (review 2)', () => {
       (err: unknown) => err as { code?: string },
     );
     expect(e?.code).to.equal('E_DISCOVERY_ABORTED');
+  });
+
+  // docs/multi.md: "Its first list waits until every source has answered once, or has been
+  // found unhealthy: ... a source that is down holds nobody back." A source whose watch()
+  // never answers is neither, forever: the merged watcher never delivers, and stays healthy.
+  it('F4: a watcher on multi delivers the healthy source’s list when another source’s watch() never answers', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    const inA = new MemoryRegistry({ store: A, ...fast });
+    const name = uniqueName();
+    await inA.register(instance(name, 'a'));
+    const r = track(new MultiRegistry([inA, hanging(new MemoryRegistry({ store: B, ...fast }), 'watch')], { ...fast, timeout: 300 }));
+    const w = await r.watch(name);
+    try {
+      const got = await nextWithin(w, 3000, 'the merged list (10x the multi timeout)').then(
+        (l) => l,
+        (e: unknown) => e,
+      );
+      expect(got, `never delivered; health: ${JSON.stringify(w.health.sources?.map((s) => s.healthy))}`).to.not.be.instanceOf(Error);
+      expect(ids(got as ServiceInstance[])).to.deep.equal(['a']);
+    } finally {
+      w.stop();
+    }
   });
 
 });

@@ -62,7 +62,7 @@ export class MultiRegistry implements ServiceRegistry {
         onRecovery: (key) => warn.forget(`write:${key}`),
       },
     );
-    this.#hub = new MergeHub(this.#sources, this.#kit.retry);
+    this.#hub = new MergeHub(this.#sources, this.#kit.retry, this.#kit.timeoutMs);
   }
 
   /** The sources, in order (the first wins on a conflict), with the labels health and messages use. */
