@@ -166,6 +166,52 @@ describe('multi:// faults (review 2)', () => {
     }
   });
 
+  // docs/multi.md: a merged watcher follows "the usual watcher semantics", and "An outage says
+  // nothing about the instances; dropping them would look like a mass deregistration". A
+  // single backend that is down at start delivers no list (its watcher waits, unhealthy); a
+  // multi registry whose sources are all down delivers [] at once (merged-follow.ts `ready`:
+  // every source unhealthy counts as ready): an empty fleet no backend reported.
+  it('F8: with every source down at start, the merged watcher delivers no list (as a single backend’s does), not []', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    A.setReachable(false);
+    B.setReachable(false);
+    const single = track(new MemoryRegistry({ store: A, ...fast }));
+    const r = track(new MultiRegistry([new MemoryRegistry({ store: A, ...fast }), new MemoryRegistry({ store: B, ...fast })], fast));
+    const name = uniqueName();
+    const ws = await single.watch(name);
+    const wm = await r.watch(name);
+    try {
+      const unhealthy = async (w: { health: { healthy: boolean } }): Promise<void> => eventually(() => !w.health.healthy, 2000, 'unhealthy');
+      await Promise.all([unhealthy(ws), unhealthy(wm)]);
+      const first = async (w: typeof ws): Promise<string> => nextWithin(w, 500).then((l) => JSON.stringify(ids(l)), () => 'no list');
+      expect(await first(ws), 'a single backend down at start').to.equal('no list');
+      expect(await first(wm), 'multi, every source down at start').to.equal('no list');
+    } finally {
+      ws.stop();
+      wm.stop();
+      A.setReachable(true);
+      B.setReachable(true);
+    }
+  });
+
+  it('F8b: with every source down at start, the merged watcher delivers its first list once one source is back', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    const name = uniqueName();
+    await track(new MemoryRegistry({ store: B, ...fast })).register(instance(name, 'b'));
+    A.setReachable(false);
+    B.setReachable(false);
+    const r = track(new MultiRegistry([new MemoryRegistry({ store: A, ...fast }), new MemoryRegistry({ store: B, ...fast })], fast));
+    const w = await r.watch(name);
+    try {
+      await eventually(() => w.health.sources?.every((s) => !s.healthy) === true, 2000, 'both sources unhealthy');
+      B.setReachable(true);
+      expect(ids(await nextWithin(w, 3000, 'the first list once source 2 is back'))).to.deep.equal(['b']);
+    } finally {
+      w.stop();
+      A.setReachable(true);
+    }
+  });
+
 });
 
 describe('multi:// faults over a stalled etcd and the Consul test agent (review 2)', function () {
@@ -235,4 +281,28 @@ describe('multi:// faults over a stalled etcd and the Consul test agent (review 
     }
   });
 
+  it('F8 (real): with etcd cut and Consul stopped at start, the merged watcher delivers no list, not []', async () => {
+    const name = uniqueName();
+    const writer = consulClient();
+    open.push(writer);
+    await writer.register(instance(name, 'a')); // the fleet exists; the reader just cannot see it yet
+    await proxy.cut();
+    await consul.stop();
+    try {
+      const etcd = new EtcdRegistry({ hosts: [proxy.address] }, { prefix: '/rev2', logger: quiet, retry: { minMs: 50, maxMs: 500 } });
+      const r = new MultiRegistry([etcd, consulClient()], { timeout: 1500, logger: quiet });
+      open.push(r);
+      const w = await r.watch(name);
+      try {
+        await eventually(() => w.health.sources?.every((s) => !s.healthy) === true, 15_000, 'both sources unhealthy');
+        const got = await nextWithin(w, 500).then((l) => JSON.stringify(ids(l)), () => 'no list');
+        expect(got, 'a reader started during the outage is told the fleet is empty').to.equal('no list');
+      } finally {
+        w.stop();
+      }
+    } finally {
+      await consul.resume();
+      await proxy.restore();
+    }
+  });
 });

@@ -5,8 +5,10 @@
  * list to its watchers.
  *
  * - The merged list is published once every source has delivered its first list or reported
- *   itself unhealthy, so a reader never sees a half-merged fleet because one source answered
- *   faster, and a source that is down at start holds nobody back.
+ *   itself unhealthy, and at least one has delivered a list: a reader never sees a half-merged
+ *   fleet because one source answered faster, a source that is down at start holds nobody
+ *   back, and with every source down nobody is told the fleet is empty (`[]`), as a single
+ *   backend's watcher delivers nothing while its backend is unreachable at start.
  * - A source's `watch()` call is bounded by the multi registry's `timeout`: one that does not
  *   answer in time counts as unhealthy (and is asked again with backoff), so it holds nobody
  *   back either.
@@ -71,9 +73,9 @@ export class MergedFollow {
     return this.#health;
   }
 
-  /** Whether every source has delivered a list or is unhealthy: only then is a merged list published. */
+  /** Whether every source has delivered a list or is unhealthy, and one has a list: only then is a merged list published. */
   get ready(): boolean {
-    return this.#states.every((s) => s.list !== undefined || !s.health.healthy);
+    return this.#states.some((s) => s.list !== undefined) && this.#states.every((s) => s.list !== undefined || !s.health.healthy);
   }
 
   /**
