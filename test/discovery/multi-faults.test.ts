@@ -6,12 +6,15 @@
  * and the Consul test agent.
  */
 import { expect } from 'chai';
-import { MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry } from '../../src/discovery/index.js';
+import { PlugboardError } from '../../src/container/index.js';
+import { createRegistry, MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry } from '../../src/discovery/index.js';
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
 import { ConsulServer } from '../support/consul/consul-server.js';
 import { EtcdCluster } from '../support/etcd-server.js';
+import { parseRegistryUrl } from '../../src/discovery/driver/options.js';
+import { sourceIdentity } from '../../src/discovery/multi/source-identity.js';
 import { eventually, ids, instance, nextWithin, uniqueName } from './contract.js';
 
 const quiet = { warn: () => undefined };
@@ -212,6 +215,49 @@ describe('multi:// faults (review 2)', () => {
     }
   });
 
+  // docs/multi.md: "the same URL twice ... refused". The same store written with a trailing
+  // slash or with an option of its own is accepted as a second source: both sources are one
+  // store.
+  it('F5: refuses the same source written differently (trailing slash, its own options)', async () => {
+    const store = `rev2-dupe-${process.pid}`;
+    for (const [u1, u2] of [
+      [`memory://${store}`, `memory://${store}/`],
+      [`memory://${store}?ttl=5`, `memory://${store}`],
+    ] as const) {
+      const got = await createRegistry(`multi://?url=${encodeURIComponent(u1)}&url=${encodeURIComponent(u2)}`).then(
+        async (r) => {
+          const [s1, s2] = (r as MultiRegistry).sources.map((s) => (s.registry as MemoryRegistry).store);
+          await r.close();
+          return { sameStore: s1 === s2 };
+        },
+        (e: unknown) => e,
+      );
+      expect(got, `${u1} + ${u2}: accepted though both are one store`).to.be.instanceOf(PlugboardError);
+      expect((got as PlugboardError).code).to.equal('E_DISCOVERY_URL');
+    }
+  });
+
+  it('F5b: one store written differently is the same source; another place in it (path, prefix, root, dc) or another host is not', () => {
+    const id = (u: string): string => {
+      const p = parseRegistryUrl(u);
+      return sourceIdentity(p.url, p.hosts);
+    };
+    const same = [
+      ['etcd://h1:2379,h2:2379/svc', 'etcd://H2:2379,h1:2379/svc/?ttl=5&timeout=3s'],
+      ['etcd://h:2379?prefix=/svc', 'etcd://h:2379/svc'],
+      ['zookeeper://h:2181?root=/ms', 'zookeeper://h:2181/ms/'],
+      ['consul://h:8500?dc=eu&wait=5s', 'consul://h:8500/?dc=eu'],
+    ];
+    for (const [a, b] of same) expect(id(a!), `${a} = ${b}`).to.equal(id(b!));
+    const different = [
+      ['etcd://h:2379/a', 'etcd://h:2379/b'],
+      ['etcd://h:2379?prefix=/a', 'etcd://h:2379?prefix=/b'],
+      ['etcd://h1:2379', 'etcd://h2:2379'],
+      ['consul://h:8500?dc=eu', 'consul://h:8500?dc=us'],
+      ['memory://a', 'memory://b'],
+    ];
+    for (const [a, b] of different) expect(id(a!), `${a} ≠ ${b}`).to.not.equal(id(b!));
+  });
 });
 
 describe('multi:// faults over a stalled etcd and the Consul test agent (review 2)', function () {
