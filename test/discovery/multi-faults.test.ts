@@ -94,6 +94,45 @@ describe('multi:// faults (review 2)', () => {
     }
   });
 
+  // The cut of F1 is for a deregister only: an update that overtakes a register still being
+  // written must not make a source withdraw the first version before it has the second (the
+  // instance would vanish from that source's readers in between).
+  it('F1c: an update that overtakes a register still being written never makes the instance vanish from a source', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = false;
+    const slowB = new MemoryRegistry({
+      store: B,
+      ...fast,
+      interpose: async (what, run) => {
+        if (!held && what.startsWith('apply')) {
+          held = true;
+          await gate; // the first write to B is slow, then lands
+        }
+        return run();
+      },
+    });
+    const r = track(new MultiRegistry([new MemoryRegistry({ store: A, ...fast }), slowB], fast));
+    const name = uniqueName();
+    const seenInB: string[] = [];
+    const off = B.subscribe((n) => {
+      if (n === name) seenInB.push(B.list(name).map((i) => i.version).join() || 'none');
+    });
+    try {
+      const v1 = r.register(instance(name, 'x', { version: '1' }));
+      await eventually(() => held, 2000, 'the first write to B in flight');
+      const v2 = r.register(instance(name, 'x', { version: '2' }));
+      release();
+      await Promise.all([v1, v2]);
+      await r.settled();
+      expect(B.list(name).map((i) => i.version)).to.deep.equal(['2']);
+      expect(seenInB.slice(seenInB.indexOf('1')), 'B after it first held x').to.not.include('none');
+    } finally {
+      off();
+    }
+  });
+
   // docs/multi.md: "Of a name nobody watches, it asks every source; a source that fails is left
   // out (and warned about once); the call rejects only when every source fails." A source that
   // hangs (a black-holed backend) until the multi timeout makes the whole call reject instead,

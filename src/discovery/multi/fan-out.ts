@@ -18,7 +18,7 @@ export class FanOutWrites implements StoreWrites {
   readonly #sources: readonly Source[];
   /**
    * The fan-out in flight per key (the reconciler runs at most one per key), with the instance
-   * it writes (`undefined` for a removal), so a withdrawn call or a newer one can cut it short.
+   * it writes (`undefined` for a removal), so a withdrawn register or a deregister can cut it short.
    */
   readonly #inflight = new Map<string, { instance: ServiceInstance | undefined; cut: AbortController }>();
   readonly #cancels = new WeakSet<object>();
@@ -48,18 +48,20 @@ export class FanOutWrites implements StoreWrites {
   }
 
   /**
-   * A newer register or deregister of `key` was recorded: the write in flight for it is out of
-   * date, so it is cut (and the reconciler goes on to the newer one) instead of waiting for a
-   * source that is down. A deregister thus reaches the healthy sources at once, and the down
-   * source's own reconciler withdraws the registration it never wrote, so the instance does not
-   * appear there once it recovers. Each source's reconciler keeps its calls on one id in order.
+   * A deregister of `key` was recorded: a registration still being written is out of date, so
+   * it is cut (and the reconciler goes on to the removal) instead of waiting for a source that
+   * is down. The deregister thus reaches the healthy sources at once, and the down source's own
+   * reconciler withdraws the registration it never wrote, so the instance does not appear there
+   * once it recovers. Only a deregister cuts: an update that overtook a registration would make
+   * a source withdraw the old version before it has the new one (a gap readers would see), and a
+   * removal in flight is one the sources carry out anyway.
    */
-  supersede(key: InstanceKey): void {
+  deregistering(key: InstanceKey): void {
     const f = this.#inflight.get(keyOf(key));
-    if (f !== undefined) this.cut(f.cut, `'${keyOf(key)}': overtaken by a newer call`);
+    if (f?.instance !== undefined) this.cut(f.cut, `register '${keyOf(key)}': overtaken by a deregister`);
   }
 
-  /** Whether a write failed only because {@link cancel} or {@link supersede} cut it (nothing to warn about). */
+  /** Whether a write failed only because {@link cancel} or {@link deregistering} cut it (nothing to warn about). */
   isCancel(err: unknown): boolean {
     return typeof err === 'object' && err !== null && this.#cancels.has(err);
   }

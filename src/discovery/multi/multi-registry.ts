@@ -80,9 +80,7 @@ export class MultiRegistry implements ServiceRegistry {
     const instance = validateInstance(input);
     const call = callSignal([opts.signal], this.#kit.timeoutMs);
     try {
-      const done = this.#reconciler.register(instance, call.signal);
-      if (!call.signal.aborted) this.#writes.supersede(instance); // a write still waiting for a slow source is out of date
-      await done;
+      await this.#reconciler.register(instance, call.signal);
     } catch (err) {
       this.#writes.cancel(instance); // don't wait for a slow source before withdrawing
       throw err;
@@ -98,7 +96,7 @@ export class MultiRegistry implements ServiceRegistry {
     const call = callSignal([opts.signal], this.#kit.timeoutMs);
     try {
       const done = this.#reconciler.deregister(key, call.signal);
-      if (!call.signal.aborted) this.#writes.supersede(key); // don't keep a register waiting for a down source: the healthy ones drop the instance now
+      if (!call.signal.aborted) this.#writes.deregistering(key); // don't keep a register waiting for a down source: the healthy ones drop the instance now
       await done;
     } finally {
       call.dispose();
