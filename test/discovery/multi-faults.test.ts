@@ -1,13 +1,14 @@
 /**
- * `multi://` under faults (the multi findings of review 2): a deregister that overtakes a
- * register waiting for a down source, a source whose getService/services/watch hangs, every
- * source down at the start, and the same source written twice. Each test failed on 9c759d8;
+ * `multi://` under faults (the multi findings of review 2, and A5, which is F4 through App): a
+ * deregister that overtakes a register waiting for a down source, a source whose getService,
+ * services or watch hangs, every source down at the start, and the same source written twice.
+ * Each test failed on 9c759d8, except F1c (a guard: it failed with the first F1 fix) and F5b;
  * the last suite repeats the findings against a real etcd (behind a TcpProxy that stalls it)
  * and the Consul test agent.
  */
 import { expect } from 'chai';
 import { PlugboardError } from '../../src/container/index.js';
-import { createRegistry, MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry } from '../../src/discovery/index.js';
+import { App, createRegistry, MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry } from '../../src/discovery/index.js';
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
@@ -206,6 +207,23 @@ describe('multi:// faults (review 2)', () => {
     } finally {
       w.stop();
     }
+  });
+
+  // The same through App (review 2, A5): App's stop() confirms the deregistration with a
+  // watcher of the name; over multi that watcher never delivered while one source's watch()
+  // hung, so stop() could not confirm it.
+  it('F4 via App (A5): stop() over multi confirms the deregistration when one source’s watch() never answers', async () => {
+    const [A, B] = [new MemoryStore(), new MemoryStore()];
+    const registry = track(new MultiRegistry([new MemoryRegistry({ store: A, logger: quiet }), hanging(new MemoryRegistry({ store: B, logger: quiet }), 'watch')], { logger: quiet, timeout: 300 }));
+    const name = uniqueName('app');
+    const app = new App({ name, endpoints: ['http://127.0.0.1:8000'], handleSignals: false, registrar: registry, drainWatchTimeout: 2000 });
+    await app.start();
+    const stopped = await app.stop().then(
+      () => 'resolved',
+      (e: unknown) => e,
+    );
+    expect([A.list(name), B.list(name)]).to.deep.equal([[], []]);
+    expect(stopped, String(stopped)).to.equal('resolved');
   });
 
   // docs/multi.md: a merged watcher follows "the usual watcher semantics", and "An outage says
