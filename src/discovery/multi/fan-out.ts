@@ -8,13 +8,19 @@
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
 import type { InstanceKey, StoreWrites } from '../driver/reconciler.js';
+import { abortable } from '../driver/abort.js';
 import { describe, type Source } from './source.js';
+
+const keyOf = (k: InstanceKey): string => `${k.name}/${k.id}`;
 
 /** See the module comment. */
 export class FanOutWrites implements StoreWrites {
   readonly #sources: readonly Source[];
-  /** The fan-out in flight per instance object (the reconciler runs at most one per key), so a withdrawn call can cut it short. */
-  readonly #inflight = new Map<ServiceInstance, AbortController>();
+  /**
+   * The fan-out in flight per key (the reconciler runs at most one per key), with the instance
+   * it writes (`undefined` for a removal), so a withdrawn register or a deregister can cut it short.
+   */
+  readonly #inflight = new Map<string, { instance: ServiceInstance | undefined; cut: AbortController }>();
   readonly #cancels = new WeakSet<object>();
 
   constructor(sources: readonly Source[]) {
@@ -22,19 +28,13 @@ export class FanOutWrites implements StoreWrites {
   }
 
   /** Registers `instance` in every source; resolves once all of them hold it. */
-  async apply(instance: ServiceInstance, signal: AbortSignal): Promise<void> {
-    const cut = new AbortController();
-    this.#inflight.set(instance, cut);
-    try {
-      await this.each(signal, cut, (r, s) => r.register(instance, { signal: s }));
-    } finally {
-      if (this.#inflight.get(instance) === cut) this.#inflight.delete(instance);
-    }
+  apply(instance: ServiceInstance, signal: AbortSignal): Promise<void> {
+    return this.track(instance, instance, signal, (r, s) => r.register(instance, { signal: s }));
   }
 
   /** Deregisters `key` from every source; resolves once it is gone from all of them. */
   remove(key: InstanceKey, signal: AbortSignal): Promise<void> {
-    return this.each(signal, new AbortController(), (r, s) => r.deregister(key, { signal: s }));
+    return this.track(key, undefined, signal, (r, s) => r.deregister(key, { signal: s }));
   }
 
   /**
@@ -43,16 +43,45 @@ export class FanOutWrites implements StoreWrites {
    * instead of after those sources' own timeouts. Their pending registrations withdraw themselves.
    */
   cancel(instance: ServiceInstance): void {
-    const cut = this.#inflight.get(instance);
-    if (cut === undefined) return;
-    const reason = new DiscoveryError('E_DISCOVERY_ABORTED', `register '${instance.name}/${instance.id}': withdrawn`);
+    const f = this.#inflight.get(keyOf(instance));
+    if (f?.instance === instance) this.cut(f.cut, `register '${keyOf(instance)}': withdrawn`);
+  }
+
+  /**
+   * A deregister of `key` was recorded: a registration still being written is out of date, so
+   * it is cut (and the reconciler goes on to the removal) instead of waiting for a source that
+   * is down. The deregister thus reaches the healthy sources at once, and the down source's own
+   * reconciler withdraws the registration it never wrote, so the instance does not appear there
+   * once it recovers. Only a deregister cuts: an update that overtook a registration would make
+   * a source withdraw the old version before it has the new one (a gap readers would see), and a
+   * removal in flight is one the sources carry out anyway.
+   */
+  deregistering(key: InstanceKey): void {
+    const f = this.#inflight.get(keyOf(key));
+    if (f?.instance !== undefined) this.cut(f.cut, `register '${keyOf(key)}': overtaken by a deregister`);
+  }
+
+  /** Whether a write failed only because {@link cancel} or {@link deregistering} cut it (nothing to warn about). */
+  isCancel(err: unknown): boolean {
+    return typeof err === 'object' && err !== null && this.#cancels.has(err);
+  }
+
+  private cut(cut: AbortController, why: string): void {
+    if (cut.signal.aborted) return;
+    const reason = new DiscoveryError('E_DISCOVERY_ABORTED', why);
     this.#cancels.add(reason);
     cut.abort(reason);
   }
 
-  /** Whether a write failed only because {@link cancel} cut it (nothing to warn about). */
-  isCancel(err: unknown): boolean {
-    return typeof err === 'object' && err !== null && this.#cancels.has(err);
+  private async track(key: InstanceKey, instance: ServiceInstance | undefined, signal: AbortSignal, call: (r: Source['registry'], signal: AbortSignal) => Promise<void>): Promise<void> {
+    const id = keyOf(key);
+    const entry = { instance, cut: new AbortController() };
+    this.#inflight.set(id, entry);
+    try {
+      await this.each(signal, entry.cut, call);
+    } finally {
+      if (this.#inflight.get(id) === entry) this.#inflight.delete(id);
+    }
   }
 
   /**
@@ -68,7 +97,8 @@ export class FanOutWrites implements StoreWrites {
     try {
       await Promise.all(
         this.#sources.map((src) =>
-          call(src.registry, cut.signal).catch((err: unknown) => {
+          // Raced with the cut: once cut, a source that does not give up at once is not waited for.
+          abortable(call(src.registry, cut.signal), cut.signal, `source '${src.label}'`).catch((err: unknown) => {
             const first = !cut.signal.aborted;
             cut.abort(err);
             throw first ? named(src, err) : err;

@@ -10,20 +10,23 @@ import type { Source } from './source.js';
 export class MergeHub {
   readonly #sources: readonly Source[];
   readonly #retry: RetryPolicy;
+  readonly #timeoutMs: number;
   readonly #follows = new Map<string, MergedFollow>();
   /** Follows being stopped, until their source watches have ended (for {@link idle}). */
   readonly #stopping = new Set<Promise<void>>();
 
-  constructor(sources: readonly Source[], retry: RetryPolicy) {
+  /** `timeoutMs` bounds each source's `watch()` call (the multi registry's `timeout`). */
+  constructor(sources: readonly Source[], retry: RetryPolicy, timeoutMs: number) {
     this.#sources = sources;
     this.#retry = retry;
+    this.#timeoutMs = timeoutMs;
   }
 
   /** A watcher of `name`; the first of a name starts following it on every source. */
   watch(name: string, signal?: AbortSignal): Watcher {
     let follow = this.#follows.get(name);
     if (follow === undefined) {
-      follow = new MergedFollow(name, this.#sources, this.#retry);
+      follow = new MergedFollow(name, this.#sources, this.#retry, this.#timeoutMs);
       this.#follows.set(name, follow);
     }
     const f = follow;

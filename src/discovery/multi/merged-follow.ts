@@ -5,8 +5,13 @@
  * list to its watchers.
  *
  * - The merged list is published once every source has delivered its first list or reported
- *   itself unhealthy, so a reader never sees a half-merged fleet because one source answered
- *   faster, and a source that is down at start holds nobody back.
+ *   itself unhealthy, and at least one has delivered a list: a reader never sees a half-merged
+ *   fleet because one source answered faster, a source that is down at start holds nobody
+ *   back, and with every source down nobody is told the fleet is empty (`[]`), as a single
+ *   backend's watcher delivers nothing while its backend is unreachable at start.
+ * - A source's `watch()` call is bounded by the multi registry's `timeout`: one that does not
+ *   answer in time counts as unhealthy (and is asked again with backoff), so it holds nobody
+ *   back either.
  * - A source that goes unhealthy keeps its last list in the merge (an outage says nothing about
  *   the instances; dropping them would look like a mass deregistration to every reader). Its
  *   health shows in `watcher.health.sources`.
@@ -18,7 +23,7 @@
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
 import type { SourceHealth, WatchHealth, Watcher } from '../types.js';
-import { sleep } from '../driver/abort.js';
+import { abortable, Deadline, sleep } from '../driver/abort.js';
 import { backoff, type RetryPolicy } from '../driver/backoff.js';
 import { ListWatcher } from '../driver/watcher.js';
 import { mergeById, mergeHealth } from './merge.js';
@@ -36,15 +41,17 @@ export class MergedFollow {
   readonly #sources: readonly Source[];
   readonly #states: SourceState[];
   readonly #retry: RetryPolicy;
+  readonly #timeoutMs: number;
   readonly #run = new AbortController();
   #loops: Promise<void> | undefined;
   #health: WatchHealth;
   #merged: ServiceInstance[] | undefined;
 
-  constructor(name: string, sources: readonly Source[], retry: RetryPolicy) {
+  constructor(name: string, sources: readonly Source[], retry: RetryPolicy, timeoutMs: number) {
     this.#name = name;
     this.#sources = sources;
     this.#retry = retry;
+    this.#timeoutMs = timeoutMs;
     const now = Date.now();
     this.#states = sources.map((s) => ({ list: undefined, health: { source: s.label, healthy: true, since: now } }));
     this.#health = mergeHealth(this.#states.map((s) => s.health), now);
@@ -66,9 +73,9 @@ export class MergedFollow {
     return this.#health;
   }
 
-  /** Whether every source has delivered a list or is unhealthy: only then is a merged list published. */
+  /** Whether every source has delivered a list or is unhealthy, and one has a list: only then is a merged list published. */
   get ready(): boolean {
-    return this.#states.every((s) => s.list !== undefined || !s.health.healthy);
+    return this.#states.some((s) => s.list !== undefined) && this.#states.every((s) => s.list !== undefined || !s.health.healthy);
   }
 
   /**
@@ -100,8 +107,11 @@ export class MergedFollow {
     while (!signal.aborted) {
       let ended: unknown;
       let off: (() => void) | undefined;
+      const attempt = new AbortController(); // this watch: stopped by stop(), or by the timeout before watch() answers
+      const onStop = (): void => attempt.abort(signal.reason);
+      signal.addEventListener('abort', onStop, { once: true });
       try {
-        const w: Watcher = await src.registry.watch(this.#name, { signal });
+        const w = await this.open(src, attempt);
         this.setHealth(i, w.health.healthy, w.health.error);
         if (w instanceof ListWatcher) off = w.onHealth((h) => this.setHealth(i, h.healthy, h.error));
         for await (const list of w) {
@@ -114,12 +124,29 @@ export class MergedFollow {
         ended = err;
       } finally {
         off?.();
+        signal.removeEventListener('abort', onStop);
+        attempt.abort(); // whatever ended this attempt, its watcher is stopped before the next one starts
       }
       if (signal.aborted) return;
       failures++;
       this.setHealth(i, false, ended instanceof Error ? ended : new Error(String(ended)));
       // Ref'd, like the kit's follow retries: a watched name is held open on purpose.
       await sleep(backoff(failures - 1, this.#retry), signal, true);
+    }
+  }
+
+  /** `src.registry.watch()`, given up (and its watcher stopped through `attempt`) when it has not answered within the timeout. */
+  private async open(src: Source, attempt: AbortController): Promise<Watcher> {
+    const what = `watch '${this.#name}' on source '${src.label}'`;
+    const timer = Number.isFinite(this.#timeoutMs) ? setTimeout(() => attempt.abort(new Deadline(this.#timeoutMs)), this.#timeoutMs) : undefined;
+    const pending = src.registry.watch(this.#name, { signal: attempt.signal });
+    try {
+      return await abortable(pending, attempt.signal, what);
+    } catch (err) {
+      pending.then((late) => late.stop(), () => undefined); // a watcher that arrives after all is not left running
+      throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -62,7 +62,7 @@ export class MultiRegistry implements ServiceRegistry {
         onRecovery: (key) => warn.forget(`write:${key}`),
       },
     );
-    this.#hub = new MergeHub(this.#sources, this.#kit.retry);
+    this.#hub = new MergeHub(this.#sources, this.#kit.retry, this.#kit.timeoutMs);
   }
 
   /** The sources, in order (the first wins on a conflict), with the labels health and messages use. */
@@ -95,7 +95,9 @@ export class MultiRegistry implements ServiceRegistry {
     const key = instanceKey(input);
     const call = callSignal([opts.signal], this.#kit.timeoutMs);
     try {
-      await this.#reconciler.deregister(key, call.signal);
+      const done = this.#reconciler.deregister(key, call.signal);
+      if (!call.signal.aborted) this.#writes.deregistering(key); // don't keep a register waiting for a down source: the healthy ones drop the instance now
+      await done;
     } finally {
       call.dispose();
     }
@@ -174,13 +176,17 @@ export class MultiRegistry implements ServiceRegistry {
 
   /**
    * One call per source with the caller's signal, the timeout and close(): the answers of the
-   * sources that answered (`undefined` for the others, in order); rejects when none did.
+   * sources that answered in time (`undefined` for the others, in order, each warned about
+   * once); rejects when none did, or on the caller's signal or close().
    */
   private async fromEach<T>(what: string, opts: CallOptions, fn: (r: ServiceRegistry, signal: AbortSignal) => Promise<T>): Promise<Array<T | undefined>> {
     const call = callSignal([opts.signal, this.#closer.signal], this.#kit.timeoutMs);
     try {
       const settled = await Promise.allSettled(this.#sources.map((s) => abortable(fn(s.registry, call.signal), call.signal, `${what} on '${s.label}'`)));
-      throwIfAborted(call.signal, what); // a call cut short rejects, even if some sources had answered
+      // The caller's signal or close() rejects the call, even if some sources had answered. The
+      // timeout does not: a source that hangs past it is left out like one that failed.
+      throwIfAborted(opts.signal, what);
+      throwIfAborted(this.#closer.signal, what);
       const failed = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ src: this.#sources[i]!, err: r.reason as unknown }] : []));
       if (failed.length === settled.length) {
         const first = failed[0]!.err;

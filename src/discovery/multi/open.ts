@@ -14,6 +14,7 @@ import type { ServiceRegistry } from '../types.js';
 import { KIT_OPTIONS, KIT_URL_OPTIONS, parseRegistryUrl, redact, rejectUnknownOptions, type KitOptions } from '../driver/options.js';
 import { MultiRegistry } from './multi-registry.js';
 import { describe } from './source.js';
+import { sourceIdentity } from './source-identity.js';
 
 /** Options of `multi://` given in code (`createRegistry('multi://', { sources })`, or `createRegistry([…], options)`). */
 export interface MultiRegistryOptions extends KitOptions {
@@ -42,7 +43,7 @@ export async function openMulti(config: BackendConfig): Promise<MultiRegistry> {
       return fail(inCode, `source ${i + 1}: ${describe(err)}`, err);
     }
     if (parsed.url.protocol === 'multi:') fail(inCode, `source ${i + 1} '${redact(text)}' is itself multi://; list its sources instead`);
-    const identity = `${parsed.url.href} ${parsed.hosts.join(',')}`;
+    const identity = sourceIdentity(parsed.url, parsed.hosts); // the same store, however written
     const earlier = seen.get(identity);
     if (earlier !== undefined) fail(inCode, `source ${i + 1} '${redact(text)}' repeats source ${earlier}`);
     seen.set(identity, i + 1);
