@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.build/**', 'node_modules/**', 'docs/api/**', '.test-output/**', '.dbg/**', 'test/fixtures/**/node_modules/**'] },
+  { ignores: ['dist/**', '.build/**', 'node_modules/**', 'docs/api/**', '.test-output/**', '.dbg/**', 'coverage/**', 'test/fixtures/**/node_modules/**'] },
   js.configs.recommended,
   // Type-aware rules on TypeScript (tsconfig.json covers src, test, bench and examples);
   // plain JS scripts get the syntactic set only.

@@ -1,14 +1,17 @@
 // The README's test command (`npm test`): lint, compile the tests with tsc, run every mocha
 // suite, and finish with one plain line "N passed, N failed" over all suites.
-// Usage: node scripts/test.mjs [--no-lint] [--group unit|integration] [suite-name …]
+// Usage: node scripts/test.mjs [--no-lint] [--[no-]coverage] [--group unit|integration] [suite-name …]
+// A full run (no group, no suite named) runs the unit suite under c8 and fails below the floor.
 //   npm run test:unit         the unit group: no servers, no root, no child processes; seconds
 //   npm run test:integration  the rest: real etcd/ZooKeeper, browser, child processes, docs, package
 // A test file belongs to the integration group when its source starts servers or processes
 // (see INTEGRATION below) or is an interleaving exploration; every other file is a unit test.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { c8Args } from './coverage-floor.mjs';
 import { globSync } from './glob.mjs';
 
 const args = process.argv.slice(2);
@@ -21,6 +24,9 @@ if (group !== undefined && group !== 'unit' && group !== 'integration') {
 }
 const only = args.filter((a, i) => !a.startsWith('--') && i !== groupAt + 1);
 const node = process.execPath;
+// Coverage is measured when everything runs (plain `npm test`) unless --no-coverage, or with --coverage.
+const coverage = args.includes('--coverage') || (group === undefined && only.length === 0 && !args.includes('--no-coverage'));
+const c8Bin = createRequire(import.meta.url).resolve('c8/bin/c8.js');
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { stdio: 'inherit', ...opts });
@@ -100,7 +106,10 @@ for (const suite of selected) {
   const files = suite.files();
   console.log(`\n== suite: ${suite.name} (${files.length} files) ==`);
   const summary = join(summaryDir, `${suite.name}.json`);
-  const r = spawnSync(node, ['--enable-source-maps', 'node_modules/mocha/bin/mocha.js', '--reporter', 'scripts/mocha-reporter.cjs', '--timeout', '20000', ...files], {
+  const mocha = ['--enable-source-maps', 'node_modules/mocha/bin/mocha.js', '--reporter', 'scripts/mocha-reporter.cjs', '--timeout', '20000', ...files];
+  // A full run measures the unit suite's coverage on the way and holds it to the floor.
+  const covered = coverage && suite.name === 'unit';
+  const r = spawnSync(node, covered ? [c8Bin, ...c8Args(true), node, ...mocha] : mocha, {
     stdio: 'inherit',
     env: { ...process.env, ...suite.env, PLUGBOARD_TEST_SUMMARY: summary },
   });
@@ -111,6 +120,7 @@ for (const suite of selected) {
     continue;
   }
   const s = JSON.parse(readFileSync(summary, 'utf8'));
+  if (covered && s.failures === 0 && r.status !== 0) problems.push(`the unit suite's coverage is below the floor (scripts/coverage-floor.mjs; see the summary above)`);
   passed += s.passes;
   failed += s.failures;
   pending += s.pending;
