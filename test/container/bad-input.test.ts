@@ -39,8 +39,8 @@ describe('registry core: bad input and lost events', () => {
       const r = new ImplementationRegistry<number>('codecs');
       r.register('kept', 1);
       expectError(() => r.registerAll([null as never]), InvalidOptionError, 'E_INVALID_OPTION', 'codecs', 'item 0 must be a [name, value, opts?] tuple, got null');
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
-      const agg = expectError<PlugboardAggregateError>(() => r.replaceAll([['a', 1], undefined as never, 7 as never]), PlugboardAggregateError, 'E_BATCH', 'codecs: replaceAll rejected (2 errors)');
+      const batch = [['a', 1], undefined, 7] as unknown as Array<[string, number]>; // two bad items among good ones
+      const agg = expectError<PlugboardAggregateError>(() => r.replaceAll(batch), PlugboardAggregateError, 'E_BATCH', 'codecs: replaceAll rejected (2 errors)');
       expect(agg.errors.map((e: Error) => e.message)).to.deep.equal([
         'codecs: item 1 must be a [name, value, opts?] tuple, got undefined',
         'codecs: item 2 must be a [name, value, opts?] tuple, got number',

@@ -10,7 +10,15 @@ import { discoveryContract, instance, nextWithin, uniqueName, until } from './co
 const quiet = { warn: () => undefined };
 
 /** A raw client of the `zookeeper` package, to play "someone else". */
-async function rawClient(connect: string): Promise<{ create(p: string, d: string, f: number): Promise<string>; mkdirp(p: string, cb: (e: Error | null) => void): void; get(p: string, w: boolean): Promise<[{ ephemeralOwner: unknown }, Buffer]>; close(): void }> {
+/** The raw native client's calls these tests make. */
+interface RawZk {
+  create(p: string, d: string, f: number): Promise<string>;
+  mkdirp(p: string, cb: (e: Error | null) => void): void;
+  get(p: string, w: boolean): Promise<[{ ephemeralOwner: unknown }, Buffer]>;
+  close(): void;
+}
+
+async function rawClient(connect: string): Promise<RawZk> {
   const zk = new (ZooKeeper as unknown as new (c: object) => { init(c: object): void; once(e: string, f: () => void): void; close(): void })({ connect, timeout: 5000 });
   await new Promise<void>((r) => {
     zk.once('connect', () => r());
