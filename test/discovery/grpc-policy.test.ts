@@ -3,20 +3,10 @@ import * as grpc from '@grpc/grpc-js';
 import { discoveryChannelOptions, registerDiscoveryResolver, type DiscoveryChannelConfig } from '../../src/discovery/client/grpc.js';
 import { Reservations } from '../../src/discovery/client/grpc-reservation.js';
 import { MemoryRegistry, MemoryStore, RingHashBalancer, Selection, toNodes, versionFilter, type ServiceInstance } from '../../src/discovery/index.js';
+import { greeterDefinition } from '../support/grpc-greeter.js';
 import { uniqueName } from './contract.js';
 
-const passthrough = (b: Buffer): Buffer => b;
-const definition = {
-  sayHello: {
-    path: '/test.Greeter/SayHello',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: passthrough,
-    requestDeserialize: passthrough,
-    responseSerialize: passthrough,
-    responseDeserialize: passthrough,
-  },
-} as unknown as grpc.ServiceDefinition;
+const definition = greeterDefinition;
 const Client = grpc.makeGenericClientConstructor(definition, 'Greeter');
 
 interface Greeter {

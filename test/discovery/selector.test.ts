@@ -14,6 +14,7 @@ import {
   type ServiceInstance,
   type Watcher,
 } from '../../src/discovery/index.js';
+import { countingDiscovery } from '../support/counting-discovery.js';
 import { instance, uniqueName } from './contract.js';
 
 async function eventually(check: () => boolean, ms = 2000): Promise<void> {
@@ -254,23 +255,7 @@ describe('Selector', () => {
     const registry = new MemoryRegistry({ store: new MemoryStore() });
     const name = uniqueName();
     await registry.register(instance(name, 'a'));
-    let live = 0;
-    const d: Discovery = {
-      getService: (n) => registry.getService(n),
-      watch: async (n) => {
-        const w = await registry.watch(n);
-        live++;
-        let stopped = false;
-        return Object.assign(Object.create(w) as Watcher, {
-          next: () => w.next(),
-          stop: () => {
-            if (!stopped) live--;
-            stopped = true;
-            w.stop();
-          },
-        });
-      },
-    };
+    const { discovery: d, live: watching } = countingDiscovery(registry);
     // A balancer of the user's own that is not ready for the first list.
     let fail = true;
     const balancer = { name: 'moody', update: (): void => {
@@ -281,11 +266,11 @@ describe('Selector', () => {
       () => expect.fail('start() must fail'),
       (err: Error) => expect(err.message).to.equal('balancer not ready yet'),
     );
-    expect(live, 'watchers left running by the failed start()').to.equal(0);
+    expect(watching(), 'watchers left running by the failed start()').to.equal(0);
     fail = false;
     await sel.start();
     await sel.close();
-    expect(live, 'watchers still running after close()').to.equal(0);
+    expect(watching(), 'watchers still running after close()').to.equal(0);
     await registry.close();
   });
 

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import { registerDiscoveryResolver } from '../../src/discovery/client/grpc.js';
-import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type Discovery, type DiscoveryError, type Watcher } from '../../src/discovery/index.js';
+import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type DiscoveryError } from '../../src/discovery/index.js';
+import { countingDiscovery } from '../support/counting-discovery.js';
+import { greeterDefinition } from '../support/grpc-greeter.js';
 import { uniqueName } from './contract.js';
 
 async function httpServer(label: string): Promise<{ server: Server; url: string }> {
@@ -111,30 +113,14 @@ describe('fetch helper after close()', () => {
     const registry = new MemoryRegistry({ store: new MemoryStore() });
     const name = uniqueName('http');
     await registry.register({ id: 'a', name, endpoints: ['http://127.0.0.1:1'] });
-    let live = 0;
-    const discovery: Discovery = {
-      getService: (n) => registry.getService(n),
-      watch: async (n) => {
-        const w = await registry.watch(n);
-        live++;
-        let stopped = false;
-        return Object.assign(Object.create(w) as Watcher, {
-          next: () => w.next(),
-          stop: () => {
-            if (!stopped) live--;
-            stopped = true;
-            w.stop();
-          },
-        });
-      },
-    };
+    const { discovery, live: watching } = countingDiscovery(registry);
     const f = createDiscoveryFetch({ discovery });
     await f.selector(name);
     await f.close();
-    expect(live).to.equal(0);
+    expect(watching()).to.equal(0);
     const late = await Promise.allSettled([f.selector(name), f(`discovery:///${name}/x`)]);
     for (const r of late) expect(r.status === 'rejected' && (r.reason as DiscoveryError).code).to.equal('E_DISCOVERY_CLOSED');
-    expect(live, 'watchers opened after close() and never stopped').to.equal(0);
+    expect(watching(), 'watchers opened after close() and never stopped').to.equal(0);
     await f.close(); // idempotent
     await registry.close();
   });
@@ -143,18 +129,7 @@ describe('fetch helper after close()', () => {
 describe('grpc-js resolver against two real gRPC servers', function () {
   this.timeout(20_000);
 
-  const passthrough = (b: Buffer): Buffer => b;
-  const definition = {
-    sayHello: {
-      path: '/test.Greeter/SayHello',
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: passthrough,
-      requestDeserialize: passthrough,
-      responseSerialize: passthrough,
-      responseDeserialize: passthrough,
-    },
-  } as unknown as grpc.ServiceDefinition;
+  const definition = greeterDefinition;
 
   async function grpcServer(label: string): Promise<{ server: grpc.Server; port: number }> {
     const server = new grpc.Server();
