@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
+import { isNativeLog } from '../../src/discovery/zookeeper/zk-process.js';
 import { freePort } from '../support/free-port.js';
 
 const ENTRY = pathToFileURL('.build/legacy/src/discovery/zookeeper/index.js').href;
@@ -41,5 +42,12 @@ describe('ZooKeeper: the native client log', function () {
     const debug = await run(port, true);
     expect(debug.out).to.include('E_DISCOVERY_ABORTED');
     expect(debug.err).to.match(/ZOO_ERROR@|yield:zookeeper_process returned an error: -4 - connection loss/);
+  });
+
+  it("knows the binding's lines for states the registry handles, and lets its other errors through", () => {
+    // Seen in the interleaving runs: one "Session expired" line per expiry fault.
+    for (const line of ['Session expired. Shutting down...', 'Authentication failure. Shutting down...', 'yield:zookeeper_process returned an error: -4 - connection loss', '2026-11-22 17:08:01,123:4242(0x7f):ZOO_ERROR@handle_socket_error_msg@1: Socket closed'])
+      expect(isNativeLog(line), line).to.equal(true);
+    for (const line of ['Failed to malloc memory for uv_poll_t', 'zookeeper_init returned 0!', 'Error: something of the application']) expect(isNativeLog(line), line).to.equal(false);
   });
 });

@@ -90,9 +90,15 @@ const SESSION_EVENT = -1;
 /**
  * A line of the native client's own log: the C client's (`…:ZOO_ERROR@check_events@…`, on
  * stderr) or the binding's (`yield:zookeeper_process returned an error: -4 - connection loss`,
- * on stdout).
+ * `Session expired. Shutting down...`, on stdout). Expiry and auth failure reach us as events
+ * and are handled (a new session, a typed error); the binding's other errors stay visible.
  */
-const NATIVE_LOG = /ZOO_(?:ERROR|WARN|INFO|DEBUG)@|^yield:/;
+const NATIVE_LOG = /ZOO_(?:ERROR|WARN|INFO|DEBUG)@|^yield:|^(?:Session expired|Authentication failure)\. Shutting down/;
+
+/** Whether `line` of a client process's output is the native client's log (shown only with DEBUG). */
+export function isNativeLog(line: string): boolean {
+  return NATIVE_LOG.test(line);
+}
 
 /**
  * The child's output, less the native client's log unless DEBUG is set, to our stderr (the
@@ -105,7 +111,7 @@ function forwardOutput(stream: NodeJS.ReadableStream | null): void {
   if (stream === null) return;
   const verbose = (process.env.DEBUG ?? '') !== '';
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-    if (verbose || !NATIVE_LOG.test(line)) process.stderr.write(`${line}\n`);
+    if (verbose || !isNativeLog(line)) process.stderr.write(`${line}\n`);
   });
 }
 
