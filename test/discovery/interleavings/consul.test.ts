@@ -14,7 +14,10 @@ describe('interleavings: consul (Consul test agent)', function () {
   });
 
   discoveryInterleavings('consul', {
-    client: async (kit) => new ConsulRegistry({ port: server.port, ttl: 2000, wait: 1000, ...kit }),
+    // A client closed during an outage cannot deregister; its check then goes critical after the
+    // TTL and the agent reaps it after DeregisterCriticalServiceAfter (1 s here, 60 s by default),
+    // as etcd drops a closed client's keys with its lease. Both fit in the convergence window.
+    client: async (kit) => new ConsulRegistry({ port: server.port, ttl: 2000, wait: 1000, deregisterCriticalServiceAfter: 1000, ...kit }),
     // The agent's own table of services (every registered one, passing or not); the version is in the version= tag, as kratos writes it.
     observe: async (name) =>
       [...server.state.services.values()]
