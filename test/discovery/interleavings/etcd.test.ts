@@ -43,7 +43,7 @@ describe('interleavings: etcd (real etcd)', function () {
       },
       // etcd itself stops and starts again (leases survive, connections do not).
       restart: {
-        weight: 0.25, // about a second each: a quarter as often as the others
+        weight: 0.1, // about a second each: a tenth as often as the others (CI's time budget)
         run: async () => {
           await cluster.members[0]!.stop();
           cluster.members[0]!.start();
