@@ -91,7 +91,7 @@ describe('interleavings: zookeeper (real ZooKeeper)', function () {
         expire,
         // ZooKeeper itself stops and starts again.
         restart: {
-          weight: 0.5, // a JVM start: half as often as an expiry
+          weight: 0.25, // a JVM start (2–3 s): a quarter as often as an expiry (CI's time budget)
           run: async () => {
             await server.stopProcess();
             await server.startProcess();
