@@ -55,22 +55,54 @@ export async function diBench(): Promise<string[]> {
     const value = { i };
     map.set(t, value);
     scope.provide(t, { useFactory: () => ({ i }) }); // a singleton built on first get, below
-    inv.bind(t).toDynamicValue(() => ({ i })).inSingletonScope();
+    inv
+      .bind(t)
+      .toDynamicValue(() => ({ i }))
+      .inSingletonScope();
     tsy.register(t, { useFactory: () => value });
   });
   for (const t of tokens) scope.get(t);
   for (const t of tokens) inv.get(t);
   const singleton = await measure('singleton', [
-    { name: 'Map.get', ops: N, fn: () => { for (let i = 0; i < N; i++) if (map.get(tokens[i]!) !== undefined) sink++; } },
-    { name: 'plugboard scope.get (singleton)', ops: N, fn: () => { for (let i = 0; i < N; i++) if (scope.get(tokens[i]!) !== undefined) sink++; } },
-    { name: 'inversify 8 container.get (singleton)', ops: N, fn: () => { for (let i = 0; i < N; i++) if (inv.get(tokens[i]!) !== undefined) sink++; } },
-    { name: 'tsyringe 4 resolve (factory)', ops: N, fn: () => { for (let i = 0; i < N; i++) if (tsy.resolve(tokens[i]!) !== undefined) sink++; } },
+    {
+      name: 'Map.get',
+      ops: N,
+      fn: () => {
+        for (let i = 0; i < N; i++) if (map.get(tokens[i]!) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'plugboard scope.get (singleton)',
+      ops: N,
+      fn: () => {
+        for (let i = 0; i < N; i++) if (scope.get(tokens[i]!) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'inversify 8 container.get (singleton)',
+      ops: N,
+      fn: () => {
+        for (let i = 0; i < N; i++) if (inv.get(tokens[i]!) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'tsyringe 4 resolve (factory)',
+      ops: N,
+      fn: () => {
+        for (let i = 0; i < N; i++) if (tsy.resolve(tokens[i]!) !== undefined) sink++;
+      },
+    },
   ]);
   out.push(table('Resolving a singleton (1000 tokens)', singleton, 'Map.get'));
   out.push(target('scope.get (singleton) vs Map.get', singleton.get('plugboard scope.get (singleton)')! / singleton.get('Map.get')!, '<=', 1.5));
 
   // ---- building a transient with 3 dependencies -----------------------------------------------
-  const native = new Scope('bench').provide(A).provide(B).provide(C).provide(Service, { lifetime: 'transient' }).provide(FieldService, { lifetime: 'transient' });
+  const native = new Scope('bench')
+    .provide(A)
+    .provide(B)
+    .provide(C)
+    .provide(Service, { lifetime: 'transient' })
+    .provide(FieldService, { lifetime: 'transient' });
   const ic = new Container();
   ic.bind(A).toSelf().inSingletonScope();
   ic.bind(B).toSelf().inSingletonScope();
@@ -82,17 +114,57 @@ export async function diBench(): Promise<string[]> {
   tc.registerSingleton(C);
   const M = 100;
   const transient = await measure('transient', [
-    { name: 'new Service(a, b, c) by hand', ops: M, fn: () => { const a = native.get(A), b = native.get(B), c = native.get(C); for (let i = 0; i < M; i++) if (new Service(a, b, c).a === a) sink++; } },
-    { name: 'plugboard scope.get (static inject)', ops: M, fn: () => { for (let i = 0; i < M; i++) if (native.get(Service) !== undefined) sink++; } },
-    { name: 'plugboard scope.get (inject() fields)', ops: M, fn: () => { for (let i = 0; i < M; i++) if (native.get(FieldService) !== undefined) sink++; } },
-    { name: 'inversify 8 container.get', ops: M, fn: () => { for (let i = 0; i < M; i++) if (ic.get(Service) !== undefined) sink++; } },
-    { name: 'tsyringe 4 resolve', ops: M, fn: () => { for (let i = 0; i < M; i++) if (tc.resolve(Service) !== undefined) sink++; } },
+    {
+      name: 'new Service(a, b, c) by hand',
+      ops: M,
+      fn: () => {
+        const a = native.get(A),
+          b = native.get(B),
+          c = native.get(C);
+        for (let i = 0; i < M; i++) if (new Service(a, b, c).a === a) sink++;
+      },
+    },
+    {
+      name: 'plugboard scope.get (static inject)',
+      ops: M,
+      fn: () => {
+        for (let i = 0; i < M; i++) if (native.get(Service) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'plugboard scope.get (inject() fields)',
+      ops: M,
+      fn: () => {
+        for (let i = 0; i < M; i++) if (native.get(FieldService) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'inversify 8 container.get',
+      ops: M,
+      fn: () => {
+        for (let i = 0; i < M; i++) if (ic.get(Service) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'tsyringe 4 resolve',
+      ops: M,
+      fn: () => {
+        for (let i = 0; i < M; i++) if (tc.resolve(Service) !== undefined) sink++;
+      },
+    },
   ]);
   out.push(table('Building a transient with 3 singleton dependencies', transient, 'inversify 8 container.get'));
   const ours = transient.get('plugboard scope.get (static inject)')!;
   out.push(target('inversify get / plugboard get (transient, static inject)', transient.get('inversify 8 container.get')! / ours, '>=', 1));
   out.push(target('tsyringe resolve / plugboard get (transient, static inject)', transient.get('tsyringe 4 resolve')! / ours, '>=', 1));
-  out.push(target('inversify get / plugboard get (transient, inject() fields)', transient.get('inversify 8 container.get')! / transient.get('plugboard scope.get (inject() fields)')!, '>=', 1));
+  out.push(
+    target(
+      'inversify get / plugboard get (transient, inject() fields)',
+      transient.get('inversify 8 container.get')! / transient.get('plugboard scope.get (inject() fields)')!,
+      '>=',
+      1,
+    ),
+  );
   if (sink === -1) console.log(sink);
   return out;
 }

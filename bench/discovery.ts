@@ -16,7 +16,15 @@ export async function discoveryBench(): Promise<string[]> {
   }));
   const nodes = toNodes(instances);
   const PICKS = 1000;
-  const names: Array<BalancerName | 'p2c (pick only)' | 'ring-hash (pick only)'> = ['round-robin', 'random', 'weighted-round-robin', 'p2c', 'p2c (pick only)', 'ring-hash', 'ring-hash (pick only)'];
+  const names: Array<BalancerName | 'p2c (pick only)' | 'ring-hash (pick only)'> = [
+    'round-robin',
+    'random',
+    'weighted-round-robin',
+    'p2c',
+    'p2c (pick only)',
+    'ring-hash',
+    'ring-hash (pick only)',
+  ];
   const keys = Array.from({ length: PICKS }, (_, i) => `user-${i * 7919}`);
   let sink = 0;
   const results = await measure(
@@ -42,7 +50,12 @@ export async function discoveryBench(): Promise<string[]> {
       };
     }),
   );
-  const lines = ['### Balancer picks (10 nodes; p2c and ring-hash include start() + done() unless marked; ring-hash picks by a key)', '', '| balancer | time/pick | picks/s |', '|---|---:|---:|'];
+  const lines = [
+    '### Balancer picks (10 nodes; p2c and ring-hash include start() + done() unless marked; ring-hash picks by a key)',
+    '',
+    '| balancer | time/pick | picks/s |',
+    '|---|---:|---:|',
+  ];
   for (const [name, ns] of results) lines.push(`| ${name} | ${ns.toFixed(1)} ns | ${(1e9 / ns / 1e6).toFixed(2)} M/s |`);
   console.log(`${lines.join('\n')}\n`);
   out.push(lines.join('\n'));
@@ -71,7 +84,13 @@ export async function discoveryBench(): Promise<string[]> {
       },
     },
   ]);
-  out.push(table('Memory backend watch fan-out (two changes per iteration: register, deregister)', fan, '1 change → 1k watchers (register until all 1k next() resolve)'));
+  out.push(
+    table(
+      'Memory backend watch fan-out (two changes per iteration: register, deregister)',
+      fan,
+      '1 change → 1k watchers (register until all 1k next() resolve)',
+    ),
+  );
   await reg.close();
   if (sink === -1) console.log(sink);
   return out;

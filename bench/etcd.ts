@@ -52,7 +52,9 @@ export async function etcdBench(): Promise<string[]> {
     for (let i = 0; i < N; i++) {
       const t0 = performance.now();
       const seen = new Promise<void>((r) => watch.once('put', () => r()));
-      await lease.put(`/raw/latency/i${i}`).value(JSON.stringify({ id: `i${i}`, name: 'latency', version: '', metadata: {}, endpoints: ['http://127.0.0.1:1'] }));
+      await lease
+        .put(`/raw/latency/i${i}`)
+        .value(JSON.stringify({ id: `i${i}`, name: 'latency', version: '', metadata: {}, endpoints: ['http://127.0.0.1:1'] }));
       await seen;
       raw.push(performance.now() - t0);
       const gone = new Promise<void>((r) => watch.once('delete', () => r()));
@@ -100,11 +102,17 @@ export async function etcdBench(): Promise<string[]> {
       `- register p50 − raw put p50 = **${(percentile(reg, 50) - percentile(put, 50)).toFixed(2)} ms**, against one round trip of ${percentile(rtt, 50).toFixed(2)} ms (target: at most one round trip more)`,
     ];
     // ---- watch streams for 1k services -----------------------------------------------------
-    const before = { streams: await metric(hosts[0]!, 'etcd_debugging_mvcc_watch_stream_total'), watchers: await metric(hosts[0]!, 'etcd_debugging_mvcc_watcher_total') };
+    const before = {
+      streams: await metric(hosts[0]!, 'etcd_debugging_mvcc_watch_stream_total'),
+      watchers: await metric(hosts[0]!, 'etcd_debugging_mvcc_watcher_total'),
+    };
     const many = new EtcdRegistry({ hosts }, { prefix: '/bench-many', ttl: '30s', logger: quiet });
     const ws = await Promise.all(Array.from({ length: 1000 }, (_, i) => many.watch(`svc-${i}`)));
     await Promise.all(ws.map((x) => x.next()));
-    const during = { streams: await metric(hosts[0]!, 'etcd_debugging_mvcc_watch_stream_total'), watchers: await metric(hosts[0]!, 'etcd_debugging_mvcc_watcher_total') };
+    const during = {
+      streams: await metric(hosts[0]!, 'etcd_debugging_mvcc_watch_stream_total'),
+      watchers: await metric(hosts[0]!, 'etcd_debugging_mvcc_watcher_total'),
+    };
     lines.push(
       '',
       '### Watching 1,000 services from one client',
@@ -117,7 +125,9 @@ export async function etcdBench(): Promise<string[]> {
     // ---- getService with 10k instances -----------------------------------------------------
     const big = new EtcdRegistry({ hosts }, { prefix: '/bench-big', ttl: '60s', logger: quiet });
     for (let i = 0; i < 10_000; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, (_, j) => big.register({ id: `i${i + j}`, name: 'big', endpoints: ['http://127.0.0.1:1'], metadata: { zone: 'eu' } })));
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => big.register({ id: `i${i + j}`, name: 'big', endpoints: ['http://127.0.0.1:1'], metadata: { zone: 'eu' } })),
+      );
     }
     const gs: number[] = [];
     for (let i = 0; i < 20; i++) {

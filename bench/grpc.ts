@@ -9,7 +9,15 @@ import { table, target } from './harness.js';
 
 const passthrough = (b: Buffer): Buffer => b;
 const definition = {
-  sayHello: { path: '/bench.Greeter/SayHello', requestStream: false, responseStream: false, requestSerialize: passthrough, requestDeserialize: passthrough, responseSerialize: passthrough, responseDeserialize: passthrough },
+  sayHello: {
+    path: '/bench.Greeter/SayHello',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: passthrough,
+    requestDeserialize: passthrough,
+    responseSerialize: passthrough,
+    responseDeserialize: passthrough,
+  },
 } as unknown as grpc.ServiceDefinition;
 
 interface Greeter {
@@ -24,19 +32,26 @@ export async function grpcBench(): Promise<string[]> {
   for (const id of ['a', 'b']) {
     const server = new grpc.Server();
     server.addService(definition, { sayHello: (_call: unknown, cb: (err: null, res: Buffer) => void) => cb(null, Buffer.from(id)) });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
     servers.push(server);
     await registry.register({ id, name: 'bench-greeter', endpoints: [`grpc://127.0.0.1:${port}`] });
   }
   const Client = grpc.makeGenericClientConstructor(definition, 'Greeter');
   const client = (config: Omit<DiscoveryChannelConfig, 'discovery'>): Greeter =>
-    new Client('discovery:///bench-greeter', grpc.credentials.createInsecure(), discoveryChannelOptions({ discovery: registry, ...config })) as unknown as Greeter;
+    new Client(
+      'discovery:///bench-greeter',
+      grpc.credentials.createInsecure(),
+      discoveryChannelOptions({ discovery: registry, ...config }),
+    ) as unknown as Greeter;
   const clients: Record<string, Greeter> = {
     'plugboard_selector, round-robin': client({ balancer: 'round-robin' }),
     'plugboard_selector, p2c': client({ balancer: 'p2c' }),
     'grpc-js round_robin': client({ loadBalancing: 'round_robin' }),
   };
-  const call = (c: Greeter): Promise<Buffer> => new Promise((resolve, reject) => c.sayHello(Buffer.from('hi'), (err, res) => (err ? reject(err) : resolve(res))));
+  const call = (c: Greeter): Promise<Buffer> =>
+    new Promise((resolve, reject) => c.sayHello(Buffer.from('hi'), (err, res) => (err ? reject(err) : resolve(res))));
   // Connect every channel to both servers before measuring.
   for (const c of Object.values(clients)) for (let i = 0; i < 50; i++) await call(c);
   // The machine is shared and grpc-js's call path warms up slowly, so the cases are interleaved:
@@ -55,7 +70,13 @@ export async function grpcBench(): Promise<string[]> {
     }
   }
   const results = new Map(names.map((n) => [n, median(samples.get(n)!)] as const));
-  const out = [table('A unary gRPC call, two local servers, one call at a time (same resolver; the policy differs; median of 21 interleaved rounds of 300 calls)', results, 'grpc-js round_robin')];
+  const out = [
+    table(
+      'A unary gRPC call, two local servers, one call at a time (same resolver; the policy differs; median of 21 interleaved rounds of 300 calls)',
+      results,
+      'grpc-js round_robin',
+    ),
+  ];
   const base = results.get('grpc-js round_robin')!;
   out.push(target('plugboard_selector (round-robin) vs grpc-js round_robin', results.get('plugboard_selector, round-robin')! / base, '<=', 1.1));
   out.push(target('plugboard_selector (p2c) vs grpc-js round_robin', results.get('plugboard_selector, p2c')! / base, '<=', 1.1));

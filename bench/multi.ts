@@ -38,7 +38,10 @@ export async function multiBench(): Promise<string[]> {
     { name: 'memory: 2 changes seen by a watcher', ops: 1, fn: seen(single) },
     { name: 'multi over 2 memory: 2 changes seen by a watcher', ops: 1, fn: seen(multi) },
   ]);
-  const out = [table('multi:// writes (register then deregister one instance)', writes, 'memory: register + deregister'), table('multi:// watch (register, watcher sees it, deregister, watcher sees it)', watch, 'memory: 2 changes seen by a watcher')];
+  const out = [
+    table('multi:// writes (register then deregister one instance)', writes, 'memory: register + deregister'),
+    table('multi:// watch (register, watcher sees it, deregister, watcher sees it)', watch, 'memory: 2 changes seen by a watcher'),
+  ];
   for (const w of readers.values()) w.stop();
   await Promise.all([single.close(), multi.close()]);
   return out;

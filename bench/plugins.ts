@@ -32,7 +32,12 @@ export async function pluginsBench(): Promise<string[]> {
     scope.registry('codecs', ImplementationRegistry<number>);
   };
   const load = await measure('plugin load', [
-    { name: 'registerAll ×1000 (no plugins)', ops: 1, beforeEach: fresh, fn: () => scope.registry('codecs', ImplementationRegistry<number>).registerAll(items) },
+    {
+      name: 'registerAll ×1000 (no plugins)',
+      ops: 1,
+      beforeEach: fresh,
+      fn: () => scope.registry('codecs', ImplementationRegistry<number>).registerAll(items),
+    },
     {
       name: 'register ×1000, one call each (no plugins)',
       ops: 1,
@@ -42,7 +47,12 @@ export async function pluginsBench(): Promise<string[]> {
         for (const [k, v] of items) r.register(k, v);
       },
     },
-    { name: 'PluginHost.load: 100 plugins × 10 registrations', ops: 1, beforeEach: fresh, fn: () => new PluginHost({ scope, logger: silentLogger }).load(plugins) },
+    {
+      name: 'PluginHost.load: 100 plugins × 10 registrations',
+      ops: 1,
+      beforeEach: fresh,
+      fn: () => new PluginHost({ scope, logger: silentLogger }).load(plugins),
+    },
   ]);
   out.push(table('Loading 100 plugin objects (1,000 registrations)', load, 'registerAll ×1000 (no plugins)'));
 

@@ -36,10 +36,34 @@ export async function registryBench(): Promise<string[]> {
   // Each call does 1000 lookups so that the harness's own per-call cost does not hide the lookup cost.
   let sink = 0;
   const getResults = await measure('hot get', [
-    { name: 'Map.get', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (map.get(keys[i]!) !== undefined) sink++; } },
-    { name: 'plugboard get', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (reg.get(keys[i]!) !== undefined) sink++; } },
-    { name: 'inversify 8 container.get (constant)', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (inv.get(keys[i]!) !== undefined) sink++; } },
-    { name: 'tsyringe 4 resolve (instance)', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (tsy.resolve(keys[i]!) !== undefined) sink++; } },
+    {
+      name: 'Map.get',
+      ops: N_KEYS,
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (map.get(keys[i]!) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'plugboard get',
+      ops: N_KEYS,
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (reg.get(keys[i]!) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'inversify 8 container.get (constant)',
+      ops: N_KEYS,
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (inv.get(keys[i]!) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'tsyringe 4 resolve (instance)',
+      ops: N_KEYS,
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (tsy.resolve(keys[i]!) !== undefined) sink++;
+      },
+    },
   ]);
   out.push(table('Hot get (1000 keys)', getResults, 'Map.get'));
   const g = getResults.get('plugboard get')!;
@@ -53,8 +77,20 @@ export async function registryBench(): Promise<string[]> {
   const metrics = new PlugboardMetrics(new PromRegistry());
   metered.observe({ lookup: metrics.lookupRecorder('bench.metered') }); // what instrumentScope attaches
   const meterResults = await measure('get with metrics', [
-    { name: 'plugboard get (metrics off)', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (reg.get(keys[i]!) !== undefined) sink++; } },
-    { name: 'plugboard get (metrics on, prom-client)', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (metered.get(keys[i]!) !== undefined) sink++; } },
+    {
+      name: 'plugboard get (metrics off)',
+      ops: N_KEYS,
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (reg.get(keys[i]!) !== undefined) sink++;
+      },
+    },
+    {
+      name: 'plugboard get (metrics on, prom-client)',
+      ops: N_KEYS,
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (metered.get(keys[i]!) !== undefined) sink++;
+      },
+    },
   ]);
   out.push(table('Hot get, metrics off and on (1000 keys)', meterResults, 'plugboard get (metrics off)'));
 
@@ -62,53 +98,68 @@ export async function registryBench(): Promise<string[]> {
   const N_REG = 10_000;
   const regKeys = Array.from({ length: N_REG }, (_, i) => `svc-${i}`);
   const regItems = regKeys.map((k, i) => [k, i] as const); // inputs are given, as inversify's keys are
-  const regResults = await measure('10k registrations', [
-    {
-      name: 'plugboard register ×10k (sites on)',
-      ops: 1,
-      fn: () => {
-        const r = new ImplementationRegistry<number>('bench.reg');
-        for (let i = 0; i < N_REG; i++) r.register(regKeys[i]!, i);
+  const regResults = await measure(
+    '10k registrations',
+    [
+      {
+        name: 'plugboard register ×10k (sites on)',
+        ops: 1,
+        fn: () => {
+          const r = new ImplementationRegistry<number>('bench.reg');
+          for (let i = 0; i < N_REG; i++) r.register(regKeys[i]!, i);
+        },
       },
-    },
-    {
-      name: 'plugboard register ×10k (sites off)',
-      ops: 1,
-      fn: () => {
-        const r = new ImplementationRegistry<number>('bench.reg', { captureSites: false });
-        for (let i = 0; i < N_REG; i++) r.register(regKeys[i]!, i);
+      {
+        name: 'plugboard register ×10k (sites off)',
+        ops: 1,
+        fn: () => {
+          const r = new ImplementationRegistry<number>('bench.reg', { captureSites: false });
+          for (let i = 0; i < N_REG; i++) r.register(regKeys[i]!, i);
+        },
       },
-    },
-    {
-      name: 'plugboard registerAll ×10k (one site per batch)',
-      ops: 1,
-      fn: () => {
-        const r = new ImplementationRegistry<number>('bench.reg');
-        r.registerAll(regItems);
+      {
+        name: 'plugboard registerAll ×10k (one site per batch)',
+        ops: 1,
+        fn: () => {
+          const r = new ImplementationRegistry<number>('bench.reg');
+          r.registerAll(regItems);
+        },
       },
-    },
-    {
-      name: 'inversify 8 bind ×10k',
-      ops: 1,
-      fn: () => {
-        const c = new Container();
-        for (let i = 0; i < N_REG; i++) c.bind(regKeys[i]!).toConstantValue(i);
+      {
+        name: 'inversify 8 bind ×10k',
+        ops: 1,
+        fn: () => {
+          const c = new Container();
+          for (let i = 0; i < N_REG; i++) c.bind(regKeys[i]!).toConstantValue(i);
+        },
       },
-    },
-    {
-      name: 'Map.set ×10k',
-      ops: 1,
-      fn: () => {
-        const m = new Map<string, number>();
-        for (let i = 0; i < N_REG; i++) m.set(regKeys[i]!, i);
+      {
+        name: 'Map.set ×10k',
+        ops: 1,
+        fn: () => {
+          const m = new Map<string, number>();
+          for (let i = 0; i < N_REG; i++) m.set(regKeys[i]!, i);
+        },
       },
-    },
-  ], 1500);
+    ],
+    1500,
+  );
   out.push(table('Registering 10k entries', regResults, 'inversify 8 bind ×10k'));
   const inversifyBind = regResults.get('inversify 8 bind ×10k')!;
-  out.push(target('inversify 10k binds / plugboard 10k registrations (sites on)', inversifyBind / regResults.get('plugboard register ×10k (sites on)')!, '>=', 2));
-  out.push(target('inversify 10k binds / plugboard 10k registrations (sites off)', inversifyBind / regResults.get('plugboard register ×10k (sites off)')!, '>=', 10));
-  out.push(target('inversify 10k binds / plugboard registerAll 10k (sites on)', inversifyBind / regResults.get('plugboard registerAll ×10k (one site per batch)')!, '>=', 10));
+  out.push(
+    target('inversify 10k binds / plugboard 10k registrations (sites on)', inversifyBind / regResults.get('plugboard register ×10k (sites on)')!, '>=', 2),
+  );
+  out.push(
+    target('inversify 10k binds / plugboard 10k registrations (sites off)', inversifyBind / regResults.get('plugboard register ×10k (sites off)')!, '>=', 10),
+  );
+  out.push(
+    target(
+      'inversify 10k binds / plugboard registerAll 10k (sites on)',
+      inversifyBind / regResults.get('plugboard registerAll ×10k (one site per batch)')!,
+      '>=',
+      10,
+    ),
+  );
 
   // ---- validated new ---------------------------------------------------------------------
   class PgConfig {
@@ -133,7 +184,14 @@ export async function registryBench(): Promise<string[]> {
     { name: 'plugboard new(name, cfg)', ops: 1, fn: () => factories.new('pg', raw) },
   ]);
   out.push(table('Validated new(name, cfg)', newResults, 'class-validator direct (plainToInstance + validate)'));
-  out.push(target('new vs raw class-validator', newResults.get('plugboard new(name, cfg)')! / newResults.get('class-validator direct (plainToInstance + validate)')!, '<=', 1.2));
+  out.push(
+    target(
+      'new vs raw class-validator',
+      newResults.get('plugboard new(name, cfg)')! / newResults.get('class-validator direct (plainToInstance + validate)')!,
+      '<=',
+      1.2,
+    ),
+  );
 
   // ---- reads around replaceAll of 10k -----------------------------------------------------
   const big = new ImplementationRegistry<number>('bench.swap', { captureSites: false });
@@ -142,7 +200,13 @@ export async function registryBench(): Promise<string[]> {
   big.replaceAll(setA);
   let flip = false;
   const swapResults = await measure('replaceAll', [
-    { name: 'get ×1000 (no swaps)', ops: N_KEYS, fn: () => { for (let i = 0; i < N_KEYS; i++) if (big.get(regKeys[i]!) !== undefined) sink++; } },
+    {
+      name: 'get ×1000 (no swaps)',
+      ops: N_KEYS,
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (big.get(regKeys[i]!) !== undefined) sink++;
+      },
+    },
     {
       name: 'get ×1000 right after a replaceAll(10k)',
       ops: N_KEYS,
@@ -150,9 +214,18 @@ export async function registryBench(): Promise<string[]> {
         flip = !flip;
         big.replaceAll(flip ? setB : setA);
       },
-      fn: () => { for (let i = 0; i < N_KEYS; i++) if (big.get(regKeys[i]!) !== undefined) sink++; },
+      fn: () => {
+        for (let i = 0; i < N_KEYS; i++) if (big.get(regKeys[i]!) !== undefined) sink++;
+      },
     },
-    { name: 'replaceAll(10k entries)', ops: 1, fn: () => { flip = !flip; big.replaceAll(flip ? setB : setA); } },
+    {
+      name: 'replaceAll(10k entries)',
+      ops: 1,
+      fn: () => {
+        flip = !flip;
+        big.replaceAll(flip ? setB : setA);
+      },
+    },
   ]);
   out.push(table('Reads and replaceAll (10k entries)', swapResults, 'get ×1000 (no swaps)'));
   if (sink === -1) console.log(sink);

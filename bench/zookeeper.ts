@@ -58,7 +58,12 @@ export async function zookeeperBench(): Promise<string[]> {
 async function rawPropagation(connect: string, n: number): Promise<number[]> {
   const open = async (): Promise<ZkClient> => {
     await new Promise<void>((r) => setImmediate(r)); // never open a native client inside another's callback (see src/discovery/zookeeper/outside-callbacks.ts)
-    const zk = new (ZooKeeper as unknown as new (c: object) => ZkClient)({ connect, timeout: 10_000, debug_level: ZK.LOG_ERROR, host_order_deterministic: false });
+    const zk = new (ZooKeeper as unknown as new (c: object) => ZkClient)({
+      connect,
+      timeout: 10_000,
+      debug_level: ZK.LOG_ERROR,
+      host_order_deterministic: false,
+    });
     const up = new Promise<void>((r) => zk.once('connect', () => r()));
     zk.init({});
     await up;

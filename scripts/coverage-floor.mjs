@@ -4,6 +4,18 @@ export const FLOOR = { lines: 85, branches: 85 }; // the unit suite, 2026-11-22:
 
 /** c8's arguments for a run reported against the TypeScript sources, checked against FLOOR when `check`. */
 export function c8Args(check) {
-  const base = ['--reporter', 'text-summary', '--reporter', 'html', '--report-dir', 'coverage', '--exclude-after-remap', '--include', 'src/**', '--include', '.build/*/src/**'];
+  const base = [
+    '--reporter',
+    'text-summary',
+    '--reporter',
+    'html',
+    '--report-dir',
+    'coverage',
+    '--exclude-after-remap',
+    '--include',
+    'src/**',
+    '--include',
+    '.build/*/src/**',
+  ];
   return check ? [...base, '--check-coverage', '--lines', String(FLOOR.lines), '--branches', String(FLOOR.branches)] : base;
 }

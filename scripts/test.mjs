@@ -40,7 +40,8 @@ const source = (js) => js.replace(/^\.build\/[^/]+\//, '').replace(/\.js$/, '.ts
 const isIntegration = (js) => /interleavings/.test(js) || INTEGRATION.test(readFileSync(source(js), 'utf8'));
 const legacyFiles = () => globSync('.build/legacy/test', /\.test\.js$/);
 /** The files compiled with TC39 standard decorators, under `root` (.build/standard or its dist copy). */
-const standardFiles = (root) => ['test/decorators', 'test/container/di', 'test/discovery/registration'].flatMap((dir) => globSync(join(root, dir), /\.test\.js$/));
+const standardFiles = (root) =>
+  ['test/decorators', 'test/container/di', 'test/discovery/registration'].flatMap((dir) => globSync(join(root, dir), /\.test\.js$/));
 
 /** Each suite is one mocha process over a set of compiled test files. */
 const suites = [
@@ -76,7 +77,8 @@ if (lint) {
   console.log('\n== lint (eslint) ==');
   if (run(node, ['node_modules/eslint/bin/eslint.js', '.']) !== 0) problems.push('eslint reported problems');
   console.log('\n== format (prettier --check) ==');
-  if (run(node, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.']) !== 0) problems.push('prettier: files are not formatted (npm run format)');
+  if (run(node, ['node_modules/prettier/bin/prettier.cjs', '--check', '--log-level', 'warn', '.']) !== 0)
+    problems.push('prettier: files are not formatted (npm run format)');
 }
 
 if (selected.some((s) => s.group === 'integration')) {
@@ -120,7 +122,8 @@ for (const suite of selected) {
     continue;
   }
   const s = JSON.parse(readFileSync(summary, 'utf8'));
-  if (covered && s.failures === 0 && r.status !== 0) problems.push(`the unit suite's coverage is below the floor (scripts/coverage-floor.mjs; see the summary above)`);
+  if (covered && s.failures === 0 && r.status !== 0)
+    problems.push(`the unit suite's coverage is below the floor (scripts/coverage-floor.mjs; see the summary above)`);
   passed += s.passes;
   failed += s.failures;
   pending += s.pending;

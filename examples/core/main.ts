@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     try {
       fn();
     } catch (err) {
-      if (err instanceof PlugboardError) console.log(`  ${(err).code}: ${err.message}`);
+      if (err instanceof PlugboardError) console.log(`  ${err.code}: ${err.message}`);
       else throw err;
     }
   };

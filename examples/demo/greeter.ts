@@ -19,7 +19,15 @@ export async function startGreeter(id: string, greetings: ImplementationRegistry
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   // The demo handles Ctrl-C itself, once for all three instances.
-  const app = new App({ id, name: 'greeter', version: 'v1', endpoints: [url], registrar, handleSignals: false, onStop: [() => new Promise((r) => server.close(r))] });
+  const app = new App({
+    id,
+    name: 'greeter',
+    version: 'v1',
+    endpoints: [url],
+    registrar,
+    handleSignals: false,
+    onStop: [() => new Promise((r) => server.close(r))],
+  });
   await app.start();
   return { id, url, app, server };
 }

@@ -55,7 +55,12 @@ const plugins = new PluginHost({ scope, root: here, logger: silentLogger });
 const report = await plugins.load(findPlugins({ root: here, packageJson: false, directories: ['plugins'] }));
 plugins.assertHealthy();
 await plugins.start();
-for (const p of report.plugins) say(`[2/6] plugin ${p.name} ${p.version} loaded from plugins/ (${Object.entries(p.registrations).map(([r, k]) => `${r}: ${k.join(', ')}`).join('; ')})`);
+for (const p of report.plugins)
+  say(
+    `[2/6] plugin ${p.name} ${p.version} loaded from plugins/ (${Object.entries(p.registrations)
+      .map(([r, k]) => `${r}: ${k.join(', ')}`)
+      .join('; ')})`,
+  );
 
 // 3. Discovery, injected by inversify.
 await importBackend(registryUrl);

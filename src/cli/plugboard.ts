@@ -16,7 +16,13 @@ import { columns, snapshotText, watchLine } from './render.js';
 /** Thrown when the backend or app cannot be reached: exit code 2. */
 class UnreachableError extends Error {}
 
-const OPTIONAL_BACKENDS: Record<string, string> = { etcd: '../discovery/etcd/index.js', etcds: '../discovery/etcd/index.js', zookeeper: '../discovery/zookeeper/index.js', consul: '../discovery/consul/index.js', consuls: '../discovery/consul/index.js' };
+const OPTIONAL_BACKENDS: Record<string, string> = {
+  etcd: '../discovery/etcd/index.js',
+  etcds: '../discovery/etcd/index.js',
+  zookeeper: '../discovery/zookeeper/index.js',
+  consul: '../discovery/consul/index.js',
+  consuls: '../discovery/consul/index.js',
+};
 
 async function open(url: string): Promise<ServiceRegistry> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
@@ -25,7 +31,9 @@ async function open(url: string): Promise<ServiceRegistry> {
     try {
       await import(mod);
     } catch (err) {
-      throw new UsageError(`the ${scheme} backend could not be loaded (is its client installed? npm i ${scheme.startsWith('etcd') ? 'etcd3' : scheme.startsWith('consul') ? 'consul' : 'zookeeper'}): ${(err as Error).message}`);
+      throw new UsageError(
+        `the ${scheme} backend could not be loaded (is its client installed? npm i ${scheme.startsWith('etcd') ? 'etcd3' : scheme.startsWith('consul') ? 'consul' : 'zookeeper'}): ${(err as Error).message}`,
+      );
     }
   }
   try {
@@ -39,7 +47,10 @@ async function open(url: string): Promise<ServiceRegistry> {
 async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new UnreachableError(`${what}: no answer within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new UnreachableError(`${what}: no answer within ${ms} ms`)), ms))),
+    ]);
   } catch (err) {
     if (err instanceof UnreachableError || err instanceof UsageError) throw err;
     throw new UnreachableError(`${what}: ${(err as Error).message}`);
@@ -51,10 +62,14 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 async function ls(a: CliArgs): Promise<void> {
   const [url] = need(a, ['registry-url']);
   const r = await open(url);
-  const rows = await within(a.timeoutMs, `listing ${url}`, (async () => {
-    const names = await r.services();
-    return Promise.all(names.map(async (n) => ({ service: n, instances: (await r.getService(n)).length })));
-  })());
+  const rows = await within(
+    a.timeoutMs,
+    `listing ${url}`,
+    (async () => {
+      const names = await r.services();
+      return Promise.all(names.map(async (n) => ({ service: n, instances: (await r.getService(n)).length })));
+    })(),
+  );
   await r.close().catch(() => undefined);
   if (a.json) console.log(JSON.stringify(rows));
   else if (rows.length === 0) console.log('no services');

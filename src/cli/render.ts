@@ -35,7 +35,9 @@ export function snapshotText(s: DebugSnapshot): string {
   out.push('', s.plugins === null ? 'plugins: no plugin host attached' : formatReport(s.plugins), '');
   if (s.services.length === 0) out.push('services: none watched');
   for (const svc of s.services) {
-    out.push(`service ${svc.service} (${svc.backend}, ${svc.healthy ? 'healthy' : `degraded: ${svc.error ?? ''}`}): ${svc.instances.length} ${svc.instances.length === 1 ? 'instance' : 'instances'}`);
+    out.push(
+      `service ${svc.service} (${svc.backend}, ${svc.healthy ? 'healthy' : `degraded: ${svc.error ?? ''}`}): ${svc.instances.length} ${svc.instances.length === 1 ? 'instance' : 'instances'}`,
+    );
     for (const i of svc.instances) out.push(`  ${i.id} ${i.version} ${i.endpoints.join(' ')}`);
   }
   return out.join('\n');

@@ -197,19 +197,36 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     const items = toItems(this.id, 'registerAll', input);
     // eslint-disable-next-line @typescript-eslint/unbound-method -- a stack marker for captureStackTrace, never called
     const site = this.siteOf(undefined, this.registerAll);
-    const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), (k) => this.#store.get(k), repeats);
+    const check = (repeats: boolean) =>
+      prepareBatch(
+        this.id,
+        items,
+        site,
+        (n, v, o) => this.prepare(n, v, o, undefined),
+        (k) => this.#store.get(k),
+        repeats,
+      );
     const message = (n: number): string => `${this.id}: batch registration rejected (${n} errors); nothing was registered`;
     const { prepared, errors } = check(false);
     if (errors.length > 0) throwCollected(check(true).errors, message, this.id); // the full report, repeats included
     if (prepared.length === 0) return;
     const seq = this.#seq;
-    const previous = commitBatch(this.#store, prepared, ({ p, opts }, prev) => this.makeEntry(p, opts, opts?.site ?? site, prev), (e) => e.seq >= seq);
+    const previous = commitBatch(
+      this.#store,
+      prepared,
+      ({ p, opts }, prev) => this.makeEntry(p, opts, opts?.site ?? site, prev),
+      (e) => e.seq >= seq,
+    );
     if (previous === false) {
       this.#seq = seq;
       return throwCollected(check(true).errors, message, this.id); // a key repeated within the batch
     }
     this.#version++;
-    if (this.#listeners.active) this.#listeners.emit(prepared.map(({ p }, i) => stored(this.id, p.key, this.#store.get(p.key)!, previous[i])), this.#version);
+    if (this.#listeners.active)
+      this.#listeners.emit(
+        prepared.map(({ p }, i) => stored(this.id, p.key, this.#store.get(p.key)!, previous[i])),
+        this.#version,
+      );
   }
 
   /**
@@ -227,7 +244,15 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     const items = toItems(this.id, 'replaceAll', input);
     // eslint-disable-next-line @typescript-eslint/unbound-method -- a stack marker for captureStackTrace, never called
     const site = this.siteOf(undefined, this.replaceAll);
-    const check = (repeats: boolean) => prepareBatch(this.id, items, site, (n, v, o) => this.prepare(n, v, o, undefined), () => undefined, repeats);
+    const check = (repeats: boolean) =>
+      prepareBatch(
+        this.id,
+        items,
+        site,
+        (n, v, o) => this.prepare(n, v, o, undefined),
+        () => undefined,
+        repeats,
+      );
     const message = (n: number): string => `${this.id}: replaceAll rejected (${n} errors); the old entries stay`;
     const { prepared, errors } = check(false);
     if (errors.length > 0) throwCollected(check(true).errors, message, this.id); // the full report, repeats included

@@ -17,7 +17,11 @@ export type BatchInput<V, O> = ReadonlyMap<string, V> | Readonly<Record<string, 
  */
 export function toItems<V, O>(registry: string, operation: string, input: BatchInput<V, O>): ReadonlyArray<BatchItem<V, O>> {
   if (typeof input !== 'object' || input === null) {
-    throw new InvalidOptionError(registry, undefined, `${operation}: expected a Map, a record or an iterable of [name, value, opts?] tuples, got ${input === null ? 'null' : typeof input}`);
+    throw new InvalidOptionError(
+      registry,
+      undefined,
+      `${operation}: expected a Map, a record or an iterable of [name, value, opts?] tuples, got ${input === null ? 'null' : typeof input}`,
+    );
   }
   if (Array.isArray(input)) return input as ReadonlyArray<BatchItem<V, O>>;
   if (input instanceof Map) return [...(input as ReadonlyMap<string, V>)].map(([k, v]) => [k, v] as const);

@@ -114,7 +114,7 @@ function validatorOf<C>(spec: ConfigSpec<C>): ConfigValidator<C> {
   if (v !== undefined) return v;
   if (isStandardSchema(spec)) v = async (registry, key, raw) => fromSchema<C>(registry, key, await spec['~standard'].validate(raw));
   else if (isClass(spec)) v = (registry, key, raw) => viaClassValidator(registry, key, spec, raw);
-  else v = async (_registry, _key, raw) => (spec)(raw);
+  else v = async (_registry, _key, raw) => spec(raw);
   validators.set(spec, v);
   return v;
 }
@@ -155,7 +155,12 @@ async function viaClassValidator<C>(registry: string, key: string, spec: ConfigC
     throw new ConfigValidationError(registry, key, [{ property: '(root)', constraints: { isObject: `config must be an object, got ${describe(input)}` } }]);
   }
   const shape = shapeViolations(input, [], [], []);
-  if (shape.length > 0) throw new ConfigValidationError(registry, key, shape.map((v) => ({ ...v, property: v.property || '(root)' })));
+  if (shape.length > 0)
+    throw new ConfigValidationError(
+      registry,
+      key,
+      shape.map((v) => ({ ...v, property: v.property || '(root)' })),
+    );
   const instance = plainToInstance(spec, input, { exposeDefaultValues: true }) as object;
   const errors = await validate(instance, CLASS_VALIDATOR_OPTIONS);
   if (errors.length > 0) throw new ConfigValidationError(registry, key, flatten(errors));

@@ -112,11 +112,11 @@ export class DuplicateRegistrationError extends RegistryError {
   readonly incoming: { value: unknown; site?: string };
 
   constructor(registry: string, key: string, existing: { value: unknown; site?: string }, incoming: { value: unknown; site?: string }) {
-    super(
-      'E_DUPLICATE',
-      `${registry}: '${key}' is already registered (first at ${at(existing.site)}, again at ${at(incoming.site)})`,
-      { registry, key, ...(incoming.site === undefined ? {} : { site: incoming.site }) },
-    );
+    super('E_DUPLICATE', `${registry}: '${key}' is already registered (first at ${at(existing.site)}, again at ${at(incoming.site)})`, {
+      registry,
+      key,
+      ...(incoming.site === undefined ? {} : { site: incoming.site }),
+    });
     this.existing = existing;
     this.incoming = incoming;
   }

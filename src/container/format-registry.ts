@@ -37,7 +37,8 @@ function compileMagic(registry: string, name: string, magic: Magic): Int16Array 
   } else if (magic instanceof Uint8Array || Array.isArray(magic)) {
     bytes = [...(magic as ArrayLike<number | '?'> & Iterable<number | '?'>)].map((b) => {
       if (b === '?') return -1;
-      if (!Number.isInteger(b) || b < 0 || b > 255) throw new InvalidOptionError(registry, name, `magic bytes must be integers 0..255 or '?', got ${String(b)}`);
+      if (!Number.isInteger(b) || b < 0 || b > 255)
+        throw new InvalidOptionError(registry, name, `magic bytes must be integers 0..255 or '?', got ${String(b)}`);
       return b;
     });
   } else {
@@ -69,7 +70,12 @@ export class FormatRegistry<T = unknown> extends BaseRegistry<Format<T>, Registe
   #sortedFor = '';
 
   /** Registers a format: `register(name, magic, decode, opts?)` or `register(name, { magic, decode }, opts?)`. */
-  override register(name: string, magicOrFormat: Format<T> | Magic, decodeOrOpts?: ((bytes: Uint8Array) => T) | RegisterOptions, opts?: RegisterOptions): string {
+  override register(
+    name: string,
+    magicOrFormat: Format<T> | Magic,
+    decodeOrOpts?: ((bytes: Uint8Array) => T) | RegisterOptions,
+    opts?: RegisterOptions,
+  ): string {
     if (typeof decodeOrOpts === 'function') {
       return super.register(name, { magic: magicOrFormat as Magic, decode: decodeOrOpts }, opts);
     } else {
@@ -111,9 +117,13 @@ export class FormatRegistry<T = unknown> extends BaseRegistry<Format<T>, Registe
     const hit = this.sniff(bytes);
     if (hit === undefined) {
       const head = hex(Int16Array.from(bytes.subarray(0, 8)));
-      throw new RegistryError('E_UNKNOWN_FORMAT', `${this.id}: no registered format matches the input (starts with ${head || 'nothing'}); known: ${this.names().join(', ') || '(none)'}`, {
-        registry: this.id,
-      });
+      throw new RegistryError(
+        'E_UNKNOWN_FORMAT',
+        `${this.id}: no registered format matches the input (starts with ${head || 'nothing'}); known: ${this.names().join(', ') || '(none)'}`,
+        {
+          registry: this.id,
+        },
+      );
     }
     return { name: hit.name, value: hit.decode(bytes) };
   }

@@ -93,7 +93,11 @@ export function installIntent(scope: InstallTarget, cls: AnyClass, intent: Regis
   let key: string;
   switch (intent.mode) {
     case 'provider':
-      key = registry.register(intent.name, provider(() => construct(), { lifetime: intent.lifetime ?? 'singleton', label }), opts);
+      key = registry.register(
+        intent.name,
+        provider(() => construct(), { lifetime: intent.lifetime ?? 'singleton', label }),
+        opts,
+      );
       break;
     case 'factory':
       key = (registry as unknown as FactoryRegistry<unknown>).register(intent.name, (cfg) => construct(cfg), opts);

@@ -29,7 +29,9 @@ function sameData(a: unknown, b: unknown): boolean {
   if (!isPlain(a) || !isPlain(b)) return false; // class instances, schemas: by reference only
   const ka = Reflect.ownKeys(a);
   if (ka.length !== Reflect.ownKeys(b).length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && sameData((a as Record<PropertyKey, unknown>)[k], (b as Record<PropertyKey, unknown>)[k]));
+  return ka.every(
+    (k) => Object.prototype.hasOwnProperty.call(b, k) && sameData((a as Record<PropertyKey, unknown>)[k], (b as Record<PropertyKey, unknown>)[k]),
+  );
 }
 
 function isPlain(o: object): boolean {

@@ -12,7 +12,8 @@ export function checkOwnerSwap<V>(registry: string, store: ReadonlyMap<string, E
   const errors: DuplicateRegistrationError[] = [];
   for (const e of incoming) {
     const held = store.get(e.key);
-    if (held !== undefined && held.owner !== owner) errors.push(new DuplicateRegistrationError(registry, e.key, held, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
+    if (held !== undefined && held.owner !== owner)
+      errors.push(new DuplicateRegistrationError(registry, e.key, held, { value: rawValue(e), ...(e.site === undefined ? {} : { site: e.site }) }));
   }
   throwCollected(errors, (n) => `${registry}: entries of '${owner}' rejected (${n} duplicates); nothing changed`, registry);
 }

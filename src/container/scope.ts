@@ -53,7 +53,11 @@ export class Scope {
    * The registry `id` of kind `Kind`, created on first use (with `options`). Asking for an
    * existing id with another kind throws `RegistryKindError` (`E_KIND_MISMATCH`).
    */
-  registry<R extends AnyRegistry, O extends RegistryOptions = RegistryOptions>(id: string, Kind: RegistryClass<R, O>, options?: Omit<O, 'parent' | 'scope'>): R {
+  registry<R extends AnyRegistry, O extends RegistryOptions = RegistryOptions>(
+    id: string,
+    Kind: RegistryClass<R, O>,
+    options?: Omit<O, 'parent' | 'scope'>,
+  ): R {
     const existing = this.#registries.get(id);
     if (existing !== undefined) {
       if (existing.kind !== Kind.kind) throw new RegistryKindError(this.name, id, existing.kind, Kind.kind);

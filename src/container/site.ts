@@ -29,7 +29,8 @@ function libraryRoot(): string {
  * decorator helpers (inlined at the top of each compiled file) and reflect-metadata's
  * `Reflect.decorate`. The registration site is the decorated class, past these.
  */
-const HELPER_FN = /^\s*at (?:Object\.|Function\.)?(?:__decorate|__esDecorate|__runInitializers|__decorateClass|DecorateConstructor|decorate|Reflect\.decorate)\b/;
+const HELPER_FN =
+  /^\s*at (?:Object\.|Function\.)?(?:__decorate|__esDecorate|__runInitializers|__decorateClass|DecorateConstructor|decorate|Reflect\.decorate)\b/;
 const HELPER_FILE = /[/\\]node_modules[/\\](?:reflect-metadata|tslib)[/\\]/;
 
 const cwd = typeof process !== 'undefined' ? process.cwd() : '';

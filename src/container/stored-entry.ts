@@ -39,7 +39,15 @@ abstract class EntryRecord<V> implements Entry<V> {
 
 /** An entry holding a ready value. */
 export class StoredEntry<V> extends EntryRecord<V> {
-  constructor(key: string, name: string, readonly value: V, site: SiteRef, owner: string | undefined, seq: number, meta: Readonly<Record<PropertyKey, unknown>>) {
+  constructor(
+    key: string,
+    name: string,
+    readonly value: V,
+    site: SiteRef,
+    owner: string | undefined,
+    seq: number,
+    meta: Readonly<Record<PropertyKey, unknown>>,
+  ) {
     super(key, name, site, owner, seq, meta);
   }
 
@@ -87,7 +95,14 @@ export class LazyEntry<V> extends EntryRecord<V> {
 }
 
 /** The frozen entry of a prepared registration: lazy for a provider, stored otherwise. */
-export function createEntry<V>(registry: string, p: Prepared<V>, meta: Readonly<Record<PropertyKey, unknown>>, site: SiteRef, owner: string | undefined, seq: number): Entry<V> {
+export function createEntry<V>(
+  registry: string,
+  p: Prepared<V>,
+  meta: Readonly<Record<PropertyKey, unknown>>,
+  site: SiteRef,
+  owner: string | undefined,
+  seq: number,
+): Entry<V> {
   if (p.value instanceof Provided) return Object.freeze(new LazyEntry<V>(registry, p.key, p.name, (p.value as Provided<V>).spec, site, owner, seq, meta));
   return Object.freeze(new StoredEntry(p.key, p.name, p.value, site, owner, seq, meta));
 }

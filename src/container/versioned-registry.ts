@@ -29,7 +29,12 @@ export class VersionedRegistry<V> extends BaseRegistry<V, VersionedRegisterOptio
     const p = super.prepare(name, value, opts, site);
     const raw = opts?.version;
     if (typeof raw !== 'string') {
-      throw new InvalidVersionError(this.id, name, raw, 'a version is required (pass { version }; with decorators, write @Version(...) below the registration decorator, which runs first)');
+      throw new InvalidVersionError(
+        this.id,
+        name,
+        raw,
+        'a version is required (pass { version }; with decorators, write @Version(...) below the registration decorator, which runs first)',
+      );
     }
     const version = semver.valid(raw);
     if (version === null) throw new InvalidVersionError(this.id, name, raw, 'not a valid semver version');

@@ -40,7 +40,15 @@ export function decoratedClass(decorator: string, args: readonly unknown[], site
     return target as AnyClass;
   }
   if (args.length !== 1 || !isClass(target)) {
-    fail(args.length >= 2 ? `a class member (${String(args[1])})` : target === null ? 'null' : typeof target === 'function' ? 'a plain function' : `a ${typeof target}`);
+    fail(
+      args.length >= 2
+        ? `a class member (${String(args[1])})`
+        : target === null
+          ? 'null'
+          : typeof target === 'function'
+            ? 'a plain function'
+            : `a ${typeof target}`,
+    );
   }
   return target as AnyClass;
 }

@@ -179,7 +179,10 @@ export function Handles(pattern: string, opts: HandlesOptions = {}): PlugboardCl
     check: (cls, site) => {
       if (typeof (cls.prototype as { handle?: unknown }).handle !== 'function') {
         const at = resolveSite(site);
-        throw new DecoratorError('@Handles', `class ${cls.name} needs a handle(...) method to handle '${pattern}'`, { key: pattern, ...(at === undefined ? {} : { site: at }) });
+        throw new DecoratorError('@Handles', `class ${cls.name} needs a handle(...) method to handle '${pattern}'`, {
+          key: pattern,
+          ...(at === undefined ? {} : { site: at }),
+        });
       }
     },
   });
@@ -229,7 +232,8 @@ export function createRegistryDecorator(
  */
 export function Tagged(tags: Readonly<Record<string, string>> | readonly string[], rank?: number): PlugboardClassDecorator {
   if (typeof tags !== 'object' || tags === null) throw new DecoratorError('@Tagged', 'tags must be an object of strings or an array of strings');
-  if (rank !== undefined && (typeof rank !== 'number' || !Number.isFinite(rank))) throw new DecoratorError('@Tagged', `rank must be a finite number, got ${String(rank)}`);
+  if (rank !== undefined && (typeof rank !== 'number' || !Number.isFinite(rank)))
+    throw new DecoratorError('@Tagged', `rank must be a finite number, got ${String(rank)}`);
   return (...args: unknown[]) => {
     const cls = decoratedClass('@Tagged', args, undefined);
     recordAttributes(cls, { tags, ...(rank === undefined ? {} : { rank }) });

@@ -50,11 +50,13 @@ export function Inject<T>(token: InjectionToken<T>, options: InjectOptions = {})
   const decorator = (target: unknown, context: unknown, descriptor?: PropertyDescriptor): unknown => {
     if (isContext(context)) {
       const member = `${context.kind} ${String(context.name)}`;
-      if (context.kind !== 'field' && context.kind !== 'accessor') throw new DecoratorError('@Inject', `can only decorate a field or an accessor, not a ${member}`);
+      if (context.kind !== 'field' && context.kind !== 'accessor')
+        throw new DecoratorError('@Inject', `can only decorate a field or an accessor, not a ${member}`);
       if (context.static) throw new DecoratorError('@Inject', `cannot inject into static ${member}`);
       return context.kind === 'field' ? resolve : { init: resolve };
     }
-    if (typeof context !== 'string' && typeof context !== 'symbol') throw new DecoratorError('@Inject', 'can only decorate a field or an accessor, not a class');
+    if (typeof context !== 'string' && typeof context !== 'symbol')
+      throw new DecoratorError('@Inject', 'can only decorate a field or an accessor, not a class');
     if (typeof target === 'function') throw new DecoratorError('@Inject', `cannot inject into static member ${String(context)}`);
     if (typeof target !== 'object' || target === null) throw new DecoratorError('@Inject', `can only decorate a field or an accessor (${String(context)})`);
     if (descriptor !== undefined && (typeof descriptor.value === 'function' || descriptor.set === undefined)) {

@@ -1,4 +1,13 @@
-import { ATTRIBUTES, INTENTS, installIntent, intentsOf, attributesOf, type ClassAttributes, type Installation, type RegistrationIntent } from '../container/intents.js';
+import {
+  ATTRIBUTES,
+  INTENTS,
+  installIntent,
+  intentsOf,
+  attributesOf,
+  type ClassAttributes,
+  type Installation,
+  type RegistrationIntent,
+} from '../container/intents.js';
 import type { Scope } from '../container/scope.js';
 import type { AnyClass } from './class-target.js';
 

@@ -74,7 +74,8 @@ export async function awaitReadiness(what: string, check: ReadinessCheck, interv
     }
     if (!threw) {
       const answer = readAnswer(r);
-      if (answer === undefined) throw new DiscoveryError('E_DISCOVERY_NOT_READY', `${what}: answered ${showValue(r)}: expected true/false or { ok: boolean, detail?: string }`);
+      if (answer === undefined)
+        throw new DiscoveryError('E_DISCOVERY_NOT_READY', `${what}: answered ${showValue(r)}: expected true/false or { ok: boolean, detail?: string }`);
       if (answer.ok) return;
       last = answer.detail ?? 'not ready';
     }
@@ -82,7 +83,10 @@ export async function awaitReadiness(what: string, check: ReadinessCheck, interv
   }
   const reason: unknown = signal.reason;
   if (reason instanceof Deadline) {
-    throw new DiscoveryError('E_DISCOVERY_NOT_READY', `${what}: not ready within ${reason.ms} ms (${checks} check${checks === 1 ? '' : 's'}); last answer: ${last}`);
+    throw new DiscoveryError(
+      'E_DISCOVERY_NOT_READY',
+      `${what}: not ready within ${reason.ms} ms (${checks} check${checks === 1 ? '' : 's'}); last answer: ${last}`,
+    );
   }
   throw abortError(what, signal);
 }

@@ -54,9 +54,26 @@ export interface AppOptions {
 }
 
 const OPTIONS = [
-  'id', 'name', 'version', 'metadata', 'endpoints', 'registrar', 'registrarTimeout', 'handleSignals',
-  'beforeStart', 'readiness', 'readinessInterval', 'afterStart', 'startTimeout',
-  'beforeStop', 'discovery', 'drainWatchTimeout', 'drain', 'onStop', 'afterStop', 'stopTimeout',
+  'id',
+  'name',
+  'version',
+  'metadata',
+  'endpoints',
+  'registrar',
+  'registrarTimeout',
+  'handleSignals',
+  'beforeStart',
+  'readiness',
+  'readinessInterval',
+  'afterStart',
+  'startTimeout',
+  'beforeStop',
+  'discovery',
+  'drainWatchTimeout',
+  'drain',
+  'onStop',
+  'afterStop',
+  'stopTimeout',
 ] as const satisfies ReadonlyArray<keyof AppOptions>;
 const HOOKS = ['beforeStart', 'afterStart', 'beforeStop', 'drain', 'onStop', 'afterStop'] as const;
 type Phase = (typeof HOOKS)[number];
@@ -69,7 +86,9 @@ export class AppStopError extends DiscoveryError {
   readonly errors: readonly unknown[];
   constructor(app: string, errors: readonly unknown[]) {
     const lines = errors.map((e) => (e instanceof Error ? e.message : String(e)));
-    super('E_DISCOVERY_STOP', `app '${app}': stop() finished with ${errors.length} failure${errors.length === 1 ? '' : 's'}: ${lines.join('; ')}`, { cause: errors[0] });
+    super('E_DISCOVERY_STOP', `app '${app}': stop() finished with ${errors.length} failure${errors.length === 1 ? '' : 's'}: ${lines.join('; ')}`, {
+      cause: errors[0],
+    });
     this.errors = errors;
   }
 }
@@ -113,7 +132,9 @@ export class App {
   readonly #onSignal = (signal: NodeJS.Signals): void => {
     this.#signal = signal;
     this.stop().catch((err: unknown) => {
-      process.emitWarning(`app '${this.instance.name}': graceful stop after ${signal} failed: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLUGBOARD_APP_STOP' });
+      process.emitWarning(`app '${this.instance.name}': graceful stop after ${signal} failed: ${err instanceof Error ? err.message : String(err)}`, {
+        code: 'PLUGBOARD_APP_STOP',
+      });
     });
   };
   #signal: NodeJS.Signals | undefined;
@@ -122,7 +143,11 @@ export class App {
     for (const key of Object.keys(opts)) {
       if ((OPTIONS as readonly string[]).includes(key)) continue;
       const near = closestName(key, OPTIONS);
-      throw new InvalidOptionError('discovery.app', key, `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...OPTIONS].sort().join(', ')}`);
+      throw new InvalidOptionError(
+        'discovery.app',
+        key,
+        `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...OPTIONS].sort().join(', ')}`,
+      );
     }
     this.instance = validateInstance({
       id: opts.id ?? `${opts.name}-${randomUUID()}`,
@@ -134,7 +159,11 @@ export class App {
     const ms = (key: keyof AppOptions, fallback: number, min = 1): number => parseDuration(key, opts[key], { min }) ?? fallback;
     // Checked here, not at start(): a registrar that cannot deregister would leave a ghost.
     if ('registrar' in opts && opts.registrar !== undefined && !hasMethods(opts.registrar, ['register', 'deregister'])) {
-      throw new InvalidOptionError('discovery.app', 'registrar', `must be a Registrar with register() and deregister() methods, got ${describeValue(opts.registrar)}`);
+      throw new InvalidOptionError(
+        'discovery.app',
+        'registrar',
+        `must be a Registrar with register() and deregister() methods, got ${describeValue(opts.registrar)}`,
+      );
     }
     if ('discovery' in opts && opts.discovery !== undefined && !hasMethods(opts.discovery, ['watch'])) {
       throw new InvalidOptionError('discovery.app', 'discovery', `must be a Discovery with a watch() method, got ${describeValue(opts.discovery)}`);
@@ -151,7 +180,8 @@ export class App {
     const hooks = {} as Record<Phase, AppHook[]>;
     for (const phase of HOOKS) {
       const list: unknown = opts[phase] ?? [];
-      if (!Array.isArray(list) || !list.every((f) => typeof f === 'function')) throw new InvalidOptionError('discovery.app', phase, 'must be an array of functions');
+      if (!Array.isArray(list) || !list.every((f) => typeof f === 'function'))
+        throw new InvalidOptionError('discovery.app', phase, 'must be an array of functions');
       hooks[phase] = [...(list as AppHook[])];
     }
     this.#hooks = hooks;
@@ -159,7 +189,10 @@ export class App {
     this.#discovery = opts.discovery ?? (typeof registrar?.watch === 'function' ? (registrar as Discovery) : undefined);
     if (this.#discovery === undefined && opts.drainWatchTimeout !== undefined && opts.drainWatchTimeout > 0 && opts.registrar !== undefined) {
       // Asked for, but impossible: say so once rather than pretend the wait happened.
-      process.emitWarning(`app '${opts.name}': the registrar is not a Discovery and no 'discovery' was given: stop() will not wait for the deregistration to be seen`, { code: 'PLUGBOARD_APP_NO_WATCH' });
+      process.emitWarning(
+        `app '${opts.name}': the registrar is not a Discovery and no 'discovery' was given: stop() will not wait for the deregistration to be seen`,
+        { code: 'PLUGBOARD_APP_NO_WATCH' },
+      );
     }
   }
 
@@ -189,7 +222,8 @@ export class App {
    * cancelled start), so that `await app.start(); await app.wait()` exits cleanly.
    */
   start(): Promise<void> {
-    if (this.#state !== 'new') return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `app '${this.instance.name}': start() called in state '${this.#state}'`));
+    if (this.#state !== 'new')
+      return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `app '${this.instance.name}': start() called in state '${this.#state}'`));
     this.#state = 'starting';
     this.#starting = this.doStart();
     return this.#starting.catch(async (err: unknown) => {
@@ -229,7 +263,13 @@ export class App {
         try {
           // Kept apart from the race below: a registrar may ignore its signal and write later.
           const task = Promise.resolve().then(() => registrar.register(this.instance, { signal: call.signal }));
-          this.#registerCall = { settled: task.then(() => true, () => false), deadline: Date.now() + this.#registrarTimeout };
+          this.#registerCall = {
+            settled: task.then(
+              () => true,
+              () => false,
+            ),
+            deadline: Date.now() + this.#registrarTimeout,
+          };
           await abortable(task, call.signal, `${name}: registering`);
         } finally {
           call.dispose();
@@ -286,7 +326,8 @@ export class App {
     const discovery = this.#drainWatchTimeout > 0 ? this.#discovery : undefined;
     const life = new AbortController(); // ends the watcher, whatever happens below
     // Opened alongside the deregistration, not before it: a slow watch() must not delay it.
-    const opening = discovery === undefined ? undefined : new Promise<Watcher>((resolve) => resolve(discovery.watch(this.instance.name, { signal: life.signal })));
+    const opening =
+      discovery === undefined ? undefined : new Promise<Watcher>((resolve) => resolve(discovery.watch(this.instance.name, { signal: life.signal })));
     opening?.catch(() => undefined);
     try {
       try {
@@ -307,7 +348,10 @@ export class App {
       }
     } finally {
       life.abort();
-      opening?.then((w) => w.stop(), () => undefined);
+      opening?.then(
+        (w) => w.stop(),
+        () => undefined,
+      );
     }
   }
 
@@ -342,7 +386,10 @@ export class App {
     if (ok === undefined) {
       void call.settled.then(() =>
         this.deregister(registrar).catch((err: unknown) => {
-          process.emitWarning(`app '${this.instance.name}': deregistering after a late registration failed: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLUGBOARD_APP_STOP' });
+          process.emitWarning(
+            `app '${this.instance.name}': deregistering after a late registration failed: ${err instanceof Error ? err.message : String(err)}`,
+            { code: 'PLUGBOARD_APP_STOP' },
+          );
         }),
       );
     }

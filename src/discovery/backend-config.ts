@@ -13,5 +13,7 @@ export interface BackendConfig {
 
 /** Whether a backend constructor's argument is the parsed URL `createRegistry` passes (not code options or a client). */
 export function isBackendConfig(value: unknown): value is BackendConfig {
-  return typeof value === 'object' && value !== null && 'url' in value && 'hosts' in value && 'options' in value && (value as { url: unknown }).url instanceof URL;
+  return (
+    typeof value === 'object' && value !== null && 'url' in value && 'hosts' in value && 'options' in value && (value as { url: unknown }).url instanceof URL
+  );
 }

@@ -19,7 +19,11 @@ import { showValue } from '../container/show-value.js';
 export const BACKENDS = 'discovery.backends';
 
 /** The modules that register the optional backends, for the hint of an unknown scheme. */
-const BACKEND_MODULES: Readonly<Record<string, string>> = { etcd: 'plugboard/discovery/etcd', zookeeper: 'plugboard/discovery/zookeeper', consul: 'plugboard/discovery/consul' };
+const BACKEND_MODULES: Readonly<Record<string, string>> = {
+  etcd: 'plugboard/discovery/etcd',
+  zookeeper: 'plugboard/discovery/zookeeper',
+  consul: 'plugboard/discovery/consul',
+};
 
 /** Options of {@link createRegistry}. */
 export interface CreateRegistryOptions {
@@ -88,7 +92,10 @@ export async function createRegistry(url: string | URL, opts?: CreateRegistryOpt
  * URL or a registry built in code; the result owns (and closes) them.
  */
 export async function createRegistry(sources: ReadonlyArray<string | URL | ServiceRegistry>, opts?: CreateRegistryOptions): Promise<ServiceRegistry>;
-export async function createRegistry(url: string | URL | ReadonlyArray<string | URL | ServiceRegistry>, opts: CreateRegistryOptions = {}): Promise<ServiceRegistry> {
+export async function createRegistry(
+  url: string | URL | ReadonlyArray<string | URL | ServiceRegistry>,
+  opts: CreateRegistryOptions = {},
+): Promise<ServiceRegistry> {
   if (Array.isArray(url)) return createRegistry('multi://', { ...opts, sources: url });
   const { scope = defaultScope(), ...options } = opts;
   const { url: parsed, hosts } = parseRegistryUrl(url as string | URL);
@@ -98,8 +105,11 @@ export async function createRegistry(url: string | URL | ReadonlyArray<string | 
     const known = knownSchemes(scope);
     const module = BACKEND_MODULES[scheme];
     const hint = module === undefined ? '' : ` (backends register when imported: import '${module}')`;
-    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(showValue(url))}': unknown scheme '${scheme}'; known schemes: ${known.join(', ') || '(none)'}${hint}`, { key: scheme });
+    throw new DiscoveryError(
+      'E_DISCOVERY_URL',
+      `registry URL '${redact(showValue(url))}': unknown scheme '${scheme}'; known schemes: ${known.join(', ') || '(none)'}${hint}`,
+      { key: scheme },
+    );
   }
   return backends.new(scheme, { url: parsed, hosts, options, scope });
 }
-

@@ -24,7 +24,11 @@ export type DebugHandler = (req: IncomingMessage, res: ServerResponse, next?: (e
  */
 export function debugHandler(opts: DebugHandlerOptions = {}): DebugHandler {
   const base = (opts.basePath ?? '/debug/registry').replace(/\/+$/, '');
-  const sources = (): DebugSources => ({ scope: opts.scope ?? defaultScope(), ...(opts.plugins === undefined ? {} : { plugins: opts.plugins }), ...(opts.services === undefined ? {} : { services: opts.services }) });
+  const sources = (): DebugSources => ({
+    scope: opts.scope ?? defaultScope(),
+    ...(opts.plugins === undefined ? {} : { plugins: opts.plugins }),
+    ...(opts.services === undefined ? {} : { services: opts.services }),
+  });
   return (req, res, next) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/\/+$/, '');
     const route = path === base ? 'page' : path === `${base}.json` ? 'json' : path === `${base}/events` ? 'events' : undefined;
@@ -39,7 +43,11 @@ export function debugHandler(opts: DebugHandlerOptions = {}): DebugHandler {
     }
     const headers = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
     if (route === 'page') {
-      res.writeHead(200, { ...headers, 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'" });
+      res.writeHead(200, {
+        ...headers,
+        'Content-Type': 'text/html; charset=utf-8',
+        'Content-Security-Policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+      });
       res.end(DEBUG_PAGE.replace('__EVENTS__', `${base}/events`).replace('__JSON__', `${base}.json`));
       return;
     }
@@ -109,7 +117,11 @@ export async function serveDebug(opts: ServeDebugOptions = {}): Promise<DebugSer
   const host = opts.host ?? '127.0.0.1';
   const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
   if (!loopback && opts.allowRemote !== true) {
-    throw new PlugboardError('E_INVALID_OPTION', `serveDebug: refusing to bind '${host}': /debug/registry reveals internals; bind loopback, or pass allowRemote: true`, { key: 'host' });
+    throw new PlugboardError(
+      'E_INVALID_OPTION',
+      `serveDebug: refusing to bind '${host}': /debug/registry reveals internals; bind loopback, or pass allowRemote: true`,
+      { key: 'host' },
+    );
   }
   const server = createServer(debugHandler(opts));
   await new Promise<void>((resolve, reject) => {

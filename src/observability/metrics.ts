@@ -48,10 +48,31 @@ export class PlugboardMetrics implements MetricsSink {
         for (const read of readers) for (const [r, n] of read()) this.inc({ registry: r }, n);
       },
     });
-    this.swaps = new client.Counter({ name: 'plugboard_registry_swaps_total', help: 'Whole-set swaps (replaceAll, plugin reloads, scope restores).', labelNames: ['registry'], registers });
-    this.pluginLoadDuration = new client.Histogram({ name: 'plugboard_plugin_load_duration_seconds', help: 'Plugin import plus setup time.', labelNames: ['plugin', 'outcome'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers });
-    this.discoveryInstances = new client.Gauge({ name: 'plugboard_discovery_instances', help: 'Instances of each watched service.', labelNames: ['service'], registers });
-    this.watchErrors = new client.Counter({ name: 'plugboard_discovery_watch_errors_total', help: 'Times a discovery backend went degraded for a watcher.', labelNames: ['backend'], registers });
+    this.swaps = new client.Counter({
+      name: 'plugboard_registry_swaps_total',
+      help: 'Whole-set swaps (replaceAll, plugin reloads, scope restores).',
+      labelNames: ['registry'],
+      registers,
+    });
+    this.pluginLoadDuration = new client.Histogram({
+      name: 'plugboard_plugin_load_duration_seconds',
+      help: 'Plugin import plus setup time.',
+      labelNames: ['plugin', 'outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.discoveryInstances = new client.Gauge({
+      name: 'plugboard_discovery_instances',
+      help: 'Instances of each watched service.',
+      labelNames: ['service'],
+      registers,
+    });
+    this.watchErrors = new client.Counter({
+      name: 'plugboard_discovery_watch_errors_total',
+      help: 'Times a discovery backend went degraded for a watcher.',
+      labelNames: ['backend'],
+      registers,
+    });
   }
 
   lookupRecorder(registry: string): (hit: boolean) => void {

@@ -68,7 +68,14 @@ export class ServiceTracker {
   }
 
   private update(name: string, list: ServiceInstance[], w: Watcher): void {
-    this.#services.set(name, { service: name, backend: this.registry.backend, instances: list, healthy: w.health.healthy, ...(w.health.error === undefined ? {} : { error: w.health.error.message }), updatedAt: new Date().toISOString() });
+    this.#services.set(name, {
+      service: name,
+      backend: this.registry.backend,
+      instances: list,
+      healthy: w.health.healthy,
+      ...(w.health.error === undefined ? {} : { error: w.health.error.message }),
+      updatedAt: new Date().toISOString(),
+    });
     this.metrics?.instances(name, list.length);
     this.emit();
   }

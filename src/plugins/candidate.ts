@@ -94,5 +94,8 @@ const importModule = new Function('url', 'return import(url)') as (url: string) 
 function pickExport(ns: Record<string, unknown>): unknown {
   const d = ns['default'] as Record<string, unknown> | undefined;
   for (const v of [ns['plugin'], d, d?.['default'], d?.['plugin']]) if (typeof v === 'object' && v !== null && 'meta' in v) return v;
-  throw new PluginError('E_PLUGIN_LOAD', `the module exports no plugin (expected a default export or an export named 'plugin' with a 'meta' field; found: ${Object.keys(ns).join(', ') || 'nothing'})`);
+  throw new PluginError(
+    'E_PLUGIN_LOAD',
+    `the module exports no plugin (expected a default export or an export named 'plugin' with a 'meta' field; found: ${Object.keys(ns).join(', ') || 'nothing'})`,
+  );
 }

@@ -67,10 +67,15 @@ export function findPlugins(opts: FindPluginsOptions = {}): FoundPlugin[] {
     }
   };
   const asPackage = (name: string, origin: PluginOrigin): void =>
-    collect(packageDir(root, name), origin, () => {
-      const dir = confine(packageDir(root, name), roots, `plugin package '${name}'`);
-      add({ file: confine(packageEntry(dir), roots, `plugin package '${name}'`), origin, packageName: name });
-    }, name);
+    collect(
+      packageDir(root, name),
+      origin,
+      () => {
+        const dir = confine(packageDir(root, name), roots, `plugin package '${name}'`);
+        add({ file: confine(packageEntry(dir), roots, `plugin package '${name}'`), origin, packageName: name });
+      },
+      name,
+    );
   if (opts.packageJson !== false) {
     for (const name of fromPackageJson(root)) asPackage(name, 'package.json');
   }
@@ -99,7 +104,8 @@ export function findPlugins(opts: FindPluginsOptions = {}): FoundPlugin[] {
         continue;
       }
       collect(join(nm, d), 'convention', () => {
-        for (const s of listDirectory(join(nm, d), `node_modules/${d}`)) if (match(`${d}/${s}`) && existsSync(join(nm, d, s, 'package.json'))) asPackage(`${d}/${s}`, 'convention');
+        for (const s of listDirectory(join(nm, d), `node_modules/${d}`))
+          if (match(`${d}/${s}`) && existsSync(join(nm, d, s, 'package.json'))) asPackage(`${d}/${s}`, 'convention');
       });
     }
   }
@@ -123,7 +129,10 @@ function isDirectory(path: string, what: string): boolean {
     return statSync(path).isDirectory();
   } catch (err) {
     const dangling = lstatSyncSafe(path)?.isSymbolicLink() === true;
-    throw new PluginError('E_PLUGIN_LOAD', `${what}: ${dangling ? 'a dangling symlink' : `cannot be read (${String((err as NodeJS.ErrnoException).code)})`}`, { key: path, cause: err });
+    throw new PluginError('E_PLUGIN_LOAD', `${what}: ${dangling ? 'a dangling symlink' : `cannot be read (${String((err as NodeJS.ErrnoException).code)})`}`, {
+      key: path,
+      cause: err,
+    });
   }
 }
 

@@ -104,7 +104,8 @@ export class PluginHost {
     }
     const { order, cycles } = dependencyOrder(new Map([...byName].map(([n, c]) => [n, c.record.dependencies])));
     for (const cycle of cycles) {
-      for (const n of new Set(cycle)) await this.#fail(byName.get(n)!, 'load', new PluginError('E_PLUGIN_CYCLE', `plugin '${n}': dependency cycle ${cycle.join(' → ')}`, { plugin: n }));
+      for (const n of new Set(cycle))
+        await this.#fail(byName.get(n)!, 'load', new PluginError('E_PLUGIN_CYCLE', `plugin '${n}': dependency cycle ${cycle.join(' → ')}`, { plugin: n }));
     }
     for (const name of order) await this.#ops.run(name, () => this.#loadOne(byName.get(name)!));
     return this.report();
@@ -176,7 +177,12 @@ export class PluginHost {
   /** The boot report: every plugin with version, source, state, timings, registrations, errors. */
   report(): BootReport {
     const plugins = this.#slots.all().map((p) => structuredClone(p.record));
-    return { apiVersion: this.#api, plugins, loaded: plugins.filter((p) => LIVE.has(p.state)).length, failed: plugins.filter((p) => p.state === 'failed').length };
+    return {
+      apiVersion: this.#api,
+      plugins,
+      loaded: plugins.filter((p) => LIVE.has(p.state)).length,
+      failed: plugins.filter((p) => p.state === 'failed').length,
+    };
   }
 
   /** The report as a readable tree. */
@@ -188,7 +194,11 @@ export class PluginHost {
   assertHealthy(): void {
     const failed = this.#slots.all().filter((p) => p.record.state === 'failed');
     if (failed.length === 0) return;
-    throw new PlugboardAggregateError('E_PLUGIN_BOOT', failed.flatMap((p) => p.errors), `${failed.length} plugin(s) failed: ${failed.map((p) => p.record.name).join(', ')}`);
+    throw new PlugboardAggregateError(
+      'E_PLUGIN_BOOT',
+      failed.flatMap((p) => p.errors),
+      `${failed.length} plugin(s) failed: ${failed.map((p) => p.record.name).join(', ')}`,
+    );
   }
 
   /** The live plugin object by name (`undefined` if not loaded). */
@@ -290,7 +300,8 @@ export class PluginHost {
       try {
         // eslint-disable-next-line @typescript-eslint/only-throw-error -- the module's own failure, passed on as it came
         if (c.error !== undefined) throw c.error;
-        if (c.record.name !== name) throw new PluginError('E_PLUGIN_MANIFEST', `reload of '${name}': the new module is plugin '${c.record.name}'`, { plugin: name });
+        if (c.record.name !== name)
+          throw new PluginError('E_PLUGIN_MANIFEST', `reload of '${name}': the new module is plugin '${c.record.name}'`, { plugin: name });
         this.#slots.checkDependencies(c.record);
         this.#slots.checkNoCycle(name, c.record.dependencies);
         const config = await validateConfig('plugins', name, c.plugin!.config, this.#config[name]);
@@ -333,7 +344,8 @@ export class PluginHost {
       plugin: c.plugin!.meta,
       scope,
       // Without a kind, the host's registry of that id: plugins extend the host's extension points.
-      registry: ((id: string, Kind?: RegistryClass<AnyRegistry>, o?: object) => scope.registry(id, Kind ?? this.#kindOf(id, c.record.name), o)) as PluginContext['registry'],
+      registry: ((id: string, Kind?: RegistryClass<AnyRegistry>, o?: object) =>
+        scope.registry(id, Kind ?? this.#kindOf(id, c.record.name), o)) as PluginContext['registry'],
       install: (...classes: Array<abstract new (...args: never[]) => unknown>) => scope.install(...classes),
       logger: childLogger(this.#logger, { plugin: c.plugin!.meta.name }),
       config,
@@ -345,15 +357,24 @@ export class PluginHost {
       const r = s.peek(id);
       if (r !== undefined) return r.constructor as RegistryClass<AnyRegistry>;
     }
-    throw new PluginError('E_PLUGIN_SETUP', `plugin '${plugin}': the host has no registry '${id}'; pass its kind: ctx.registry('${id}', FactoryRegistry)`, { plugin, key: id });
+    throw new PluginError('E_PLUGIN_SETUP', `plugin '${plugin}': the host has no registry '${id}'; pass its kind: ctx.registry('${id}', FactoryRegistry)`, {
+      plugin,
+      key: id,
+    });
   }
 
   #stateError(name: string, op: string, s: Slot | undefined): PluginError {
-    return new PluginError('E_PLUGIN_STATE', `plugin '${name}' is ${s?.record.state ?? 'gone'}: it changed while ${op}() waited for the operation before it; nothing was done`, { plugin: name });
+    return new PluginError(
+      'E_PLUGIN_STATE',
+      `plugin '${name}' is ${s?.record.state ?? 'gone'}: it changed while ${op}() waited for the operation before it; nothing was done`,
+      { plugin: name },
+    );
   }
 
   #duplicate(c: Candidate, other: PluginRecord): PluginError {
-    return new PluginError('E_PLUGIN_DUPLICATE', `plugin '${c.record.name}' from ${c.record.source} is already loaded from ${other.source}`, { plugin: c.record.name });
+    return new PluginError('E_PLUGIN_DUPLICATE', `plugin '${c.record.name}' from ${c.record.source} is already loaded from ${other.source}`, {
+      plugin: c.record.name,
+    });
   }
 
   async #step(p: { record: PluginRecord }, step: string, fn: () => unknown): Promise<void> {
@@ -375,11 +396,17 @@ export class PluginHost {
 
   /** A candidate failed: nothing of it stays registered; `dispose` runs if setup had begun. */
   async #fail(c: Candidate, step: 'load' | 'config' | 'setup', err: unknown): Promise<void> {
-    const s: Slot = { record: c.record, errors: [], ...(c.plugin === undefined ? {} : { plugin: c.plugin }), ...(c.file === undefined ? {} : { file: c.file }) };
+    const s: Slot = {
+      record: c.record,
+      errors: [],
+      ...(c.plugin === undefined ? {} : { plugin: c.plugin }),
+      ...(c.file === undefined ? {} : { file: c.file }),
+    };
     s.record.state = 'failed';
     this.#metrics?.pluginLoaded(c.record.name, 'failed', (c.record.timings['import'] ?? 0) / 1000);
     this.#note(s, step, err);
-    if (c.plugin !== undefined && step === 'setup') await withTimeout(c.record.name, 'dispose', this.#timeoutMs, () => c.plugin!.dispose?.()).catch((e: unknown) => this.#note(s, 'dispose', e));
+    if (c.plugin !== undefined && step === 'setup')
+      await withTimeout(c.record.name, 'dispose', this.#timeoutMs, () => c.plugin!.dispose?.()).catch((e: unknown) => this.#note(s, 'dispose', e));
     this.#slots.putFailed(s);
     if (this.#failFast) throw asReported(err, step, c.record.name);
   }

@@ -93,19 +93,24 @@ export function validatePlugin(value: unknown, source: string, hostApi = PLUGIN_
   const name = meta!['name'];
   if (typeof name !== 'string' || !NAME.test(name)) bad('meta.name', `must be a package-like name, got ${JSON.stringify(name)}`);
   const n = name as string;
-  if (typeof meta!['version'] !== 'string' || semver.valid(meta!['version']) === null) bad('meta.version', `must be a semver version, got ${JSON.stringify(meta!['version'])}`, n);
+  if (typeof meta!['version'] !== 'string' || semver.valid(meta!['version']) === null)
+    bad('meta.version', `must be a semver version, got ${JSON.stringify(meta!['version'])}`, n);
   const api = meta!['api'];
   if (typeof api !== 'string' || semver.validRange(api) === null) bad('meta.api', `must be a semver range such as '^1', got ${JSON.stringify(api)}`, n);
   const deps = p['dependencies'] ?? [];
   if (!Array.isArray(deps) || deps.some((d) => typeof d !== 'string' || d === '')) bad('dependencies', 'must be an array of plugin names', n);
   if ((deps as string[]).includes(n)) bad('dependencies', 'must not name the plugin itself', n);
   for (const fn of LIFECYCLE) {
-    if (fn === 'setup' ? typeof p[fn] !== 'function' : p[fn] !== undefined && typeof p[fn] !== 'function') bad(fn, fn === 'setup' ? 'must be a function' : 'must be a function when given', n);
+    if (fn === 'setup' ? typeof p[fn] !== 'function' : p[fn] !== undefined && typeof p[fn] !== 'function')
+      bad(fn, fn === 'setup' ? 'must be a function' : 'must be a function when given', n);
   }
   const configProblem = p['config'] === undefined ? undefined : configSpecProblem(p['config']);
   if (configProblem !== undefined) bad('config', configProblem.replace(/^config /, ''), n);
   if (!semver.satisfies(hostApi, api as string)) {
-    throw new PluginError('E_PLUGIN_API', `plugin '${n}' ${String(meta!['version'])} needs plugin API ${String(api)}, but this host provides ${hostApi}`, { plugin: n, key: 'meta.api' });
+    throw new PluginError('E_PLUGIN_API', `plugin '${n}' ${String(meta!['version'])} needs plugin API ${String(api)}, but this host provides ${hostApi}`, {
+      plugin: n,
+      key: 'meta.api',
+    });
   }
   return value as Plugin;
 }

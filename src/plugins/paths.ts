@@ -17,10 +17,12 @@ export function confine(path: string, roots: readonly string[], what: string): s
   const abs = resolve(path);
   const realRoots = roots.map((r) => (existsSync(r) ? realpathSync(r) : resolve(r)));
   const allowed = `allowed roots: ${roots.join(', ')}`;
-  if (!roots.some((r) => inside(abs, resolve(r)))) throw new PluginError('E_PLUGIN_PATH', `${what}: '${path}' is outside the plugin roots (${allowed})`, { key: path });
+  if (!roots.some((r) => inside(abs, resolve(r))))
+    throw new PluginError('E_PLUGIN_PATH', `${what}: '${path}' is outside the plugin roots (${allowed})`, { key: path });
   if (!existsSync(abs)) throw new PluginError('E_PLUGIN_LOAD', `${what}: '${path}' does not exist`, { key: path });
   const real = realpathSync(abs);
-  if (!realRoots.some((r) => inside(real, r))) throw new PluginError('E_PLUGIN_PATH', `${what}: '${path}' resolves to '${real}', outside the plugin roots (${allowed})`, { key: path });
+  if (!realRoots.some((r) => inside(real, r)))
+    throw new PluginError('E_PLUGIN_PATH', `${what}: '${path}' resolves to '${real}', outside the plugin roots (${allowed})`, { key: path });
   return real;
 }
 
@@ -41,10 +43,14 @@ export function packageEntry(dir: string): string {
   try {
     pkg = JSON.parse(readFileSync(manifest, 'utf8'));
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === undefined ? `is not valid JSON (${(err as Error).message})` : `cannot be read (${(err as NodeJS.ErrnoException).code})`;
+    const why =
+      (err as NodeJS.ErrnoException).code === undefined
+        ? `is not valid JSON (${(err as Error).message})`
+        : `cannot be read (${(err as NodeJS.ErrnoException).code})`;
     throw new PluginError('E_PLUGIN_LOAD', `${manifest} ${why}`, { key: manifest, cause: err });
   }
-  if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg)) throw new PluginError('E_PLUGIN_LOAD', `${manifest} must hold a JSON object`, { key: manifest });
+  if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg))
+    throw new PluginError('E_PLUGIN_LOAD', `${manifest} must hold a JSON object`, { key: manifest });
   const fields = pkg as { exports?: unknown; module?: unknown; main?: unknown };
   for (const field of ['module', 'main'] as const) {
     if (fields[field] !== undefined && typeof fields[field] !== 'string') {

@@ -78,7 +78,8 @@ export class PluginTable {
   /** The live plugin `name`; `E_PLUGIN_UNKNOWN` listing the live ones otherwise. */
   live(name: string): Slot {
     const p = this.#slots.get(name);
-    if (p === undefined || !LIVE.has(p.record.state)) throw new PluginError('E_PLUGIN_UNKNOWN', `no loaded plugin '${name}'; loaded: ${this.liveOrder().join(', ') || '(none)'}`, { plugin: name });
+    if (p === undefined || !LIVE.has(p.record.state))
+      throw new PluginError('E_PLUGIN_UNKNOWN', `no loaded plugin '${name}'; loaded: ${this.liveOrder().join(', ') || '(none)'}`, { plugin: name });
     return p;
   }
 
@@ -98,7 +99,14 @@ export class PluginTable {
     for (const d of r.dependencies) {
       const dep = this.#slots.get(d);
       if (need === 'started' ? running(dep) : inService(dep)) continue;
-      const why = dep === undefined ? 'which is not loaded' : dep.record.operation === 'unload' ? 'which is being unloaded' : dep.record.state === 'failed' ? 'which failed' : `which is ${dep.record.state}`;
+      const why =
+        dep === undefined
+          ? 'which is not loaded'
+          : dep.record.operation === 'unload'
+            ? 'which is being unloaded'
+            : dep.record.state === 'failed'
+              ? 'which failed'
+              : `which is ${dep.record.state}`;
       throw new PluginError('E_PLUGIN_DEPENDENCY', `plugin '${r.name}' needs '${d}', ${why}`, { plugin: r.name, key: d });
     }
   }
@@ -114,7 +122,11 @@ export class PluginTable {
   refuseDependents(name: string, cascade: boolean): void {
     const dependents = this.dependents(name).filter((d) => inService(this.#slots.get(d)));
     if (dependents.length > 0 && !cascade) {
-      throw new PluginError('E_PLUGIN_DEPENDENTS', `plugin '${name}' cannot be unloaded: ${dependents.map((d) => `'${d}'`).join(', ')} depend(s) on it (pass { cascade: true } to unload them too)`, { plugin: name });
+      throw new PluginError(
+        'E_PLUGIN_DEPENDENTS',
+        `plugin '${name}' cannot be unloaded: ${dependents.map((d) => `'${d}'`).join(', ')} depend(s) on it (pass { cascade: true } to unload them too)`,
+        { plugin: name },
+      );
     }
   }
 

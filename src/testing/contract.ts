@@ -202,12 +202,20 @@ export function discoveryContract(backend: string, setup: () => Promise<Contract
         [null, 'instance'],
       ];
       for (const [inst, field] of bad) {
-        await assert.rejects(reg.register(inst as ServiceInstance), (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_INSTANCE' && e.message.includes(field), `register(${JSON.stringify(inst)})`);
+        await assert.rejects(
+          reg.register(inst as ServiceInstance),
+          (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_INSTANCE' && e.message.includes(field),
+          `register(${JSON.stringify(inst)})`,
+        );
       }
       // Reads accept any name kratos could have written, except what breaks the layout.
       for (const n of ['', 'ghost/child', 'a'.repeat(1025)]) {
         await assert.rejects(reg.watch(n), (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_INSTANCE', `watch(${JSON.stringify(n)})`);
-        await assert.rejects(reg.getService(n), (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_INSTANCE', `getService(${JSON.stringify(n)})`);
+        await assert.rejects(
+          reg.getService(n),
+          (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_INSTANCE',
+          `getService(${JSON.stringify(n)})`,
+        );
       }
       assert.deepEqual(await reg.getService(name), []);
       assert.ok(!(await reg.services()).includes('ghost'), 'watching an invalid name created nothing');
@@ -239,14 +247,20 @@ export function discoveryContract(backend: string, setup: () => Promise<Contract
         reg.register(instance(name, 'b', { version: 'v3' })),
       ];
       await Promise.all(calls);
-      assert.deepEqual((await other.getService(name)).map((i) => `${i.id}@${i.version}`), ['b@v3']);
+      assert.deepEqual(
+        (await other.getService(name)).map((i) => `${i.id}@${i.version}`),
+        ['b@v3'],
+      );
     });
 
     it('a register cut short by its signal leaves no trace', async () => {
       const reg = await client();
       const other = await client();
       const name = uniqueName();
-      await assert.rejects(reg.register(instance(name, 'early'), { signal: AbortSignal.abort() }), (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_ABORTED');
+      await assert.rejects(
+        reg.register(instance(name, 'early'), { signal: AbortSignal.abort() }),
+        (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_ABORTED',
+      );
       const ac = new AbortController();
       const late = reg.register(instance(name, 'late'), { signal: ac.signal });
       ac.abort(); // the write may already be on its way: it must be taken back
@@ -259,7 +273,11 @@ export function discoveryContract(backend: string, setup: () => Promise<Contract
         () => false,
       );
       await reg.register(instance(name, 'marker')); // a later call on the same client, after the withdrawal
-      await eventually(async () => ids(await other.getService(name)).join() === (landed ? 'late,marker' : 'marker'), wait, 'the store without the withdrawn instance');
+      await eventually(
+        async () => ids(await other.getService(name)).join() === (landed ? 'late,marker' : 'marker'),
+        wait,
+        'the store without the withdrawn instance',
+      );
     });
 
     it('close() removes this client’s instances, refuses later calls with E_DISCOVERY_CLOSED, and may be called twice', async () => {

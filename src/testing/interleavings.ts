@@ -83,15 +83,36 @@ function opArbitrary(fc: FC, faults: ReadonlyArray<{ name: string; weight: numbe
   const client = fc.constantFrom<ClientIx>(0, 1);
   const forClient = <T>(f: (c: ClientIx, id: string) => T): FastCheck.Arbitrary<T> => client.chain((c) => fc.constantFrom(...IDS[c]).map((id) => f(c, id)));
   const ops: Array<FastCheck.WeightedArbitrary<Op>> = [
-    { weight: 6, arbitrary: client.chain((c) => fc.record({ kind: fc.constant('register' as const), client: fc.constant(c), id: fc.constantFrom(...IDS[c]), version: fc.constantFrom('v1', 'v2'), abort: fc.boolean() })) },
-    { weight: 3, arbitrary: fc.tuple(forClient((c, id) => ({ c, id })), fc.boolean()).map(([{ c, id }, abort]) => ({ kind: 'deregister' as const, client: c, id, abort })) },
+    {
+      weight: 6,
+      arbitrary: client.chain((c) =>
+        fc.record({
+          kind: fc.constant('register' as const),
+          client: fc.constant(c),
+          id: fc.constantFrom(...IDS[c]),
+          version: fc.constantFrom('v1', 'v2'),
+          abort: fc.boolean(),
+        }),
+      ),
+    },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(
+          forClient((c, id) => ({ c, id })),
+          fc.boolean(),
+        )
+        .map(([{ c, id }, abort]) => ({ kind: 'deregister' as const, client: c, id, abort })),
+    },
     { weight: 2, arbitrary: client.map((c) => ({ kind: 'watch' as const, client: c })) },
     { weight: 1, arbitrary: fc.nat(3).map((w) => ({ kind: 'stop' as const, watcher: w })) },
     { weight: 1, arbitrary: client.map((c) => ({ kind: 'close' as const, client: c })) },
   ];
   if (faults.length > 0) {
     // fast-check wants integer weights: quarters of the relative weights given.
-    const fault = fc.oneof(...faults.map((f) => ({ weight: Math.max(1, Math.round(f.weight * 4)), arbitrary: fc.constant({ kind: 'fault' as const, fault: f.name }) })));
+    const fault = fc.oneof(
+      ...faults.map((f) => ({ weight: Math.max(1, Math.round(f.weight * 4)), arbitrary: fc.constant({ kind: 'fault' as const, fault: f.name }) })),
+    );
     ops.push({ weight: 2, arbitrary: fault });
   }
   return fc.oneof(...ops);
@@ -157,7 +178,9 @@ function expected(calls: readonly Call[], closed: readonly boolean[]): ServiceIn
 /** The kit's view of a client, for failure messages. */
 function diagnose(c: ServiceRegistry): string {
   const k = c as unknown as { follows?(): ReadonlyMap<string, { state: string; runs: number }>; stats?(): object };
-  const follows = [...(k.follows?.() ?? new Map<string, { state: string; runs: number }>()).entries()].map(([subject, f]) => `${subject || '*'}: ${f.state} after ${f.runs} run(s)`);
+  const follows = [...(k.follows?.() ?? new Map<string, { state: string; runs: number }>()).entries()].map(
+    ([subject, f]) => `${subject || '*'}: ${f.state} after ${f.runs} run(s)`,
+  );
   return `follows ${follows.join(', ') || 'none'}; stats ${JSON.stringify(k.stats?.() ?? {})}`;
 }
 
@@ -170,9 +193,15 @@ const EXPECTED_REJECTIONS = new Set(['E_DISCOVERY_ABORTED', 'E_DISCOVERY_TIMEOUT
 export function discoveryInterleavings(backend: string, setup: InterleavingSetup, opts: InterleavingOptions = {}): void {
   const { it } = bdd(opts.runner);
   const runs = opts.runs ?? (Number(process.env['PLUGBOARD_INTERLEAVING_RUNS']) || 200);
-  const faults = Object.entries(setup.faults ?? {}).map(([name, f]) => ({ name, weight: typeof f === 'function' ? 1 : f.weight, run: typeof f === 'function' ? f : f.run }));
+  const faults = Object.entries(setup.faults ?? {}).map(([name, f]) => ({
+    name,
+    weight: typeof f === 'function' ? 1 : f.weight,
+    run: typeof f === 'function' ? f : f.run,
+  }));
   const faultNames = faults.map((f) => f.name);
-  it(`${backend}: ${runs} generated interleavings of calls${faultNames.length > 0 ? ` and faults (${faultNames.join(', ')})` : ''} converge to the ground truth`, async function (this: { timeout?(ms: number): void }) {
+  it(`${backend}: ${runs} generated interleavings of calls${faultNames.length > 0 ? ` and faults (${faultNames.join(', ')})` : ''} converge to the ground truth`, async function (this: {
+    timeout?(ms: number): void;
+  }) {
     this.timeout?.(opts.testTimeoutMs ?? 18 * 60_000);
     Object.assign(profile, { runs: 0, open: 0, ops: 0, converge: 0, close: 0 });
     let done = 0;
@@ -182,12 +211,19 @@ export function discoveryInterleavings(backend: string, setup: InterleavingSetup
         await runOnce(setup, new Map(faults.map((f) => [f.name, f.run])), opts, s, ops);
         done++;
       }),
-      { numRuns: runs, endOnFailure: process.env['PLUGBOARD_INTERLEAVING_SHRINK'] === undefined, ...(opts.seed === undefined ? {} : { seed: opts.seed }), ...(opts.path === undefined ? {} : { path: opts.path }) },
+      {
+        numRuns: runs,
+        endOnFailure: process.env['PLUGBOARD_INTERLEAVING_SHRINK'] === undefined,
+        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+        ...(opts.path === undefined ? {} : { path: opts.path }),
+      },
     );
     assert.equal(done, runs);
     if (process.env['PLUGBOARD_INTERLEAVING_PROFILE'] !== undefined) {
       const per = (ms: number): string => `${(ms / Math.max(1, profile.runs)).toFixed(0)} ms`;
-      console.log(`      (per run: open ${per(profile.open)}, operations ${per(profile.ops)}, convergence ${per(profile.converge)}, close ${per(profile.close)}; ${profile.runs} runs)`);
+      console.log(
+        `      (per run: open ${per(profile.open)}, operations ${per(profile.ops)}, convergence ${per(profile.converge)}, close ${per(profile.close)}; ${profile.runs} runs)`,
+      );
     }
   });
 }
@@ -209,7 +245,13 @@ const lap = (since: number, phase: 'open' | 'ops' | 'converge' | 'close'): numbe
   return now;
 };
 
-async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fault>, opts: InterleavingOptions, s: FastCheck.Scheduler, ops: readonly Op[]): Promise<void> {
+async function runOnce(
+  setup: InterleavingSetup,
+  faults: ReadonlyMap<string, Fault>,
+  opts: InterleavingOptions,
+  s: FastCheck.Scheduler,
+  ops: readonly Op[],
+): Promise<void> {
   let t = performance.now();
   profile.runs++;
   const name = uniqueName('il');
@@ -225,7 +267,15 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
     });
   };
   const warnings: string[] = [];
-  const kit: KitOptions = { interpose, timeout: opts.callTimeoutMs ?? 3000, closeTimeout: 5000, retry: { minMs: 10, maxMs: 200 }, logger: { warn: (m) => (warnings.push(m), process.env['PLUGBOARD_INTERLEAVING_WARNINGS'] === undefined ? undefined : console.error(`      warning: ${m}`)) } };
+  const kit: KitOptions = {
+    interpose,
+    timeout: opts.callTimeoutMs ?? 3000,
+    closeTimeout: 5000,
+    retry: { minMs: 10, maxMs: 200 },
+    logger: {
+      warn: (m) => (warnings.push(m), process.env['PLUGBOARD_INTERLEAVING_WARNINGS'] === undefined ? undefined : console.error(`      warning: ${m}`)),
+    },
+  };
   const clients = [await setup.client(kit), await setup.client(kit)] as const;
   t = lap(t, 'open');
   const closed = [false, false];
@@ -251,7 +301,11 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
           const got = list.find((i) => i.id === call.id);
           const want = call.instance;
           if ((got === undefined) !== (want === undefined) || (got !== undefined && want !== undefined && got.version !== want.version)) {
-            unexpected.push(new Error(`${want === undefined ? 'deregister' : `register ${want.id}@${want.version}`} on client ${call.client} resolved while the store held ${got === undefined ? 'nothing' : `${got.id}@${got.version}`}`));
+            unexpected.push(
+              new Error(
+                `${want === undefined ? 'deregister' : `register ${want.id}@${want.version}`} on client ${call.client} resolved while the store held ${got === undefined ? 'nothing' : `${got.id}@${got.version}`}`,
+              ),
+            );
           }
         },
         () => undefined, // the store could not be read (a fault): nothing to check
@@ -259,7 +313,12 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
     );
   };
   const expectRejection = (what: string) => (err: unknown) => {
-    if (!(err instanceof DiscoveryError && EXPECTED_REJECTIONS.has(err.code))) unexpected.push(new Error(`${what} rejected with ${err instanceof Error ? `${(err as DiscoveryError).code ?? err.name}: ${err.message}` : String(err)}`, { cause: err }));
+    if (!(err instanceof DiscoveryError && EXPECTED_REJECTIONS.has(err.code)))
+      unexpected.push(
+        new Error(`${what} rejected with ${err instanceof Error ? `${(err as DiscoveryError).code ?? err.name}: ${err.message}` : String(err)}`, {
+          cause: err,
+        }),
+      );
   };
 
   const execute = async (op: Op, n: number): Promise<void> => {
@@ -267,7 +326,10 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
       case 'register':
       case 'deregister': {
         const c = clients[op.client];
-        const inst = op.kind === 'register' ? { id: op.id, name, version: op.version, metadata: {}, endpoints: [`http://127.0.0.1:${op.version === 'v1' ? 8001 : 8002}`] } : undefined;
+        const inst =
+          op.kind === 'register'
+            ? { id: op.id, name, version: op.version, metadata: {}, endpoints: [`http://127.0.0.1:${op.version === 'v1' ? 8001 : 8002}`] }
+            : undefined;
         const call: Call = { client: op.client, id: op.id, instance: inst, faultsBefore: faultsStarted, faultRunning: faultsStarted !== faultsEnded };
         const index = calls.push(call) - 1;
         const ac = op.abort ? new AbortController() : undefined;
@@ -333,7 +395,20 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
   // A run that hangs fails with what it was waiting for, rather than hanging the suite.
   let watchdog: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_, reject) => {
-    watchdog = setTimeout(() => reject(new Error(`the run hung: still waiting for ${[...pending].join('; ') || 'the scheduler'} after ${RUN_DEADLINE_MS} ms; scheduler: ${JSON.stringify(s.report().slice(-20).map((t) => `${t.label} ${t.status}`))}; ${clients.map(diagnose).join(' | ')}`)), RUN_DEADLINE_MS);
+    watchdog = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `the run hung: still waiting for ${[...pending].join('; ') || 'the scheduler'} after ${RUN_DEADLINE_MS} ms; scheduler: ${JSON.stringify(
+              s
+                .report()
+                .slice(-20)
+                .map((t) => `${t.label} ${t.status}`),
+            )}; ${clients.map(diagnose).join(' | ')}`,
+          ),
+        ),
+      RUN_DEADLINE_MS,
+    );
   });
   try {
     await Promise.race([s.waitFor(all), hung]);
@@ -344,7 +419,11 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
   await s.waitIdle();
   await Promise.all(checks);
   t = lap(t, 'ops');
-  assert.deepEqual(unexpected.map((e) => (e as Error).message), [], 'only the expected rejections (aborted, timed out, closed), and no call resolved before the store held it');
+  assert.deepEqual(
+    unexpected.map((e) => (e as Error).message),
+    [],
+    'only the expected rejections (aborted, timed out, closed), and no call resolved before the store held it',
+  );
 
   // Settle: the reconcilers converge, then the store must equal the ground truth.
   const want = expected(calls, closed);
@@ -357,11 +436,17 @@ async function runOnce(setup: InterleavingSetup, faults: ReadonlyMap<string, Fau
     },
     converge,
     'the store matching the ground truth',
-  ).catch(() => assert.fail(`store ${key(seen) || '(empty)'} != ground truth ${key(want) || '(empty)'} after the calls ${calls.map((c) => `${c.client}:${c.id}@${c.instance?.version ?? 'deregister'}=${c.outcome}`).join(' ')}`));
+  ).catch(() =>
+    assert.fail(
+      `store ${key(seen) || '(empty)'} != ground truth ${key(want) || '(empty)'} after the calls ${calls.map((c) => `${c.client}:${c.id}@${c.instance?.version ?? 'deregister'}=${c.outcome}`).join(' ')}`,
+    ),
+  );
   for (const [n, x] of watching.entries()) {
     if (x.w.stopped) continue;
     await eventually(() => x.last !== undefined && key(x.last) === key(want), converge, `watcher ${n}`).catch(() =>
-      assert.fail(`watcher ${n} of client ${x.client} shows ${x.last === undefined ? 'nothing' : key(x.last) || '(empty)'}, the store ${key(want) || '(empty)'} (health: ${JSON.stringify(x.w.health)}; ${diagnose(clients[x.client])})`),
+      assert.fail(
+        `watcher ${n} of client ${x.client} shows ${x.last === undefined ? 'nothing' : key(x.last) || '(empty)'}, the store ${key(want) || '(empty)'} (health: ${JSON.stringify(x.w.health)}; ${diagnose(clients[x.client])})`,
+      ),
     );
   }
 

@@ -17,7 +17,10 @@ export function bdd(runner: BddRunner | undefined): BddRunner {
   if (runner !== undefined) return runner;
   const g = globalThis as unknown as Partial<BddRunner>;
   if (typeof g.describe !== 'function' || typeof g.it !== 'function' || typeof g.beforeEach !== 'function' || typeof g.afterEach !== 'function') {
-    throw new DiscoveryError('E_DISCOVERY_MISUSE', "plugboard/testing: no test runner found: run the suite under mocha (or jest, vitest), or pass { describe, it, beforeEach, afterEach } (e.g. from 'node:test')");
+    throw new DiscoveryError(
+      'E_DISCOVERY_MISUSE',
+      "plugboard/testing: no test runner found: run the suite under mocha (or jest, vitest), or pass { describe, it, beforeEach, afterEach } (e.g. from 'node:test')",
+    );
   }
   return g as BddRunner;
 }

@@ -105,11 +105,17 @@ export class TcpProxy {
 
   /** Starts a proxy on a free loopback port, forwarding to `targetHost:targetPort`. */
   static start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
-    const child = fork('-e', [PROXY, String(targetPort), targetHost], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execPath: process.execPath });
+    const child = fork('-e', [PROXY, String(targetPort), targetHost], {
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      execPath: process.execPath,
+    });
     child.unref();
     (child.channel as { unref?(): void } | undefined)?.unref?.();
     return new Promise((resolve, reject) => {
-      child.once('message', (m: { ready?: number; error?: string }) => (m.ready !== undefined ? resolve(new TcpProxy(child, m.ready)) : reject(new Error(`TcpProxy: ${m.error}`))));
+      child.once('message', (m: { ready?: number; error?: string }) =>
+        m.ready !== undefined ? resolve(new TcpProxy(child, m.ready)) : reject(new Error(`TcpProxy: ${m.error}`)),
+      );
       child.once('exit', (code) => reject(new Error(`TcpProxy: the proxy process exited (${code})`)));
     });
   }

@@ -124,7 +124,12 @@ describe('plugboard CLI', function () {
     it('ls lists services with instance counts, as a table or JSON', async () => {
       const r = await run(['ls', etcdUrl()]);
       expect(r.code).to.equal(0, r.err);
-      expect(r.out.trim().split('\n').map((l) => l.split(/\s+/))).to.deep.equal([
+      expect(
+        r.out
+          .trim()
+          .split('\n')
+          .map((l) => l.split(/\s+/)),
+      ).to.deep.equal([
         ['SERVICE', 'INSTANCES'],
         ['billing', '1'],
         ['greeter', '2'],

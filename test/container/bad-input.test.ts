@@ -38,7 +38,13 @@ describe('registry core: bad input and lost events', () => {
     it('registerAll([null]) and replaceAll([undefined]) name the item; good items around it are not committed', () => {
       const r = new ImplementationRegistry<number>('codecs');
       r.register('kept', 1);
-      expectError(() => r.registerAll([null as never]), InvalidOptionError, 'E_INVALID_OPTION', 'codecs', 'item 0 must be a [name, value, opts?] tuple, got null');
+      expectError(
+        () => r.registerAll([null as never]),
+        InvalidOptionError,
+        'E_INVALID_OPTION',
+        'codecs',
+        'item 0 must be a [name, value, opts?] tuple, got null',
+      );
       const batch = [['a', 1], undefined, 7] as unknown as Array<[string, number]>; // two bad items among good ones
       const agg = expectError<PlugboardAggregateError>(() => r.replaceAll(batch), PlugboardAggregateError, 'E_BATCH', 'codecs: replaceAll rejected (2 errors)');
       expect(agg.errors.map((e: Error) => e.message)).to.deep.equal([
@@ -63,14 +69,20 @@ describe('registry core: bad input and lost events', () => {
     it('a cyclic config is E_CONFIG naming where the cycle is', async () => {
       const cfg: Record<string, unknown> = { bucket: 'b', nested: { deeper: {} } };
       (cfg['nested'] as { deeper: Record<string, unknown> }).deeper['back'] = cfg;
-      const err = await expectRejection<ConfigValidationError>(stores.new('s3', cfg), ConfigValidationError, 'E_CONFIG', "storage: invalid config for 's3'", 'cycle');
+      const err = await expectRejection<ConfigValidationError>(
+        stores.new('s3', cfg),
+        ConfigValidationError,
+        'E_CONFIG',
+        "storage: invalid config for 's3'",
+        'cycle',
+      );
       expect(err.violations[0]!.property).to.equal('nested.deeper.back');
     });
 
     it('a 20,000-deep config is E_CONFIG, not a RangeError', async () => {
       const root: Record<string, unknown> = { bucket: 'b' };
       let node = root;
-      for (let i = 0; i < 20_000; i++) node = (node['n'] = {});
+      for (let i = 0; i < 20_000; i++) node = node['n'] = {};
       await expectRejection(stores.new('s3', root), ConfigValidationError, 'E_CONFIG', 'nested deeper than 32 levels');
     });
 
@@ -79,7 +91,13 @@ describe('registry core: bad input and lost events', () => {
       const schema: StandardSchemaV1<{ url: string }> = { '~standard': { version: 1, vendor: 'test', validate: () => Promise.reject(boom) } };
       const r = new FactoryRegistry<string, { url: string }>('links');
       r.register('l', (cfg) => cfg.url, { config: schema });
-      const err = await expectRejection<ConfigValidationError>(r.new('l', {}), ConfigValidationError, 'E_CONFIG', "links: invalid config for 'l'", 'schema service unavailable');
+      const err = await expectRejection<ConfigValidationError>(
+        r.new('l', {}),
+        ConfigValidationError,
+        'E_CONFIG',
+        "links: invalid config for 'l'",
+        'schema service unavailable',
+      );
       expect(err.cause).to.equal(boom);
     });
 
@@ -94,7 +112,13 @@ describe('registry core: bad input and lost events', () => {
       class Bare {
         bucket = 'default';
       }
-      expectError(() => stores.register('bare', (cfg) => ({ cfg }), { config: Bare as never }), InvalidOptionError, 'E_INVALID_OPTION', "storage: 'bare'", 'config class Bare has no class-validator decorators');
+      expectError(
+        () => stores.register('bare', (cfg) => ({ cfg }), { config: Bare as never }),
+        InvalidOptionError,
+        'E_INVALID_OPTION',
+        "storage: 'bare'",
+        'config class Bare has no class-validator decorators',
+      );
       expect(stores.has('bare')).to.equal(false);
     });
   });
@@ -192,11 +216,18 @@ describe('registry core: bad input and lost events', () => {
       expect(err.message).to.not.match(/undefined$/);
     });
 
-    it("a handler dispatch that matches nothing is an UnknownNameError listing the patterns and the closest", () => {
+    it('a handler dispatch that matches nothing is an UnknownNameError listing the patterns and the closest', () => {
       const r = new HandlerRegistry<() => string>('routes');
       r.handle('/users/:id', () => 'u');
       r.handle('/health', () => 'h');
-      const err = expectError<UnknownNameError>(() => r.dispatch('/helth'), UnknownNameError, 'E_UNKNOWN', "routes: no handler matches '/helth'", "did you mean '/health'?", "patterns: '/health', '/users/:id'");
+      const err = expectError<UnknownNameError>(
+        () => r.dispatch('/helth'),
+        UnknownNameError,
+        'E_UNKNOWN',
+        "routes: no handler matches '/helth'",
+        "did you mean '/health'?",
+        "patterns: '/health', '/users/:id'",
+      );
       expect(err.known).to.deep.equal(['/health', '/users/:id']);
     });
 
@@ -231,7 +262,16 @@ describe('registry core: bad input and lost events', () => {
       const r = new ImplementationRegistry<number>('one');
       r.register('a', 1);
       expectError(() => r.registerAll([['a', 2]]), DuplicateRegistrationError, 'E_DUPLICATE', "one: 'a' is already registered");
-      const agg = expectError<PlugboardAggregateError>(() => r.registerAll([['a', 2], ['', 3]]), PlugboardAggregateError, 'E_BATCH', 'one: batch registration rejected (2 errors)');
+      const agg = expectError<PlugboardAggregateError>(
+        () =>
+          r.registerAll([
+            ['a', 2],
+            ['', 3],
+          ]),
+        PlugboardAggregateError,
+        'E_BATCH',
+        'one: batch registration rejected (2 errors)',
+      );
       expect(agg.registry).to.equal('one');
       expect(agg.errors.map((e: { code: string }) => e.code)).to.deep.equal(['E_DUPLICATE', 'E_INVALID_NAME']);
     });

@@ -50,7 +50,7 @@ describe('registry invariants (ImplementationRegistry)', () => {
       expect(drivers.get('pq')).to.equal(pq, 'the first registration is kept');
     });
 
-    it("replaces only when asked with { replace: true }", () => {
+    it('replaces only when asked with { replace: true }', () => {
       drivers.register('pq', pq);
       drivers.register('pq', mysql, { replace: true });
       expect(drivers.get('pq')).to.equal(mysql);
@@ -153,7 +153,14 @@ describe('registry invariants (ImplementationRegistry)', () => {
     it('throws UnknownNameError listing the known names and the closest match', () => {
       drivers.register('pg', pq);
       drivers.register('mysql', mysql);
-      const err = expectError<UnknownNameError>(() => drivers.mustGet('pgx'), UnknownNameError, 'E_UNKNOWN', "sql.drivers: unknown name 'pgx'", "did you mean 'pg'?", "'mysql'");
+      const err = expectError<UnknownNameError>(
+        () => drivers.mustGet('pgx'),
+        UnknownNameError,
+        'E_UNKNOWN',
+        "sql.drivers: unknown name 'pgx'",
+        "did you mean 'pg'?",
+        "'mysql'",
+      );
       expect(err.known).to.deep.equal(['mysql', 'pg']);
       expect(err.suggestion).to.equal('pg');
     });
@@ -190,7 +197,16 @@ describe('registry invariants (ImplementationRegistry)', () => {
       expect(drivers.version).to.equal(1);
     });
     it('rejects a duplicate within the batch itself; one failure is thrown as itself, as everywhere', () => {
-      expectError(() => drivers.registerAll([['a', pq], ['a', mysql]]), DuplicateRegistrationError, 'E_DUPLICATE', "'a'");
+      expectError(
+        () =>
+          drivers.registerAll([
+            ['a', pq],
+            ['a', mysql],
+          ]),
+        DuplicateRegistrationError,
+        'E_DUPLICATE',
+        "'a'",
+      );
       expect(drivers.size).to.equal(0);
     });
     it('accepts a Map or a record', () => {
@@ -310,7 +326,12 @@ describe('registry invariants (ImplementationRegistry)', () => {
       const r = new ImplementationRegistry<number>('nosite', { captureSites: false });
       r.register('a', 1);
       expect(r.entry('a')!.site).to.equal(undefined);
-      expectError(() => r.register('a', 2), DuplicateRegistrationError, 'E_DUPLICATE', 'first at an unknown site, again at test/container/base-registry.test.ts:');
+      expectError(
+        () => r.register('a', 2),
+        DuplicateRegistrationError,
+        'E_DUPLICATE',
+        'first at an unknown site, again at test/container/base-registry.test.ts:',
+      );
       r.freeze();
       expectError(() => r.register('b', 2), FrozenRegistryError, 'E_FROZEN', '(at test/container/base-registry.test.ts:');
     });

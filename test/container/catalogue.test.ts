@@ -19,10 +19,19 @@ describe('the error catalogue', () => {
     const rows = readFileSync('docs/errors.md', 'utf8')
       .split('\n')
       .filter((l) => /^\| `E_/.test(l))
-      .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+      .map((l) =>
+        l
+          .split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
     expect(rows.map((r) => r[0]!.replace(/`/g, ''))).to.have.members([...PLUGBOARD_CODES]);
     expect(rows).to.have.length(PLUGBOARD_CODES.length);
-    for (const r of rows) expect(r.filter((c) => c.length > 0), r[0]).to.have.length(4);
+    for (const r of rows)
+      expect(
+        r.filter((c) => c.length > 0),
+        r[0],
+      ).to.have.length(4);
   });
 
   it('has the families the layers use: E_PLUGIN_BOOT and E_PLUGIN_STATE are plugin codes; the DI and discovery codes are there', () => {

@@ -71,7 +71,13 @@ describe('FactoryRegistry', () => {
 
   it('rejects __proto__ and constructor keys as unknown keys (E_CONFIG), at any depth, and pollutes nothing', async () => {
     for (const json of ['{"__proto__": {"admin": true}}', '{"constructor": {"prototype": {"admin": true}}}', '{"pool": {"__proto__": {"max": 1}}}']) {
-      const err = await expectRejection<ConfigValidationError>(stores.new('pg', JSON.parse(json)), ConfigValidationError, 'E_CONFIG', "storage.drivers: invalid config for 'pg'", 'should not exist');
+      const err = await expectRejection<ConfigValidationError>(
+        stores.new('pg', JSON.parse(json)),
+        ConfigValidationError,
+        'E_CONFIG',
+        "storage.drivers: invalid config for 'pg'",
+        'should not exist',
+      );
       expect(err.violations.map((v) => v.property)).to.have.length(1);
       expect(err.violations[0]!.property).to.match(/^(pool\.)?(__proto__|constructor)$/);
     }
@@ -85,7 +91,13 @@ describe('FactoryRegistry', () => {
 
   it('fails at new() when the factory returns nothing, naming the registry, key and site', async () => {
     stores.register('broken', () => undefined as unknown as Store);
-    await expectRejection(stores.new('broken'), NilRegistrationError, 'E_NIL', "storage.drivers: factory returned undefined for 'broken'", 'factory-registry.test.ts:');
+    await expectRejection(
+      stores.new('broken'),
+      NilRegistrationError,
+      'E_NIL',
+      "storage.drivers: factory returned undefined for 'broken'",
+      'factory-registry.test.ts:',
+    );
     stores.register('async-broken', async () => null as unknown as Store);
     await expectRejection(stores.new('async-broken'), NilRegistrationError, 'E_NIL', 'factory returned null');
   });
@@ -135,16 +147,12 @@ describe('FactoryRegistry', () => {
 
   it('accepts a plain validate function', async () => {
     const r = new FactoryRegistry<number, number>('fn');
-    r.register(
-      'n',
-      (n) => n * 2,
-      {
-        config: (raw: unknown) => {
-          if (typeof raw !== 'number') throw new Error('expected a number');
-          return raw;
-        },
+    r.register('n', (n) => n * 2, {
+      config: (raw: unknown) => {
+        if (typeof raw !== 'number') throw new Error('expected a number');
+        return raw;
       },
-    );
+    });
     expect(await r.new('n', 21)).to.equal(42);
     await expectRejection(r.new('n', 'x'), ConfigValidationError, 'E_CONFIG', 'expected a number');
   });

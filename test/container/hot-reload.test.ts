@@ -61,7 +61,13 @@ describe('hot reload (replaceAll)', () => {
     const r = new ImplementationRegistry<string>('plugins');
     r.registerAll(oldSet);
     const version = r.version;
-    expect(() => r.replaceAll([['good', 'x'], ['', 'y'], ['nil', null as never]])).to.throw(PlugboardAggregateError);
+    expect(() =>
+      r.replaceAll([
+        ['good', 'x'],
+        ['', 'y'],
+        ['nil', null as never],
+      ]),
+    ).to.throw(PlugboardAggregateError);
     expect(r.version).to.equal(version);
     expect(r.size).to.equal(100);
     expect(r.get('k000')).to.equal('old');

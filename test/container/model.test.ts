@@ -51,7 +51,11 @@ function check(m: Model, r: Real): void {
 }
 
 class Register implements fc.Command<Model, Real> {
-  constructor(readonly name: string, readonly value: number | null, readonly replace: boolean) {}
+  constructor(
+    readonly name: string,
+    readonly value: number | null,
+    readonly replace: boolean,
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     const want = expectedRegister(m, this.name, this.value, this.replace);
@@ -157,7 +161,10 @@ class RegisterAll implements fc.Command<Model, Real> {
 
 /** A plugin's commit or reload: its staged entries replace everything it owned, in one swap. */
 class Adopt implements fc.Command<Model, Real> {
-  constructor(readonly owner: string, readonly items: Array<[string, number]>) {}
+  constructor(
+    readonly owner: string,
+    readonly items: Array<[string, number]>,
+  ) {}
   check = () => true;
   run(m: Model, r: Real): void {
     const staging = new ImplementationRegistry<number>('stage', { captureSites: false });
@@ -239,7 +246,12 @@ const commands = [
   items.map((i) => new ReplaceAll(i)),
   replacingItems.map((i) => new RegisterAll(i)),
   fc.constant(new MutateListing()),
-  fc.tuple(fc.constantFrom('plugin-a', 'plugin-b'), fc.array(fc.tuple(fc.constantFrom('pq', 'mysql', 'sqlite', '__proto__', 's3'), fc.integer({ min: 0, max: 5 })), { maxLength: 3 })).map(([o, i]) => new Adopt(o, i)),
+  fc
+    .tuple(
+      fc.constantFrom('plugin-a', 'plugin-b'),
+      fc.array(fc.tuple(fc.constantFrom('pq', 'mysql', 'sqlite', '__proto__', 's3'), fc.integer({ min: 0, max: 5 })), { maxLength: 3 }),
+    )
+    .map(([o, i]) => new Adopt(o, i)),
   fc.constantFrom('plugin-a', 'plugin-b').map((o) => new UnregisterOwner(o)),
 ];
 

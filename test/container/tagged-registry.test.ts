@@ -40,7 +40,10 @@ describe('TaggedRegistry', () => {
     codecs.unregister('msgpack');
     codecs.register('slowpoke', 'S', { tags: { speed: 'slow' } });
     expect(fast.values()).to.deep.equal(['P', 'C']);
-    expect(updates).to.deep.equal([['proto', 'msgpack', 'cbor'], ['proto', 'cbor']]);
+    expect(updates).to.deep.equal([
+      ['proto', 'msgpack', 'cbor'],
+      ['proto', 'cbor'],
+    ]);
     fast.close();
     codecs.register('zstd', 'Z', { tags: { speed: 'fast' } });
     expect(updates.length).to.equal(2);

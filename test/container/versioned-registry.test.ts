@@ -46,7 +46,13 @@ describe('VersionedRegistry', () => {
   });
 
   it('rejects bad semver and bad ranges with InvalidVersionError', () => {
-    expectError(() => apis.register('x', 'x', { version: 'not-semver' }), InvalidVersionError, 'E_INVALID_VERSION', "apis: 'x': not a valid semver version", 'not-semver');
+    expectError(
+      () => apis.register('x', 'x', { version: 'not-semver' }),
+      InvalidVersionError,
+      'E_INVALID_VERSION',
+      "apis: 'x': not a valid semver version",
+      'not-semver',
+    );
     expectError(() => apis.register('x', 'x', {} as never), InvalidVersionError, 'E_INVALID_VERSION', 'a version is required');
     expectError(() => apis.get('greeter', '^^1'), InvalidVersionError, 'E_INVALID_VERSION', 'not a valid semver range');
     expect(apis.names()).to.deep.equal(['@acme/codec', 'greeter']);

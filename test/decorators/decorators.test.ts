@@ -42,14 +42,25 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
       const scope = resetDefaultScope();
       scope.registry('sql.drivers', ImplementationRegistry);
       scope.freeze();
-      const err = await expectRejection<FrozenRegistryError>(import('./fixtures/late.js'), FrozenRegistryError, 'E_FROZEN', "sql.drivers: registry is frozen; cannot register 'late'", 'fixtures/late.ts:');
+      const err = await expectRejection<FrozenRegistryError>(
+        import('./fixtures/late.js'),
+        FrozenRegistryError,
+        'E_FROZEN',
+        "sql.drivers: registry is frozen; cannot register 'late'",
+        'fixtures/late.ts:',
+      );
       expect(err.site).to.match(/fixtures\/late\.ts:\d+$/);
     });
 
     it('names both files when two modules register the same name', async () => {
       resetDefaultScope();
       await import('./fixtures/dup-a.js');
-      const err = await expectRejection<DuplicateRegistrationError>(import('./fixtures/dup-b.js'), DuplicateRegistrationError, 'E_DUPLICATE', "'mysql' is already registered");
+      const err = await expectRejection<DuplicateRegistrationError>(
+        import('./fixtures/dup-b.js'),
+        DuplicateRegistrationError,
+        'E_DUPLICATE',
+        "'mysql' is already registered",
+      );
       expect(err.message).to.match(/first at test\/decorators\/fixtures\/dup-a\.ts:\d+, again at test\/decorators\/fixtures\/dup-b\.ts:\d+/);
     });
   });
@@ -125,7 +136,12 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
         }
       }
       void Broken;
-      const err = expectError<PlugboardError>(() => scope.registry('providers', ImplementationRegistry).get('broken'), PlugboardError, 'E_FACTORY', "providers: constructing 'broken' failed: no config");
+      const err = expectError<PlugboardError>(
+        () => scope.registry('providers', ImplementationRegistry).get('broken'),
+        PlugboardError,
+        'E_FACTORY',
+        "providers: constructing 'broken' failed: no config",
+      );
       expect((err.cause as Error).message).to.equal('no config');
     });
 
@@ -274,7 +290,12 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
 
   describe('bad uses fail at decoration time with typed errors', () => {
     it('a decorator on a non-class (legacy-style and TC39-style calls)', () => {
-      expectError(() => RegisterProvider('x', { scope: new Scope('t') })(function plain() {} as never), DecoratorError, 'E_DECORATOR', '@RegisterProvider: can only decorate a class, not a plain function');
+      expectError(
+        () => RegisterProvider('x', { scope: new Scope('t') })(function plain() {} as never),
+        DecoratorError,
+        'E_DECORATOR',
+        '@RegisterProvider: can only decorate a class, not a plain function',
+      );
       expectError(
         () => RegisterProvider('x', { scope: new Scope('t') })((() => 1) as never, { kind: 'method', name: 'run' } as never),
         DecoratorError,
@@ -295,7 +316,13 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
     });
 
     it('a config option that is neither a class, a Standard Schema nor a function', () => {
-      expectError(() => RegisterFactory('pg', { config: { port: 1 } as never }), InvalidOptionError, 'E_INVALID_OPTION', 'config must be a class', 'got object');
+      expectError(
+        () => RegisterFactory('pg', { config: { port: 1 } as never }),
+        InvalidOptionError,
+        'E_INVALID_OPTION',
+        'config must be a class',
+        'got object',
+      );
       expectError(() => RegisterFactory('pg', { config: 42 as never }), InvalidOptionError, 'E_INVALID_OPTION', 'config must be a class', 'got number');
     });
 
@@ -303,7 +330,13 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
       class Bare {
         bucket = 'default';
       }
-      expectError(() => RegisterFactory('s3', { config: Bare }), InvalidOptionError, 'E_INVALID_OPTION', "'s3'", 'config class Bare has no class-validator decorators');
+      expectError(
+        () => RegisterFactory('s3', { config: Bare }),
+        InvalidOptionError,
+        'E_INVALID_OPTION',
+        "'s3'",
+        'config class Bare has no class-validator decorators',
+      );
     });
 
     it('a bad lifetime', () => {

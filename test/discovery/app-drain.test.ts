@@ -97,7 +97,16 @@ describe('App confirmed drain across processes (issue #18, real etcd)', function
 
       expect(order).to.deep.equal(['watcher: gone', 'probe after gone: pong', 'release: pong', 'held request: released', 'probe after exit: ECONNREFUSED']);
       const steps = out.all.filter((l) => l.startsWith('step ') && l !== 'step holding');
-      expect(steps).to.deep.equal(['step beforeStop', 'step deregistered', 'step drain', 'step drained', 'step closing', 'step closed', 'step afterStop', 'step registry closed']);
+      expect(steps).to.deep.equal([
+        'step beforeStop',
+        'step deregistered',
+        'step drain',
+        'step drained',
+        'step closing',
+        'step closed',
+        'step afterStop',
+        'step registry closed',
+      ]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       watcher.stop();
@@ -107,7 +116,11 @@ describe('App confirmed drain across processes (issue #18, real etcd)', function
 
   it('etcd: a watcher stopped while its watch stream is still opening leaves nothing open; the process exits after close()', async () => {
     // The App's confirmation watcher does exactly this: it stops as soon as the first list lacks the instance.
-    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-watch-stop.js', cluster.endpoints.join(','), prefix, uniqueName('stop'), '30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['.build/legacy/test/discovery/fixtures/etcd-watch-stop.js', cluster.endpoints.join(','), prefix, uniqueName('stop'), '30'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const out = lines(child);
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     await out.waitFor('closed');

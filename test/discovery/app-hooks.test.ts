@@ -5,7 +5,19 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { once } from 'node:events';
-import { App, AppStopError, DiscoveryError, MemoryRegistry, MemoryStore, type AppHook, type AppOptions, type Discovery, type Registrar, type ServiceInstance, type Watcher } from '../../src/discovery/index.js';
+import {
+  App,
+  AppStopError,
+  DiscoveryError,
+  MemoryRegistry,
+  MemoryStore,
+  type AppHook,
+  type AppOptions,
+  type Discovery,
+  type Registrar,
+  type ServiceInstance,
+  type Watcher,
+} from '../../src/discovery/index.js';
 import { PlugboardError } from '../../src/container/index.js';
 import { uniqueName } from './contract.js';
 
@@ -56,7 +68,10 @@ function heldDiscovery(id: string, trace: string[]): Discovery & { drop(): void 
   return { getService: async () => [], watch: async () => watcher, drop: () => dropped.open() };
 }
 
-const hook = (trace: string[], label: string): AppHook => () => void trace.push(label);
+const hook =
+  (trace: string[], label: string): AppHook =>
+  () =>
+    void trace.push(label);
 const base = (name: string, extra: Partial<AppOptions>): AppOptions => ({ name, endpoints: ['http://127.0.0.1:8000'], handleSignals: false, ...extra });
 
 async function rejection(p: Promise<unknown>): Promise<DiscoveryError> {
@@ -102,7 +117,9 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
     const trace: string[] = [];
     const name = uniqueName('app');
     const discovery = heldDiscovery('held-1', trace);
-    const app = new App(base(name, { id: 'held-1', registrar: traced(new MemoryStore(), trace), discovery, drain: [hook(trace, 'drain')], onStop: [hook(trace, 'close')] }));
+    const app = new App(
+      base(name, { id: 'held-1', registrar: traced(new MemoryStore(), trace), discovery, drain: [hook(trace, 'drain')], onStop: [hook(trace, 'close')] }),
+    );
     await app.start();
     const stopped = app.stop();
     while (!trace.includes('deregister')) await new Promise((r) => setImmediate(r));
@@ -116,7 +133,16 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
   it('gives up waiting for the watcher after drainWatchTimeout, reports it, and still drains and closes', async () => {
     const trace: string[] = [];
     const discovery = heldDiscovery('held-2', trace);
-    const app = new App(base(uniqueName('app'), { id: 'held-2', registrar: traced(new MemoryStore(), trace), discovery, drainWatchTimeout: 50, drain: [hook(trace, 'drain')], onStop: [hook(trace, 'close')] }));
+    const app = new App(
+      base(uniqueName('app'), {
+        id: 'held-2',
+        registrar: traced(new MemoryStore(), trace),
+        discovery,
+        drainWatchTimeout: 50,
+        drain: [hook(trace, 'drain')],
+        onStop: [hook(trace, 'close')],
+      }),
+    );
     await app.start();
     const e = await rejection(app.stop());
     expect(e).to.be.instanceOf(AppStopError);
@@ -162,11 +188,21 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
     const store = new MemoryStore();
     const trace: string[] = [];
     const name = uniqueName('app');
-    const boom = (label: string): AppHook => () => {
-      trace.push(label);
-      throw new Error(`${label} broke`);
-    };
-    const app = new App(base(name, { registrar: traced(store, trace), beforeStop: [boom('beforeStop')], drain: [boom('drain')], onStop: [boom('close 1'), hook(trace, 'close 2')], afterStop: [hook(trace, 'afterStop')] }));
+    const boom =
+      (label: string): AppHook =>
+      () => {
+        trace.push(label);
+        throw new Error(`${label} broke`);
+      };
+    const app = new App(
+      base(name, {
+        registrar: traced(store, trace),
+        beforeStop: [boom('beforeStop')],
+        drain: [boom('drain')],
+        onStop: [boom('close 1'), hook(trace, 'close 2')],
+        afterStop: [hook(trace, 'afterStop')],
+      }),
+    );
     await app.start();
     const e = (await rejection(app.stop())) as AppStopError;
     const errors = e.errors as DiscoveryError[];
@@ -242,7 +278,14 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
   it('fails start() with E_DISCOVERY_NOT_READY when readiness never passes before startTimeout, without registering', async () => {
     const trace: string[] = [];
     const store = new MemoryStore();
-    const app = new App(base('notready', { registrar: traced(store, trace), startTimeout: 150, readinessInterval: 10, readiness: () => ({ ok: false, detail: 'database unreachable' }) }));
+    const app = new App(
+      base('notready', {
+        registrar: traced(store, trace),
+        startTimeout: 150,
+        readinessInterval: 10,
+        readiness: () => ({ ok: false, detail: 'database unreachable' }),
+      }),
+    );
     const e = await rejection(app.start());
     expect(e.code).to.equal('E_DISCOVERY_NOT_READY');
     expect(e.message).to.match(/^app 'notready': readiness: not ready within 150 ms \(\d+ checks\); last answer: database unreachable$/);
@@ -280,7 +323,9 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
     const e1 = await rejection(before.start());
     expect([e1.code, e1.message]).to.deep.equal(['E_DISCOVERY_HOOK', `app '${name}': beforeStart hook #1 failed: port in use`]);
     expect(trace).to.deep.equal([]);
-    const after = new App(base(name, { registrar: traced(store, trace), afterStart: [hook(trace, 'afterStart 1'), () => Promise.reject(new Error('warmup failed'))] }));
+    const after = new App(
+      base(name, { registrar: traced(store, trace), afterStart: [hook(trace, 'afterStart 1'), () => Promise.reject(new Error('warmup failed'))] }),
+    );
     const e2 = await rejection(after.start());
     expect([e2.code, e2.message]).to.deep.equal(['E_DISCOVERY_HOOK', `app '${name}': afterStart hook #2 failed: warmup failed`]);
     expect(trace).to.deep.equal(['register', 'afterStart 1', 'deregister']);
@@ -308,7 +353,10 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
     const warned = once(process, 'warning') as Promise<[Error & { code?: string }]>;
     void new App(base('plain', { registrar, drainWatchTimeout: 1000 }));
     const [w] = await warned;
-    expect([w.code, w.message]).to.deep.equal(['PLUGBOARD_APP_NO_WATCH', "app 'plain': the registrar is not a Discovery and no 'discovery' was given: stop() will not wait for the deregistration to be seen"]);
+    expect([w.code, w.message]).to.deep.equal([
+      'PLUGBOARD_APP_NO_WATCH',
+      "app 'plain': the registrar is not a Discovery and no 'discovery' was given: stop() will not wait for the deregistration to be seen",
+    ]);
   });
 
   it('refuses unknown options with a suggestion, and bad hooks and durations with typed errors', () => {
@@ -442,7 +490,10 @@ describe('App: any interleaving of start, stop and hook outcomes (issue #18, pro
  * its register call ignores its signal and writes once `release` opens. `deregistered(n)`
  * resolves once the n-th deregister call has finished.
  */
-function naiveRegistrar(store: MemoryStore, release: Promise<void>): Registrar & { called: Promise<void>; landed: Promise<void>; deregistered(n: number): Promise<void> } {
+function naiveRegistrar(
+  store: MemoryStore,
+  release: Promise<void>,
+): Registrar & { called: Promise<void>; landed: Promise<void>; deregistered(n: number): Promise<void> } {
   const called = gate();
   const landed = gate();
   const done: Array<{ promise: Promise<void>; open(): void }> = [];
@@ -496,7 +547,10 @@ describe('App: a register call that ignores its signal (review 2, A1)', function
     await app.stop();
     await registrar.landed;
     expect((await rejection(starting)).code).to.equal('E_DISCOVERY_ABORTED');
-    expect(store.list(name).map((i) => i.id), 'a ghost: registered after stop() deregistered').to.deep.equal([]);
+    expect(
+      store.list(name).map((i) => i.id),
+      'a ghost: registered after stop() deregistered',
+    ).to.deep.equal([]);
   });
 
   // Past registrarTimeout stop() cannot wait any longer: it deregisters, and once more when the
@@ -516,7 +570,10 @@ describe('App: a register call that ignores its signal (review 2, A1)', function
     await registrar.landed;
     await within(registrar.deregistered(2), 2000, 'a second deregistration after the late write');
     expect((await rejection(starting)).code).to.equal('E_DISCOVERY_ABORTED');
-    expect(store.list(name).map((i) => i.id), 'a ghost: registered after stop() deregistered').to.deep.equal([]);
+    expect(
+      store.list(name).map((i) => i.id),
+      'a ghost: registered after stop() deregistered',
+    ).to.deep.equal([]);
   });
 
   // docs/discovery.md: "a registration that times out is withdrawn: nothing appears once the
@@ -531,7 +588,10 @@ describe('App: a register call that ignores its signal (review 2, A1)', function
     release.open();
     await registrar.landed;
     await within(registrar.deregistered(2), 2000, 'a second deregistration after the late write');
-    expect(store.list(name).map((i) => i.id), 'a ghost: registered after the failed start withdrew it').to.deep.equal([]);
+    expect(
+      store.list(name).map((i) => i.id),
+      'a ghost: registered after the failed start withdrew it',
+    ).to.deep.equal([]);
   });
 });
 
@@ -555,7 +615,10 @@ describe('App: options of the wrong shape (review 2)', () => {
       await got.start();
       await got.stop().catch(() => undefined);
     }
-    expect(store.list(name).map((i) => i.id), 'registered by start(), never removed by stop()').to.deep.equal([]);
+    expect(
+      store.list(name).map((i) => i.id),
+      'registered by start(), never removed by stop()',
+    ).to.deep.equal([]);
     for (const [o, key] of [
       [{ registrar: typo }, 'registrar'],
       [{ registrar: {} }, 'registrar'],
@@ -585,7 +648,10 @@ describe('App: readiness answers and hook results of the wrong shape (review 2)'
       const name = uniqueName('app');
       const app = new App(base(name, { registrar, readiness: () => JSON.parse(answer) as boolean, startTimeout: 5000, readinessInterval: 20 }));
       const e = await rejection(app.start());
-      expect(store.list(name).map((i) => i.id), `registered on ${answer}`).to.deep.equal([]);
+      expect(
+        store.list(name).map((i) => i.id),
+        `registered on ${answer}`,
+      ).to.deep.equal([]);
       expect(e, answer).to.be.instanceOf(PlugboardError);
       expect(e.code, answer).to.equal('E_DISCOVERY_NOT_READY');
       expect(e.message, answer).to.include('expected true/false or { ok: boolean');

@@ -62,7 +62,9 @@ describe('App lifecycle (memory backend)', function () {
   });
 
   it('stops a real child process gracefully on SIGTERM: it deregisters and exits 0', async () => {
-    const child = spawn(process.execPath, ['--enable-source-maps', '.build/legacy/test/discovery/fixtures/app-child.js'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', '.build/legacy/test/discovery/fixtures/app-child.js'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -80,7 +82,9 @@ describe('App lifecycle (memory backend)', function () {
   // stop steps ran, and resolves, so the documented main (`await app.start(); await app.wait()`)
   // runs onStop and exits 0. Before the fix start() rejected at once: exit 1, onStop never ran.
   it('A7: SIGTERM during start() in the documented main runs the stop steps and exits 0', async () => {
-    const child = spawn(process.execPath, ['--enable-source-maps', '.build/legacy/test/discovery/fixtures/sigterm-during-start.js'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', '.build/legacy/test/discovery/fixtures/sigterm-during-start.js'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -80,7 +80,10 @@ describe('balancers', () => {
     const b = new WeightedRoundRobinBalancer();
     b.update(nodes([1e308, 1e308]));
     const picks = Array.from({ length: 10 }, () => b.pick()!.instance.id);
-    expect(picks.filter((id) => id === 'n0'), picks.join(' ')).to.have.length(5);
+    expect(
+      picks.filter((id) => id === 'n0'),
+      picks.join(' '),
+    ).to.have.length(5);
   });
 
   it('random is roughly uniform', () => {
@@ -133,7 +136,13 @@ describe('balancers', () => {
   it('every balancer picks only among the candidates it is given', () => {
     const list = nodes([100, 200, 300, 400]);
     const subset = [list[1]!, list[3]!];
-    const all: Balancer[] = [new RoundRobinBalancer(), new RandomBalancer(seeded(5)), new WeightedRoundRobinBalancer(), new P2CBalancer({ random: seeded(5) }), new RingHashBalancer({ random: seeded(5) })];
+    const all: Balancer[] = [
+      new RoundRobinBalancer(),
+      new RandomBalancer(seeded(5)),
+      new WeightedRoundRobinBalancer(),
+      new P2CBalancer({ random: seeded(5) }),
+      new RingHashBalancer({ random: seeded(5) }),
+    ];
     for (const b of all) {
       b.update(list);
       const seen = new Set<string>();
@@ -148,9 +157,15 @@ describe('balancers', () => {
   });
 
   it('P2C refuses unknown options (did you mean), decayMs ≤ 0 and forcePickMs < 0 with E_INVALID_OPTION', () => {
-    expect(() => new P2CBalancer({ decayMS: 100 } as never)).to.throw(/did you mean 'decayMs'/).with.property('code', 'E_INVALID_OPTION');
-    expect(() => new P2CBalancer({ decayMs: 0 })).to.throw(/'decayMs'/).with.property('code', 'E_INVALID_OPTION');
-    expect(() => new P2CBalancer({ forcePickMs: -1 })).to.throw(/'forcePickMs'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ decayMS: 100 } as never))
+      .to.throw(/did you mean 'decayMs'/)
+      .with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ decayMs: 0 }))
+      .to.throw(/'decayMs'/)
+      .with.property('code', 'E_INVALID_OPTION');
+    expect(() => new P2CBalancer({ forcePickMs: -1 }))
+      .to.throw(/'forcePickMs'/)
+      .with.property('code', 'E_INVALID_OPTION');
     expect(() => new P2CBalancer({ forcePickMs: Infinity, decayMs: 1 })).to.not.throw();
   });
 
@@ -164,7 +179,11 @@ describe('balancers', () => {
 describe('P2C recovers', () => {
   // Two equally fast nodes; b answers one call slowly (or fails for a while), then behaves.
   // Ten simulated minutes, one call every 100 ms, each done before the next (as in issue #18).
-  function simulate(b: P2CBalancer, clock: { now: number }, behave: (id: string, t: number) => { latencyMs: number; error?: unknown }): Array<{ t: number; id: string }> {
+  function simulate(
+    b: P2CBalancer,
+    clock: { now: number },
+    behave: (id: string, t: number) => { latencyMs: number; error?: unknown },
+  ): Array<{ t: number; id: string }> {
     const list = nodes([undefined, undefined]);
     b.update(list);
     const picks: Array<{ t: number; id: string }> = [];
@@ -228,7 +247,7 @@ describe('P2C recovers', () => {
     expect(share(picks, 'n1', 1_000_000 + 60_000)).to.be.within(0.3, 0.7);
   });
 
-  it('errors lower a node\'s score; a failing node is force-picked about every 3 s, and wins its share back once it recovers', () => {
+  it("errors lower a node's score; a failing node is force-picked about every 3 s, and wins its share back once it recovers", () => {
     const clock = { now: 1_000_000 };
     const healedAt = 1_000_000 + 300_000;
     const picks = simulate(new P2CBalancer({ random: seeded(13), now: () => clock.now }), clock, (id, t) =>

@@ -46,7 +46,10 @@ describe('consul, against the Consul test server', function () {
 
   it('is created from a consul:// URL; code options win over URL options', async () => {
     await import('../../src/discovery/consul/index.js');
-    const r = (await createRegistry(`consul://${server.address}?ttl=5s&deregisterCriticalServiceAfter=90s&dc=dc1&wait=10&tags=a,b`, { logger: quiet, ttl: 3000 })) as ConsulRegistry;
+    const r = (await createRegistry(`consul://${server.address}?ttl=5s&deregisterCriticalServiceAfter=90s&dc=dc1&wait=10&tags=a,b`, {
+      logger: quiet,
+      ttl: 3000,
+    })) as ConsulRegistry;
     open.push(r);
     expect(r.backend).to.equal('consul');
     expect(r.options).to.include({ ttlMs: 3000, deregisterAfterMs: 90_000, dc: 'dc1', waitMs: 10_000, port: server.port });
@@ -63,7 +66,13 @@ describe('consul, against the Consul test server', function () {
   it('registers an agent service laid out as go-kratos does: tagged addresses by scheme, the version in a tag only, TTL and deregister-after', async () => {
     const r = client({ deregisterCriticalServiceAfter: '2m', tags: ['edge'] });
     const name = uniqueName();
-    await r.register(instance(name, 'a', { version: 'v2', metadata: { zone: 'eu' }, endpoints: ['http://10.0.0.1:8000', 'grpc://10.0.0.1:9000?isSecure=false', 'http://10.0.0.1:8001'] }));
+    await r.register(
+      instance(name, 'a', {
+        version: 'v2',
+        metadata: { zone: 'eu' },
+        endpoints: ['http://10.0.0.1:8000', 'grpc://10.0.0.1:9000?isSecure=false', 'http://10.0.0.1:8001'],
+      }),
+    );
     const svc = (await (await fetch(`http://${server.address}/v1/agent/services`)).json()) as Record<string, Record<string, unknown>>;
     expect(svc['a']).to.deep.include({ Service: name, Address: '10.0.0.1', Port: 8000, Tags: ['version=v2', 'edge'], Meta: { zone: 'eu' } });
     expect(svc['a']!['TaggedAddresses']).to.deep.equal({
@@ -71,7 +80,10 @@ describe('consul, against the Consul test server', function () {
       http: { Address: 'http://10.0.0.1:8000', Port: 8000 },
       http_2: { Address: 'http://10.0.0.1:8001', Port: 8001 },
     });
-    const checks = (await (await fetch(`http://${server.address}/v1/agent/checks`)).json()) as Record<string, { Status: string; Definition: Record<string, string> }>;
+    const checks = (await (await fetch(`http://${server.address}/v1/agent/checks`)).json()) as Record<
+      string,
+      { Status: string; Definition: Record<string, string> }
+    >;
     expect(checks['service:a']!.Status).to.equal('passing');
     expect(checks['service:a']!.Definition).to.include({ TTL: '2000ms', DeregisterCriticalServiceAfter: '120000ms' });
     const [got] = await r.getService(name);
@@ -114,7 +126,9 @@ describe('consul, against the Consul test server', function () {
     const name = uniqueName();
     const w = await disc.watch(name);
     await nextWithin(w, 3000);
-    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/consul-child.js', String(server.port), name, 'a', '1000', '1500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/consul-child.js', String(server.port), name, 'a', '1000', '1500'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
       child.once('exit', (c) => reject(new Error(`child exited early (${c})`)));
@@ -225,7 +239,12 @@ describe('consul, against the Consul test server', function () {
     const name = uniqueName();
     // Someone else's registration with an id we cannot take (a '/'). An endpoint that is not a
     // URL is kept as written, as kratos's resolver keeps it (clients skip it), so 'odd' is listed.
-    server.state.register({ ID: 'foreign/1', Name: name, TaggedAddresses: { http: { Address: 'http://10.0.0.1:80', Port: 80 } }, Check: { TTL: '30s', Status: 'passing' } });
+    server.state.register({
+      ID: 'foreign/1',
+      Name: name,
+      TaggedAddresses: { http: { Address: 'http://10.0.0.1:80', Port: 80 } },
+      Check: { TTL: '30s', Status: 'passing' },
+    });
     server.state.register({ ID: 'odd', Name: name, TaggedAddresses: { http: { Address: 'not a url', Port: 1 } }, Check: { TTL: '30s', Status: 'passing' } });
     await r.register(instance(name, 'ours'));
     const listed = await r.getService(name);
@@ -272,7 +291,13 @@ describe('consul, against the Consul test server', function () {
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
     const port = (app.address() as { port: number }).port;
     try {
-      const r = client({ checks: [{ http: `http://127.0.0.1:${port}/health`, interval: 100 }, { tcp: `127.0.0.1:${port}`, interval: '100ms' }, { grpc: `127.0.0.1:${port}`, interval: '1s' }] });
+      const r = client({
+        checks: [
+          { http: `http://127.0.0.1:${port}/health`, interval: 100 },
+          { tcp: `127.0.0.1:${port}`, interval: '100ms' },
+          { grpc: `127.0.0.1:${port}`, interval: '1s' },
+        ],
+      });
       const name = uniqueName();
       await r.register(instance(name, 'a'));
       const checks = server.state.checks;
@@ -288,4 +313,3 @@ describe('consul, against the Consul test server', function () {
     }
   });
 });
-

@@ -77,12 +77,18 @@ describe('etcd with TLS client certificates (real etcd, PKI made with openssl)',
   const hosts = (): string[] => cluster.endpoints.map(byName);
 
   it('works with a client certificate signed by the trusted CA', async () => {
-    const r = new EtcdRegistry({ hosts: hosts(), credentials: { rootCertificate: pki.ca, certChain: pki.client.cert, privateKey: pki.client.key } }, { prefix: '/tls', logger: quiet });
+    const r = new EtcdRegistry(
+      { hosts: hosts(), credentials: { rootCertificate: pki.ca, certChain: pki.client.cert, privateKey: pki.client.key } },
+      { prefix: '/tls', logger: quiet },
+    );
     const name = uniqueName();
     await r.register(instance(name, 'a'));
     expect((await r.getService(name)).map((i) => i.id)).to.deep.equal(['a']);
     await r.close();
-    const viaUrl = await createRegistry(`etcd://${byName(cluster.authority)}/tls?tls=1`, { tls: { ca: pki.ca, cert: pki.client.cert, key: pki.client.key }, logger: quiet });
+    const viaUrl = await createRegistry(`etcd://${byName(cluster.authority)}/tls?tls=1`, {
+      tls: { ca: pki.ca, cert: pki.client.cert, key: pki.client.key },
+      logger: quiet,
+    });
     expect((await viaUrl.getService(name)).length).to.be.at.most(1);
     await viaUrl.close();
   });

@@ -49,7 +49,9 @@ describe('etcd 3-node cluster: leader killed 5 times during churn (real etcd)', 
     });
 
     const finals: Array<Promise<string[]>> = ['p0', 'p1'].map((tag) => {
-      const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-churn.js', cluster.endpoints.join(','), prefix, name, tag, '500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-churn.js', cluster.endpoints.join(','), prefix, name, tag, '500'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       children.push(child);
       return new Promise((resolve, reject) => {
         let out = '';
@@ -76,7 +78,14 @@ describe('etcd 3-node cluster: leader killed 5 times during churn (real etcd)', 
     const truth = (await Promise.all(finals)).flat().sort();
     const started = Date.now();
     const deadline = started + 60_000;
-    const converged = (): boolean => watchers.every((x) => x.view.map((i) => i.id).sort().join() === truth.join());
+    const converged = (): boolean =>
+      watchers.every(
+        (x) =>
+          x.view
+            .map((i) => i.id)
+            .sort()
+            .join() === truth.join(),
+      );
     while (!converged() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const took = Date.now() - started;
     for (const x of watchers) {

@@ -130,7 +130,9 @@ describe('etcd backend under faults (real etcd)', function () {
     const reader = client(cluster.endpoints, '/kill', '2s');
     const w = await reader.watch(name);
     await nextWithin(w, 5000);
-    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-child.js', cluster.endpoints[0]!, '/kill', name, '3', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-child.js', cluster.endpoints[0]!, '/kill', name, '3', '2'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
       child.once('exit', (c) => reject(new Error(`child exited early (${c})`)));

@@ -43,7 +43,10 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     await Promise.all(registries.splice(0).map((r) => r.close()));
   });
 
-  async function setup(specs: Array<{ id: string; label?: string; delayMs?: number; failing?: boolean; version?: string; metadata?: Record<string, string> }>, config: Omit<DiscoveryChannelConfig, 'discovery'> = {}) {
+  async function setup(
+    specs: Array<{ id: string; label?: string; delayMs?: number; failing?: boolean; version?: string; metadata?: Record<string, string> }>,
+    config: Omit<DiscoveryChannelConfig, 'discovery'> = {},
+  ) {
     const registry = new MemoryRegistry({ store: new MemoryStore() });
     registries.push(registry);
     const name = uniqueName('grpc');
@@ -55,7 +58,11 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
       await registry.register(instance);
       byId.set(s.id, { server, instance });
     }
-    const client = new Client(`discovery:///${name}`, grpc.credentials.createInsecure(), discoveryChannelOptions({ discovery: registry, ...config })) as unknown as Greeter;
+    const client = new Client(
+      `discovery:///${name}`,
+      grpc.credentials.createInsecure(),
+      discoveryChannelOptions({ discovery: registry, ...config }),
+    ) as unknown as Greeter;
     clients.push(client);
     const call = (md: Record<string, string | string[]> = {}): Promise<string> =>
       new Promise((resolve, reject) => {
@@ -66,8 +73,15 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     return { registry, name, byId, client, call };
   }
 
-  it('respects the channel\'s version filter', async () => {
-    const { call } = await setup([{ id: 'old', version: 'v1' }, { id: 'new', version: 'v2' }, { id: 'new2', version: 'v2' }], { filters: [versionFilter('v2')] });
+  it("respects the channel's version filter", async () => {
+    const { call } = await setup(
+      [
+        { id: 'old', version: 'v1' },
+        { id: 'new', version: 'v2' },
+        { id: 'new2', version: 'v2' },
+      ],
+      { filters: [versionFilter('v2')] },
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 20; i++) seen.add(await call());
     expect([...seen].sort()).to.deep.equal(['new', 'new2']);
@@ -94,7 +108,11 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     // The server still runs: only the empty list can stop calls from reaching it.
     let err: grpc.ServiceError | undefined;
     const deadline = Date.now() + 10_000;
-    while (err === undefined && Date.now() < deadline) err = await call().then(() => undefined, (e: grpc.ServiceError) => e);
+    while (err === undefined && Date.now() < deadline)
+      err = await call().then(
+        () => undefined,
+        (e: grpc.ServiceError) => e,
+      );
     expect(err?.code).to.equal(grpc.status.UNAVAILABLE);
     expect(err?.details).to.include('no instances');
     await registry.register(a.instance);
@@ -113,13 +131,20 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
   it('with P2C, avoids a server whose calls fail (errors from the call status)', async () => {
     const { call } = await setup([{ id: 'bad', failing: true }, { id: 'good' }], { balancer: 'p2c' });
     let failed = 0;
-    for (let i = 0; i < 60; i++) failed += await call().then(() => 0, () => 1);
+    for (let i = 0; i < 60; i++)
+      failed += await call().then(
+        () => 0,
+        () => 1,
+      );
     // Round-robin would fail 30 of them; P2C tries bad again only when it has been unpicked for 3 s.
     expect(failed).to.be.within(1, 4);
   });
 
   it('falls back through per-call tiers from metadata: canary → stable', async () => {
-    const { call, registry, name } = await setup([{ id: 'stable1', metadata: { track: 'stable' } }, { id: 'stable2', metadata: { track: 'stable' } }]);
+    const { call, registry, name } = await setup([
+      { id: 'stable1', metadata: { track: 'stable' } },
+      { id: 'stable2', metadata: { track: 'stable' } },
+    ]);
     const tiers = { 'plugboard-tier': ['metadata:track=canary', 'metadata:track=stable'] };
     const seen = new Set<string>();
     for (let i = 0; i < 10; i++) seen.add(await call(tiers));
@@ -172,7 +197,9 @@ describe('plugboard_selector gRPC policy against real grpc-js servers', function
     const discovery = new MemoryRegistry({ store: new MemoryStore() });
     registries.push(discovery);
     expect(() => discoveryChannelOptions({ discovery, balancers: 'p2c' } as never)).to.throw("'balancers': unknown option (did you mean 'balancer'?)");
-    expect(() => discoveryChannelOptions({ discovery, balancer: 'least-request' as never })).to.throw("unknown balancer 'least-request'").with.property('code', 'E_DISCOVERY_UNKNOWN');
+    expect(() => discoveryChannelOptions({ discovery, balancer: 'least-request' as never }))
+      .to.throw("unknown balancer 'least-request'")
+      .with.property('code', 'E_DISCOVERY_UNKNOWN');
   });
 });
 
@@ -188,7 +215,9 @@ describe('plugboard_selector gRPC policy: review findings', function () {
   async function serve(handler: (cb: (e: null, r: Buffer) => void) => void): Promise<number> {
     const server = new grpc.Server();
     server.addService(definition, { sayHello: (_c: unknown, cb: (e: null, r: Buffer) => void) => handler(cb) });
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
     cleanups.push(() => server.forceShutdown());
     return port;
   }
@@ -256,7 +285,7 @@ describe('plugboard_selector gRPC policy: review findings', function () {
   // Finding 8: grpc-js makes every pick of a burst before it starts any of the calls (the
   // call-credentials step comes between), so counting a call only at onCallStarted let every
   // pick see load 0 and the whole burst went to one node.
-  it('keeps ring-hash\'s load bound for a burst: 20 concurrent calls with one key put at most ceil(1.25 × 20 / 2) = 13 on one of 2 servers', async () => {
+  it("keeps ring-hash's load bound for a burst: 20 concurrent calls with one key put at most ceil(1.25 × 20 / 2) = 13 on one of 2 servers", async () => {
     const peak = new Map<string, number>();
     const now = new Map<string, number>();
     const r = registry();
@@ -299,7 +328,10 @@ describe('plugboard_selector gRPC policy on the process-wide default config', fu
     const registry = new MemoryRegistry({ store: new MemoryStore() });
     const name = uniqueName('grpc');
     const servers: grpc.Server[] = [];
-    for (const [id, version] of [['old', 'v1'], ['new', 'v2']] as const) {
+    for (const [id, version] of [
+      ['old', 'v1'],
+      ['new', 'v2'],
+    ] as const) {
       const { server, port } = await grpcServer(id);
       servers.push(server);
       await registry.register({ id, name, version, metadata: {}, endpoints: [`grpc://127.0.0.1:${port}`] });
@@ -308,7 +340,12 @@ describe('plugboard_selector gRPC policy on the process-wide default config', fu
     const c = new Client(`discovery:///${name}`, grpc.credentials.createInsecure()) as unknown as Greeter;
     try {
       const seen = new Set<string>();
-      for (let i = 0; i < 12; i++) seen.add(await new Promise<string>((resolve, reject) => c.sayHello(Buffer.from('hi'), new grpc.Metadata(), (err, res) => (err ? reject(err) : resolve(res.toString())))));
+      for (let i = 0; i < 12; i++)
+        seen.add(
+          await new Promise<string>((resolve, reject) =>
+            c.sayHello(Buffer.from('hi'), new grpc.Metadata(), (err, res) => (err ? reject(err) : resolve(res.toString()))),
+          ),
+        );
       expect([...seen]).to.deep.equal(['new']);
     } finally {
       c.close();

@@ -79,7 +79,7 @@ describe('memory backend', () => {
       const { spawnSync } = await import('node:child_process');
       const script = [
         "const { createRegistry } = await import('./.build/legacy/src/discovery/index.js');",
-        'let r = await createRegistry(\'memory://gc-test\');',
+        "let r = await createRegistry('memory://gc-test');",
         'const ref = new WeakRef(r);',
         'await r.close();',
         'r = undefined;',

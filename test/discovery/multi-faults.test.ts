@@ -89,7 +89,10 @@ describe('multi:// faults (review 2)', () => {
       await dereg;
       await r.settled();
       expect(B.list(name)).to.deep.equal([]);
-      expect(seenInB.filter((l) => l.includes('x')), 'x appeared in the recovered source after its deregistration').to.deep.equal([]);
+      expect(
+        seenInB.filter((l) => l.includes('x')),
+        'x appeared in the recovered source after its deregistration',
+      ).to.deep.equal([]);
     } finally {
       off();
     }
@@ -118,7 +121,12 @@ describe('multi:// faults (review 2)', () => {
     const name = uniqueName();
     const seenInB: string[] = [];
     const off = B.subscribe((n) => {
-      if (n === name) seenInB.push(B.list(name).map((i) => i.version).join() || 'none');
+      if (n === name)
+        seenInB.push(
+          B.list(name)
+            .map((i) => i.version)
+            .join() || 'none',
+        );
     });
     try {
       const v1 = r.register(instance(name, 'x', { version: '1' }));
@@ -214,7 +222,12 @@ describe('multi:// faults (review 2)', () => {
   // hung, so stop() could not confirm it.
   it('F4 via App (A5): stop() over multi confirms the deregistration when one source’s watch() never answers', async () => {
     const [A, B] = [new MemoryStore(), new MemoryStore()];
-    const registry = track(new MultiRegistry([new MemoryRegistry({ store: A, logger: quiet }), hanging(new MemoryRegistry({ store: B, logger: quiet }), 'watch')], { logger: quiet, timeout: 300 }));
+    const registry = track(
+      new MultiRegistry([new MemoryRegistry({ store: A, logger: quiet }), hanging(new MemoryRegistry({ store: B, logger: quiet }), 'watch')], {
+        logger: quiet,
+        timeout: 300,
+      }),
+    );
     const name = uniqueName('app');
     const app = new App({ name, endpoints: ['http://127.0.0.1:8000'], handleSignals: false, registrar: registry, drainWatchTimeout: 2000 });
     await app.start();
@@ -243,7 +256,11 @@ describe('multi:// faults (review 2)', () => {
     try {
       const unhealthy = async (w: { health: { healthy: boolean } }): Promise<void> => eventually(() => !w.health.healthy, 2000, 'unhealthy');
       await Promise.all([unhealthy(ws), unhealthy(wm)]);
-      const first = async (w: typeof ws): Promise<string> => nextWithin(w, 500).then((l) => JSON.stringify(ids(l)), () => 'no list');
+      const first = async (w: typeof ws): Promise<string> =>
+        nextWithin(w, 500).then(
+          (l) => JSON.stringify(ids(l)),
+          () => 'no list',
+        );
       expect(await first(ws), 'a single backend down at start').to.equal('no list');
       expect(await first(wm), 'multi, every source down at start').to.equal('no list');
     } finally {
@@ -366,7 +383,8 @@ describe('multi:// faults over a stalled etcd and the Consul test agent (review 
 
   it('F1 (real): with Consul down, a deregister while the register waits for Consul removes the instance from etcd at once', async () => {
     const name = uniqueName();
-    const etcd = (): EtcdRegistry => new EtcdRegistry({ hosts: cluster.endpoints }, { prefix: '/rev2-f1', ttl: '5s', logger: quiet, retry: { minMs: 50, maxMs: 500 } });
+    const etcd = (): EtcdRegistry =>
+      new EtcdRegistry({ hosts: cluster.endpoints }, { prefix: '/rev2-f1', ttl: '5s', logger: quiet, retry: { minMs: 50, maxMs: 500 } });
     const r = new MultiRegistry([etcd(), consulClient()], { timeout: 20_000, logger: quiet });
     const reader = etcd();
     open.push(r, reader);
@@ -398,7 +416,10 @@ describe('multi:// faults over a stalled etcd and the Consul test agent (review 
       const w = await r.watch(name);
       try {
         await eventually(() => w.health.sources?.every((s) => !s.healthy) === true, 15_000, 'both sources unhealthy');
-        const got = await nextWithin(w, 500).then((l) => JSON.stringify(ids(l)), () => 'no list');
+        const got = await nextWithin(w, 500).then(
+          (l) => JSON.stringify(ids(l)),
+          () => 'no list',
+        );
         expect(got, 'a reader started during the outage is told the fleet is empty').to.equal('no list');
       } finally {
         w.stop();

@@ -5,7 +5,16 @@
  */
 import { expect } from 'chai';
 import { PlugboardError } from '../../src/container/index.js';
-import { createRegistry, DiscoveryError, MemoryRegistry, MemoryStore, MultiRegistry, type ServiceInstance, type ServiceRegistry, type Watcher } from '../../src/discovery/index.js';
+import {
+  createRegistry,
+  DiscoveryError,
+  MemoryRegistry,
+  MemoryStore,
+  MultiRegistry,
+  type ServiceInstance,
+  type ServiceRegistry,
+  type Watcher,
+} from '../../src/discovery/index.js';
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { discoveryInterleavings } from '../../src/testing/index.js';
@@ -155,7 +164,12 @@ describe('multi://', () => {
       const [A, B] = [new MemoryStore(), new MemoryStore()];
       const inB = track(new MemoryRegistry({ store: B }));
       const warnings: string[] = [];
-      const r = track(new MultiRegistry([new MemoryRegistry({ store: A, retry: { minMs: 10, maxMs: 50 } }), new MemoryRegistry({ store: B, retry: { minMs: 10, maxMs: 50 } })], { logger: { warn: (m) => warnings.push(m) } }));
+      const r = track(
+        new MultiRegistry(
+          [new MemoryRegistry({ store: A, retry: { minMs: 10, maxMs: 50 } }), new MemoryRegistry({ store: B, retry: { minMs: 10, maxMs: 50 } })],
+          { logger: { warn: (m) => warnings.push(m) } },
+        ),
+      );
       const name = uniqueName();
       await inB.register(instance(name, 'b'));
       const w = await r.watch(name);
@@ -195,7 +209,15 @@ describe('multi://', () => {
 
     it('register waits for a source that is down and resolves once it is back', async () => {
       const [A, B] = [new MemoryStore(), new MemoryStore()];
-      const r = track(new MultiRegistry([new MemoryRegistry({ store: A, retry: { minMs: 10, maxMs: 50 }, logger: quiet }), new MemoryRegistry({ store: B, retry: { minMs: 10, maxMs: 50 }, logger: quiet })], { logger: quiet }));
+      const r = track(
+        new MultiRegistry(
+          [
+            new MemoryRegistry({ store: A, retry: { minMs: 10, maxMs: 50 }, logger: quiet }),
+            new MemoryRegistry({ store: B, retry: { minMs: 10, maxMs: 50 }, logger: quiet }),
+          ],
+          { logger: quiet },
+        ),
+      );
       const name = uniqueName();
       B.setReachable(false);
       let done = false;
@@ -253,7 +275,8 @@ describe('multi://', () => {
       const picky: ServiceRegistry = {
         backend: 'memory',
         register: async (i, o) => {
-          if ((i as ServiceInstance).metadata['bad'] !== undefined) throw new DiscoveryError('E_DISCOVERY_INSTANCE', 'instance.metadata.bad: refused by this backend');
+          if ((i as ServiceInstance).metadata['bad'] !== undefined)
+            throw new DiscoveryError('E_DISCOVERY_INSTANCE', 'instance.metadata.bad: refused by this backend');
           return strict.register(i, o);
         },
         deregister: (i, o) => strict.deregister(i, o),
@@ -279,7 +302,12 @@ describe('multi://', () => {
       const [A, B] = [new MemoryStore(), new MemoryStore()];
       const warnings: string[] = [];
       const kit = { retry: { minMs: 10, maxMs: 50 }, logger: quiet };
-      const r = track(new MultiRegistry([new MemoryRegistry({ store: A, ...kit }), new MemoryRegistry({ store: B, ...kit })], { ...kit, logger: { warn: (m) => warnings.push(m) } }));
+      const r = track(
+        new MultiRegistry([new MemoryRegistry({ store: A, ...kit }), new MemoryRegistry({ store: B, ...kit })], {
+          ...kit,
+          logger: { warn: (m) => warnings.push(m) },
+        }),
+      );
       B.setReachable(false);
       const ac = new AbortController();
       const p = r.register(instance(uniqueName(), 'x'), { signal: ac.signal });
@@ -293,7 +321,10 @@ describe('multi://', () => {
 
     it('close() finishes within closeTimeout with a source down', async () => {
       const [A, B] = [new MemoryStore(), new MemoryStore()];
-      const r = new MultiRegistry([new MemoryRegistry({ store: A, logger: quiet }), new MemoryRegistry({ store: B, logger: quiet, closeTimeout: 100 })], { closeTimeout: 300, logger: quiet });
+      const r = new MultiRegistry([new MemoryRegistry({ store: A, logger: quiet }), new MemoryRegistry({ store: B, logger: quiet, closeTimeout: 100 })], {
+        closeTimeout: 300,
+        logger: quiet,
+      });
       const name = uniqueName();
       await r.register(instance(name, 'x'));
       const w = await r.watch(name);
@@ -340,7 +371,11 @@ describe('multi://', () => {
       for (const id of new Set([...a.keys(), ...b.keys()])) {
         const x = a.get(id);
         const y = b.get(id);
-        out.push(x !== undefined && y !== undefined && x.version === y.version ? x : { ...(x ?? y)!, version: `differs between the sources (${x?.version ?? 'none'} / ${y?.version ?? 'none'})` });
+        out.push(
+          x !== undefined && y !== undefined && x.version === y.version
+            ? x
+            : { ...(x ?? y)!, version: `differs between the sources (${x?.version ?? 'none'} / ${y?.version ?? 'none'})` },
+        );
       }
       return out;
     };
@@ -394,7 +429,8 @@ describe('multi over real etcd and the Consul test server', function () {
   let cluster: EtcdCluster;
   let consul: ConsulServer;
   let prefixN = 0;
-  const etcd = (prefix: string): EtcdRegistry => new EtcdRegistry({ hosts: cluster.endpoints }, { prefix, ttl: '5s', logger: quiet, retry: { minMs: 50, maxMs: 500 } });
+  const etcd = (prefix: string): EtcdRegistry =>
+    new EtcdRegistry({ hosts: cluster.endpoints }, { prefix, ttl: '5s', logger: quiet, retry: { minMs: 50, maxMs: 500 } });
   const consulClient = (): ConsulRegistry => new ConsulRegistry({ port: consul.port, ttl: 2000, logger: quiet, retry: { minMs: 50, maxMs: 500 } });
 
   before(async () => {
@@ -410,7 +446,9 @@ describe('multi over real etcd and the Consul test server', function () {
   });
 
   it('is created from etcd:// and consul:// URLs once those backends are imported', async () => {
-    const r = (await createRegistry(`multi://?url=${encodeURIComponent(`etcd://${cluster.authority}/multi-url?ttl=5`)}&url=consul://${consul.address}`)) as MultiRegistry;
+    const r = (await createRegistry(
+      `multi://?url=${encodeURIComponent(`etcd://${cluster.authority}/multi-url?ttl=5`)}&url=consul://${consul.address}`,
+    )) as MultiRegistry;
     try {
       expect(r.sources.map((s) => s.registry.backend)).to.deep.equal(['etcd', 'consul']);
       const name = uniqueName();

@@ -96,7 +96,13 @@ describe('ring-hash with bounded load', () => {
   });
 
   it('spreads keys over the nodes in proportion to their weight (within 25%)', () => {
-    const instances: ServiceInstance[] = [100, 100, 200].map((w, i) => ({ id: `w${i}`, name: 'svc', version: 'v1', metadata: { weight: String(w) }, endpoints: [`http://10.1.0.${i}:80`] }));
+    const instances: ServiceInstance[] = [100, 100, 200].map((w, i) => ({
+      id: `w${i}`,
+      name: 'svc',
+      version: 'v1',
+      metadata: { weight: String(w) },
+      endpoints: [`http://10.1.0.${i}:80`],
+    }));
     const b = new RingHashBalancer();
     b.update(toNodes(instances));
     const counts = new Map<string, number>();
@@ -155,13 +161,21 @@ describe('ring-hash with bounded load', () => {
   // flight could never be picked; an unknown (misspelt) option was silently ignored.
   it('refuses a loadFactor below 1, a bad replicas count and unknown options (E_INVALID_OPTION, did you mean)', () => {
     for (const loadFactor of [0.5, 0, -1, Number.NaN]) {
-      expect(() => new RingHashBalancer({ loadFactor }), `loadFactor ${loadFactor}`).to.throw(/'loadFactor'/).with.property('code', 'E_INVALID_OPTION');
+      expect(() => new RingHashBalancer({ loadFactor }), `loadFactor ${loadFactor}`)
+        .to.throw(/'loadFactor'/)
+        .with.property('code', 'E_INVALID_OPTION');
     }
     for (const replicas of [0, -1, 1.5, Number.NaN, 1e6]) {
-      expect(() => new RingHashBalancer({ replicas }), `replicas ${replicas}`).to.throw(/'replicas'/).with.property('code', 'E_INVALID_OPTION');
+      expect(() => new RingHashBalancer({ replicas }), `replicas ${replicas}`)
+        .to.throw(/'replicas'/)
+        .with.property('code', 'E_INVALID_OPTION');
     }
-    expect(() => new RingHashBalancer({ random: 4 } as never)).to.throw(/'random'/).with.property('code', 'E_INVALID_OPTION');
-    expect(() => new RingHashBalancer({ loadFacter: 2 } as never)).to.throw(/did you mean 'loadFactor'/).with.property('code', 'E_INVALID_OPTION');
+    expect(() => new RingHashBalancer({ random: 4 } as never))
+      .to.throw(/'random'/)
+      .with.property('code', 'E_INVALID_OPTION');
+    expect(() => new RingHashBalancer({ loadFacter: 2 } as never))
+      .to.throw(/did you mean 'loadFactor'/)
+      .with.property('code', 'E_INVALID_OPTION');
     // The limits themselves are fine, and loadFactor 1 still lets the only node take calls.
     const b = new RingHashBalancer({ loadFactor: 1, replicas: 1 });
     const [only] = nodes(['only']);

@@ -44,7 +44,10 @@ describe('Selector', () => {
       err = e;
     }
     expect((err as DiscoveryError).code).to.equal('E_DISCOVERY_NO_NODES');
-    expect((err as Error).message).to.include(`service '${name}'`).and.include('version=v2').and.include('metadata zone=eu');
+    expect((err as Error).message)
+      .to.include(`service '${name}'`)
+      .and.include('version=v2')
+      .and.include('metadata zone=eu');
     await sel.close();
     await r.close();
   });
@@ -99,7 +102,7 @@ describe('Selector', () => {
       return { sel, close: async () => (await sel.close(), await r.close()) };
     }
 
-    it('applies per-call filters, as objects or as text, on top of the selector\'s', async () => {
+    it("applies per-call filters, as objects or as text, on top of the selector's", async () => {
       const { sel, close } = await started();
       for (let i = 0; i < 6; i++) expect(sel.pick({ filters: [metadataFilter({ zone: 'us' })] }).instance.id).to.equal('us');
       for (let i = 0; i < 6; i++) expect(sel.pick({ filters: ['version:v1', 'metadata:zone=eu'] }).instance.id).to.equal('eu');
@@ -118,10 +121,21 @@ describe('Selector', () => {
       const s = sel.select({ tiers: zoneThenAnywhere });
       expect([s.node.instance.id, s.tier, s.tierName]).to.deep.equal(['us', 1, 'region']);
       s.done({ latencyMs: 1 });
-      const canary = sel.select({ tiers: [{ name: 'canary', filters: ['metadata:track=canary'] }, { name: 'stable', filters: [] }] });
+      const canary = sel.select({
+        tiers: [
+          { name: 'canary', filters: ['metadata:track=canary'] },
+          { name: 'stable', filters: [] },
+        ],
+      });
       expect([canary.node.instance.id, canary.tierName]).to.deep.equal(['canary', 'canary']);
       // Per-call filters apply to every tier: with zone=us forced, canary is empty and stable serves.
-      const stable = sel.select({ filters: ['metadata:zone=us'], tiers: [{ name: 'canary', filters: ['metadata:track=canary'] }, { name: 'stable', filters: [] }] });
+      const stable = sel.select({
+        filters: ['metadata:zone=us'],
+        tiers: [
+          { name: 'canary', filters: ['metadata:track=canary'] },
+          { name: 'stable', filters: [] },
+        ],
+      });
       expect([stable.node.instance.id, stable.tier]).to.deep.equal(['us', 1]);
       let err: unknown;
       try {
@@ -136,9 +150,12 @@ describe('Selector', () => {
 
     it('a filter that throws fails that pick with E_DISCOVERY_FILTER naming it; the next pick works', async () => {
       const { sel, close } = await started();
-      const broken = Object.assign((): never => {
-        throw new TypeError("Cannot read properties of undefined (reading 'zone')");
-      }, { describe: 'by-zone' });
+      const broken = Object.assign(
+        (): never => {
+          throw new TypeError("Cannot read properties of undefined (reading 'zone')");
+        },
+        { describe: 'by-zone' },
+      );
       let err: unknown;
       try {
         sel.pick({ filters: [broken] });
@@ -157,7 +174,9 @@ describe('Selector', () => {
       expect(() => sel.pick({ filters: ['verison:v1'] }))
         .to.throw(DiscoveryError, "unknown filter 'verison' (did you mean 'version'?); known: version, metadata")
         .with.property('code', 'E_DISCOVERY_UNKNOWN');
-      expect(() => sel.pick({ filters: ['metadata:zone'] })).to.throw(DiscoveryError, 'expected metadata:<key>=<value>').with.property('code', 'E_DISCOVERY_FILTER');
+      expect(() => sel.pick({ filters: ['metadata:zone'] }))
+        .to.throw(DiscoveryError, 'expected metadata:<key>=<value>')
+        .with.property('code', 'E_DISCOVERY_FILTER');
       expect(sel.pick({ filters: ['version:v2'] }).instance.id).to.equal('canary');
       await close();
     });
@@ -180,15 +199,20 @@ describe('Selector', () => {
     const r = new MemoryRegistry({ store: new MemoryStore() });
     const name = uniqueName();
     await r.register(instance(name, 'a'));
-    const picky = Object.assign((nodes: readonly Node[]) => {
-      if (nodes.some((n) => n.instance.id === 'bad')) throw new Error('cannot handle bad');
-      return [...nodes];
-    }, { describe: 'picky' });
+    const picky = Object.assign(
+      (nodes: readonly Node[]) => {
+        if (nodes.some((n) => n.instance.id === 'bad')) throw new Error('cannot handle bad');
+        return [...nodes];
+      },
+      { describe: 'picky' },
+    );
     const sel = new Selector({ discovery: r, name, filters: [picky] });
     await sel.start();
     await r.register(instance(name, 'bad'));
     await eventually(() => sel.instances().length === 2);
-    expect(() => sel.pick()).to.throw(DiscoveryError, "filter 'picky' threw: cannot handle bad").with.property('code', 'E_DISCOVERY_FILTER');
+    expect(() => sel.pick())
+      .to.throw(DiscoveryError, "filter 'picky' threw: cannot handle bad")
+      .with.property('code', 'E_DISCOVERY_FILTER');
     await r.deregister(instance(name, 'bad'));
     await eventually(() => sel.instances().length === 1);
     expect(sel.pick().instance.id).to.equal('a');
@@ -258,9 +282,13 @@ describe('Selector', () => {
     const { discovery: d, live: watching } = countingDiscovery(registry);
     // A balancer of the user's own that is not ready for the first list.
     let fail = true;
-    const balancer = { name: 'moody', update: (): void => {
-      if (fail) throw new Error('balancer not ready yet');
-    }, pick: (c?: readonly Node[]) => c?.[0] };
+    const balancer = {
+      name: 'moody',
+      update: (): void => {
+        if (fail) throw new Error('balancer not ready yet');
+      },
+      pick: (c?: readonly Node[]) => c?.[0],
+    };
     const sel = new Selector({ discovery: d, name, balancer });
     await sel.start().then(
       () => expect.fail('start() must fail'),
@@ -311,6 +339,8 @@ describe('Selector', () => {
   it('rejects unknown options and balancer names, naming the closest', () => {
     const discovery = new MemoryRegistry({ store: new MemoryStore() });
     expect(() => new Selector({ discovery, name: 'x', filter: [] } as never)).to.throw("'filter': unknown option (did you mean 'filters'?)");
-    expect(() => new Selector({ discovery, name: 'x', balancer: 'ring_hash' as never })).to.throw(DiscoveryError, "did you mean 'ring-hash'?").with.property('code', 'E_DISCOVERY_UNKNOWN');
+    expect(() => new Selector({ discovery, name: 'x', balancer: 'ring_hash' as never }))
+      .to.throw(DiscoveryError, "did you mean 'ring-hash'?")
+      .with.property('code', 'E_DISCOVERY_UNKNOWN');
   });
 });

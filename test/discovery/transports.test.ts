@@ -18,14 +18,18 @@ describe('discovery targets', () => {
     expect(parseTarget('discovery:///greeter')).to.deep.equal({ authority: '', name: 'greeter', rest: '' });
     expect(parseTarget('discovery://dc1/greeter/hello?x=1')).to.deep.equal({ authority: 'dc1', name: 'greeter', rest: '/hello?x=1' });
     for (const bad of ['http://greeter', 'discovery://', 'discovery:///', 'discovery://x']) {
-      expect(() => parseTarget(bad), bad).to.throw().with.property('code', 'E_DISCOVERY_URL');
+      expect(() => parseTarget(bad), bad)
+        .to.throw()
+        .with.property('code', 'E_DISCOVERY_URL');
     }
   });
 
   // Review finding 15: decodeURIComponent's URIError escaped untyped.
   it("gives E_DISCOVERY_URL, not a URIError, for a name with bad percent-encoding ('discovery:///%zz')", () => {
     for (const bad of ['discovery:///%zz', 'discovery:///a%', 'discovery:///%E0%A4%A']) {
-      expect(() => parseTarget(bad), bad).to.throw(/percent-encoding/).with.property('code', 'E_DISCOVERY_URL');
+      expect(() => parseTarget(bad), bad)
+        .to.throw(/percent-encoding/)
+        .with.property('code', 'E_DISCOVERY_URL');
     }
     expect(parseTarget('discovery:///gr%65eter/x').name).to.equal('greeter');
   });
@@ -156,7 +160,8 @@ describe('grpc-js resolver against two real gRPC servers', function () {
       sayHello(req: Buffer, cb: (err: Error | null, res: Buffer) => void): void;
       close(): void;
     };
-    const call = (): Promise<string> => new Promise((resolve, reject) => client.sayHello(Buffer.from('hi'), (err, res) => (err ? reject(err) : resolve(res.toString()))));
+    const call = (): Promise<string> =>
+      new Promise((resolve, reject) => client.sayHello(Buffer.from('hi'), (err, res) => (err ? reject(err) : resolve(res.toString()))));
     const seen = new Set<string>();
     for (let i = 0; i < 20; i++) seen.add(await call());
     expect([...seen].sort()).to.deep.equal(['A', 'B']);

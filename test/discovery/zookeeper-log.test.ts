@@ -21,7 +21,10 @@ function run(port: number, debug: boolean): Promise<{ code: number | null; out: 
     try { await r.getService('x', { signal: AbortSignal.timeout(1500) }); } catch (e) { console.log(e.code); }
     await r.close();`;
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBUG: debug ? '1' : '' } });
+    const p = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DEBUG: debug ? '1' : '' },
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -46,8 +49,14 @@ describe('ZooKeeper: the native client log', function () {
 
   it("knows the binding's lines for states the registry handles, and lets its other errors through", () => {
     // Seen in the interleaving runs: one "Session expired" line per expiry fault.
-    for (const line of ['Session expired. Shutting down...', 'Authentication failure. Shutting down...', 'yield:zookeeper_process returned an error: -4 - connection loss', '2026-11-22 17:08:01,123:4242(0x7f):ZOO_ERROR@handle_socket_error_msg@1: Socket closed'])
+    for (const line of [
+      'Session expired. Shutting down...',
+      'Authentication failure. Shutting down...',
+      'yield:zookeeper_process returned an error: -4 - connection loss',
+      '2026-11-22 17:08:01,123:4242(0x7f):ZOO_ERROR@handle_socket_error_msg@1: Socket closed',
+    ])
       expect(isNativeLog(line), line).to.equal(true);
-    for (const line of ['Failed to malloc memory for uv_poll_t', 'zookeeper_init returned 0!', 'Error: something of the application']) expect(isNativeLog(line), line).to.equal(false);
+    for (const line of ['Failed to malloc memory for uv_poll_t', 'zookeeper_init returned 0!', 'Error: something of the application'])
+      expect(isNativeLog(line), line).to.equal(false);
   });
 });

@@ -19,7 +19,10 @@ interface RawZk {
 }
 
 async function rawClient(connect: string): Promise<RawZk> {
-  const zk = new (ZooKeeper as unknown as new (c: object) => { init(c: object): void; once(e: string, f: () => void): void; close(): void })({ connect, timeout: 5000 });
+  const zk = new (ZooKeeper as unknown as new (c: object) => { init(c: object): void; once(e: string, f: () => void): void; close(): void })({
+    connect,
+    timeout: 5000,
+  });
   await new Promise<void>((r) => {
     zk.once('connect', () => r());
     zk.init({});
@@ -125,7 +128,11 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       const name = uniqueName();
       const raw = await rawClient(server.connect);
       await new Promise((res) => raw.mkdirp(`/stale/${name}`, res));
-      await raw.create(`/stale/${name}/a`, JSON.stringify(instance(name, 'a', { version: 'old' })), (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_EPHEMERAL']!);
+      await raw.create(
+        `/stale/${name}/a`,
+        JSON.stringify(instance(name, 'a', { version: 'old' })),
+        (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_EPHEMERAL']!,
+      );
       const r = client('/stale');
       await r.register(instance(name, 'a', { version: 'new' }));
       const [stat, data] = await raw.get(`/stale/${name}/a`, false);
@@ -143,7 +150,9 @@ describe('zookeeper, against a real ZooKeeper server', function () {
       const r = client('/zkkill');
       const w = await r.watch(name);
       await nextWithin(w, 5000);
-      const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/zk-child.js', server.connect, '/zkkill', name, '2000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/zk-child.js', server.connect, '/zkkill', name, '2000'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => d.toString().includes('registered') && resolve());
         child.once('exit', (c) => reject(new Error(`child exited early (${c})`)));

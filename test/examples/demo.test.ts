@@ -71,9 +71,10 @@ describe('examples/demo', function () {
   it('an unreachable backend ends the demo with one line and exit code 2; the stack trace only with DEBUG', async () => {
     const plain = await runDemo(['--registry', 'etcd://127.0.0.1:1/demo'], { ...process.env, DEBUG: '' });
     expect(plain.code, plain.err).to.equal(2);
-    expect(plain.err.split('\n').filter((l) => l.startsWith('demo: ')), plain.err).to.deep.equal([
-      "demo: app 'greeter': registering: took longer than 10000 ms (deadline of 10000 ms passed) [E_DISCOVERY_TIMEOUT]",
-    ]);
+    expect(
+      plain.err.split('\n').filter((l) => l.startsWith('demo: ')),
+      plain.err,
+    ).to.deep.equal(["demo: app 'greeter': registering: took longer than 10000 ms (deadline of 10000 ms passed) [E_DISCOVERY_TIMEOUT]"]);
     expect(plain.err, 'no stack trace').to.not.match(/\n\s+at /);
     // Bad input fails the same way, at once.
     const debug = await runDemo(['--registry', 'etcd://127.0.0.1:1/demo?ttl=0'], { ...process.env, DEBUG: '1' });
@@ -98,7 +99,12 @@ describe('examples/demo', function () {
   it('--registry etcd://… runs the same demo on real etcd', async () => {
     const etcd = await EtcdCluster.start(1);
     try {
-      const { p, out } = await untilReady(process.execPath, ['--enable-source-maps', '.build/legacy/examples/demo/main.js', '--registry', `etcd://${etcd.endpoints[0]!.replace(/^https?:\/\//, '')}/demo`]);
+      const { p, out } = await untilReady(process.execPath, [
+        '--enable-source-maps',
+        '.build/legacy/examples/demo/main.js',
+        '--registry',
+        `etcd://${etcd.endpoints[0]!.replace(/^https?:\/\//, '')}/demo`,
+      ]);
       try {
         expect(out()).to.include('plugboard demo · discovery etcd://');
         checkRun(out(), 'etcd');

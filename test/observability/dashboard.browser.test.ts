@@ -15,10 +15,20 @@ describe('observability: dashboard in headless Chromium', function () {
   let app: DashboardApp;
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the README's test command installs Debian's chromium package (apt-get install chromium)`);
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: the README's test command installs Debian's chromium package (apt-get install chromium)`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     app = await startDashboardApp();
   });
@@ -36,7 +46,9 @@ describe('observability: dashboard in headless Chromium', function () {
     const storage = page.locator('.card', { has: page.locator('h3', { hasText: 'storage' }) });
     expect(await storage.locator('td', { hasText: 's3' }).first().textContent()).to.equal('s3');
     expect(await storage.locator('tr', { hasText: 's3' }).textContent()).to.include('storage-s3');
-    expect(await page.locator('#plugins').textContent()).to.include('storage-s3').and.include('started');
+    expect(await page.locator('#plugins').textContent())
+      .to.include('storage-s3')
+      .and.include('started');
     expect(await page.locator('#services').textContent()).to.include('greeter-3');
 
     app.codecs.register('msgpack', 'application/msgpack');

@@ -96,7 +96,10 @@ describe('observability: /debug/registry', () => {
     });
     await fa.listen({ port: 0, host: '127.0.0.1' });
     try {
-      for (const base of [`http://127.0.0.1:${(exServer.address() as { port: number }).port}`, `http://127.0.0.1:${(fa.server.address() as { port: number }).port}`]) {
+      for (const base of [
+        `http://127.0.0.1:${(exServer.address() as { port: number }).port}`,
+        `http://127.0.0.1:${(fa.server.address() as { port: number }).port}`,
+      ]) {
         const snap = (await (await fetch(`${base}/debug/registry.json`)).json()) as DebugSnapshot;
         expect(snap.services[0]!.service).to.equal('greeter');
         expect(await (await fetch(`${base}/debug/registry`)).text()).to.include('<title>plugboard');

@@ -71,7 +71,10 @@ describe('observability: logging and metrics', () => {
     codecs.get('nope');
     codecs.replaceAll({ json: 'b', yaml: 'c' });
     const host = new PluginHost({ scope, metrics, logger: { debug() {}, info() {}, warn() {}, error() {} } });
-    await host.load([definePlugin({ meta: { name: 'p1', version: '1.0.0', api: '^1' }, setup: () => undefined }), definePlugin({ meta: { name: 'p2', version: '1.0.0', api: '^1' }, setup: () => Promise.reject(new Error('x')) })]);
+    await host.load([
+      definePlugin({ meta: { name: 'p1', version: '1.0.0', api: '^1' }, setup: () => undefined }),
+      definePlugin({ meta: { name: 'p2', version: '1.0.0', api: '^1' }, setup: () => Promise.reject(new Error('x')) }),
+    ]);
     const memory = new MemoryRegistry();
     await memory.register({ id: 'a', name: 'greeter', endpoints: ['http://127.0.0.1:1'] });
     const tracker = new ServiceTracker(memory, metrics);
@@ -95,7 +98,16 @@ describe('observability: logging and metrics', () => {
     const scope = new Scope('obs');
     const codecs = scope.registry('codecs', ImplementationRegistry<string>);
     let calls = 0;
-    const undo = instrumentScope(scope, { metrics: { lookupRecorder: () => () => void calls++, swapped: () => calls++, trackEntries: () => undefined, pluginLoaded: () => undefined, instances: () => undefined, watchError: () => undefined } });
+    const undo = instrumentScope(scope, {
+      metrics: {
+        lookupRecorder: () => () => void calls++,
+        swapped: () => calls++,
+        trackEntries: () => undefined,
+        pluginLoaded: () => undefined,
+        instances: () => undefined,
+        watchError: () => undefined,
+      },
+    });
     codecs.register('a', 'x');
     codecs.get('a');
     expect(calls).to.equal(1);

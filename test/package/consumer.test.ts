@@ -44,7 +44,18 @@ const PEER_HOME: Record<string, string> = {
   'fast-check': 'testing/',
 };
 /** Entries that work with no optional peer installed. */
-const peerFree = entries.filter((e) => !['plugboard/inversify', 'plugboard/tsyringe', 'plugboard/discovery/grpc', 'plugboard/discovery/etcd', 'plugboard/discovery/consul', 'plugboard/observability/metrics', 'plugboard/testing'].includes(e));
+const peerFree = entries.filter(
+  (e) =>
+    ![
+      'plugboard/inversify',
+      'plugboard/tsyringe',
+      'plugboard/discovery/grpc',
+      'plugboard/discovery/etcd',
+      'plugboard/discovery/consul',
+      'plugboard/observability/metrics',
+      'plugboard/testing',
+    ].includes(e),
+);
 
 /** plugboard's dependencies and theirs, as found in this checkout's node_modules. */
 function closure(names: string[]): string[] {
@@ -68,7 +79,10 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
   before(() => {
     execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'plugboard-consumer-'));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     tarball = join(dir, packed[0]!.filename);
     files = packed[0]!.files.map((f) => f.path);
     const app = join(dir, 'app');
@@ -80,7 +94,10 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
       mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(ROOT, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
     }
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { plugboard: `file:${tarball}` } }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies: { plugboard: `file:${tarball}` } }),
+    );
   });
 
   after(() => {
@@ -97,7 +114,10 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
     for (const f of maps) {
       const map = JSON.parse(readFileSync(join(app(), 'node_modules', 'plugboard', f), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
       expect(map.sourcesContent?.length, `${f}: sourcesContent`).to.equal(map.sources.length);
-      expect(map.sourcesContent!.every((s) => typeof s === 'string' && s.length > 0), `${f}: sourcesContent`).to.equal(true);
+      expect(
+        map.sourcesContent!.every((s) => typeof s === 'string' && s.length > 0),
+        `${f}: sourcesContent`,
+      ).to.equal(true);
     }
   });
 
@@ -111,9 +131,15 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
       const src = join(app(), `${mode}-${name}`);
       mkdirSync(src, { recursive: true });
       list.forEach((e, i) => writeFileSync(join(src, `entry${i}.ts`), `import * as m from '${e}';\nexport const keys${i}: number = Object.keys(m).length;\n`));
-      const tsconfig = { compilerOptions: { ...options, target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, include: [`${mode}-${name}/*.ts`] };
+      const tsconfig = {
+        compilerOptions: { ...options, target: 'ES2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] },
+        include: [`${mode}-${name}/*.ts`],
+      };
       writeFileSync(join(app(), `tsconfig.${mode}-${name}.json`), JSON.stringify(tsconfig));
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${mode}-${name}.json`, '--pretty', 'false'], { cwd: app(), encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', `tsconfig.${mode}-${name}.json`, '--pretty', 'false'], {
+        cwd: app(),
+        encoding: 'utf8',
+      });
       return `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() !== '');
     };
 
@@ -124,7 +150,10 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
 
     if (mode === 'node16') {
       it('an entry for a peer compiles too, missing only its own peer', () => {
-        const problems = compile('peers', entries.filter((e) => !peerFree.includes(e))).filter((line) => {
+        const problems = compile(
+          'peers',
+          entries.filter((e) => !peerFree.includes(e)),
+        ).filter((line) => {
           const m = /node_modules\/plugboard\/dist\/(?:esm|cjs)\/(\S+?)\(\d+,\d+\): error TS2307: Cannot find module '([^']+)'/.exec(line);
           if (m === null) return true;
           const home = PEER_HOME[m[2]!];
@@ -145,8 +174,14 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
         `(async () => { const r = await d.createRegistry('memory://'); await r.register({ id: 'a', name: 'svc', endpoints: ['http://127.0.0.1:1'] });`,
         `console.log((await r.getService('svc')).map((i) => i.id).join(','), counts.length); await r.close(); })();`,
       ].join('\n');
-    writeFileSync(join(app(), 'smoke.mjs'), body((e) => `await import('${e}')`));
-    writeFileSync(join(app(), 'smoke.cjs'), body((e) => `require('${e}')`));
+    writeFileSync(
+      join(app(), 'smoke.mjs'),
+      body((e) => `await import('${e}')`),
+    );
+    writeFileSync(
+      join(app(), 'smoke.cjs'),
+      body((e) => `require('${e}')`),
+    );
     for (const script of ['smoke.mjs', 'smoke.cjs']) {
       const out = execFileSync(process.execPath, [script], { cwd: app(), encoding: 'utf8' }).trim();
       expect(out, script).to.equal(`a ${peerFree.length}`);
@@ -159,9 +194,23 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
       mkdirSync(dirname(join(app(), 'guide', b.file)), { recursive: true });
       writeFileSync(join(app(), 'guide', b.file), `${b.code}\nexport {};\n`);
     }
-    const compilerOptions = { module: 'node16', moduleResolution: 'node16', target: 'ES2022', strict: true, skipLibCheck: false, experimentalDecorators: true, emitDecoratorMetadata: true, types: ['node'], rootDir: 'guide', outDir: 'guide-js' };
+    const compilerOptions = {
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'ES2022',
+      strict: true,
+      skipLibCheck: false,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      types: ['node'],
+      rootDir: 'guide',
+      outDir: 'guide-js',
+    };
     writeFileSync(join(app(), 'tsconfig.guide.json'), JSON.stringify({ compilerOptions, include: ['guide/**/*.ts'] }));
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.guide.json', '--pretty', 'false'], { cwd: app(), encoding: 'utf8' });
+    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.guide.json', '--pretty', 'false'], {
+      cwd: app(),
+      encoding: 'utf8',
+    });
     expect(tsc.stdout + tsc.stderr, 'the guide compiles').to.equal('');
     const runnable = guide.filter((b) => !b.partial && !b.server && !b.companion);
     expect(runnable.length).to.be.at.least(4);
@@ -182,7 +231,9 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
   });
 
   it('the packed package.json maps every subpath for node10 (typesVersions) to the same types as exports', () => {
-    const shipped = JSON.parse(readFileSync(join(app(), 'node_modules', 'plugboard', 'package.json'), 'utf8')) as Pkg & { typesVersions: Record<string, Record<string, string[]>> };
+    const shipped = JSON.parse(readFileSync(join(app(), 'node_modules', 'plugboard', 'package.json'), 'utf8')) as Pkg & {
+      typesVersions: Record<string, Record<string, string[]>>;
+    };
     const fromExports = Object.fromEntries(
       Object.entries(shipped.exports)
         .filter(([s]) => s !== '.' && s !== './package.json')

@@ -62,12 +62,17 @@ describe('layers and import cycles', () => {
   });
 
   it('the plugin layer (src/plugins) imports only the core and itself (the Logger type is at the bottom)', () => {
-    const up = [...graph].flatMap(([f, deps]) => (layer(f) === 'plugins' ? deps.filter((d) => !['container', 'plugins'].includes(layer(d))).map((d) => `${f} → ${d}`) : []));
+    const up = [...graph].flatMap(([f, deps]) =>
+      layer(f) === 'plugins' ? deps.filter((d) => !['container', 'plugins'].includes(layer(d))).map((d) => `${f} → ${d}`) : [],
+    );
     expect(up).to.deep.equal([]);
   });
 
   it('no module of the core or the plugin layer is in an import cycle (intents.ts ↔ scope.ts was one)', () => {
-    const cycles = [...graph.keys()].filter((f) => ['container', 'plugins'].includes(layer(f))).map(cycleFrom).filter((c) => c.length > 0);
+    const cycles = [...graph.keys()]
+      .filter((f) => ['container', 'plugins'].includes(layer(f)))
+      .map(cycleFrom)
+      .filter((c) => c.length > 0);
     expect(cycles.map((c) => c.join(' → '))).to.deep.equal([]);
   });
 });

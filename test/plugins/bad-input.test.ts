@@ -16,7 +16,8 @@ import { codecPlugin, newHost } from './host-fixtures.js';
  */
 describe('plugins: bad input', () => {
   let dir: string;
-  const plugin = (name: string): string => `export default { meta: { name: '${name}', version: '1.0.0', api: '^1' }, setup(ctx) { ctx.registry('codecs').register('${name}', { contentType: 'x' }); } };`;
+  const plugin = (name: string): string =>
+    `export default { meta: { name: '${name}', version: '1.0.0', api: '^1' }, setup(ctx) { ctx.registry('codecs').register('${name}', { contentType: 'x' }); } };`;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'plugboard-bad-'));
   });
@@ -41,7 +42,9 @@ describe('plugins: bad input', () => {
       writeFileSync(join(dir, 'plugins', 'good.mjs'), plugin('good'));
       extra();
       const found = findPlugins({ root: dir, packageJson: false, directories: ['plugins'] });
-      return Object.fromEntries(found.map((f) => [f.file.slice(join(dir, 'plugins').length + 1), f.error === undefined ? 'ok' : `${f.error.code}: ${f.error.message}`]));
+      return Object.fromEntries(
+        found.map((f) => [f.file.slice(join(dir, 'plugins').length + 1), f.error === undefined ? 'ok' : `${f.error.code}: ${f.error.message}`]),
+      );
     };
     const folder = (name: string, pkg: string) => (): void => {
       mkdirSync(join(dir, 'plugins', name));
@@ -99,7 +102,9 @@ describe('plugins: bad input', () => {
     expect((await host.load('./plugins/near.mjs')).plugins[0]).to.deep.include({ name: 'near', state: 'loaded' });
     const byDir = newHost({ root: dir, base: join(dir, 'app') });
     expect((await byDir.load('./plugins/near.mjs')).plugins[0]!.state).to.equal('loaded');
-    expect(findPlugins({ root: dir, base: moduleUrl, packageJson: false, directories: ['plugins'] }).map((f) => f.file)).to.deep.equal([join(dir, 'app', 'plugins', 'near.mjs')]);
+    expect(findPlugins({ root: dir, base: moduleUrl, packageJson: false, directories: ['plugins'] }).map((f) => f.file)).to.deep.equal([
+      join(dir, 'app', 'plugins', 'near.mjs'),
+    ]);
     expectError(() => newHost({ root: dir, base: 'https://example.com/x.js' }), PluginError, 'E_PLUGIN_PATH', 'base must be a directory or a file: URL');
   });
 
@@ -126,13 +131,29 @@ describe('plugins: bad input', () => {
     it('accepts a validate function; a config spec that is not one is E_PLUGIN_MANIFEST', async () => {
       const host = newHost({ config: { fn: 'raw' } });
       let got: unknown;
-      await host.load(definePlugin({ meta: { name: 'fn', version: '1.0.0', api: '^1' }, config: (raw: unknown) => `${String(raw)}!`, setup: (ctx) => void (got = ctx.config) }));
+      await host.load(
+        definePlugin({
+          meta: { name: 'fn', version: '1.0.0', api: '^1' },
+          config: (raw: unknown) => `${String(raw)}!`,
+          setup: (ctx) => void (got = ctx.config),
+        }),
+      );
       expect(got).to.equal('raw!');
-      expectError(() => validatePlugin({ meta: { name: 'x', version: '1.0.0', api: '^1' }, config: 42, setup: () => undefined }, 'test'), PluginError, 'E_PLUGIN_MANIFEST', 'config must be a class');
+      expectError(
+        () => validatePlugin({ meta: { name: 'x', version: '1.0.0', api: '^1' }, config: 42, setup: () => undefined }, 'test'),
+        PluginError,
+        'E_PLUGIN_MANIFEST',
+        'config must be a class',
+      );
       class Bare {
         bucket = 'x';
       }
-      expectError(() => validatePlugin({ meta: { name: 'x', version: '1.0.0', api: '^1' }, config: Bare, setup: () => undefined }, 'test'), PluginError, 'E_PLUGIN_MANIFEST', 'config class Bare has no class-validator decorators');
+      expectError(
+        () => validatePlugin({ meta: { name: 'x', version: '1.0.0', api: '^1' }, config: Bare, setup: () => undefined }, 'test'),
+        PluginError,
+        'E_PLUGIN_MANIFEST',
+        'config class Bare has no class-validator decorators',
+      );
     });
   });
 });

@@ -17,7 +17,11 @@ describe('plugins: finding and loading modules', () => {
       ['@acme/storage-s3', 'package.json'],
       ['plugboard-plugin-cache', 'package.json'],
     ]);
-    expect(rel(found)).to.deep.equal(['node_modules/@acme/plugboard-plugin/lib/index.cjs', 'node_modules/@acme/storage-s3/index.js', 'node_modules/plugboard-plugin-cache/index.js']);
+    expect(rel(found)).to.deep.equal([
+      'node_modules/@acme/plugboard-plugin/lib/index.cjs',
+      'node_modules/@acme/storage-s3/index.js',
+      'node_modules/plugboard-plugin-cache/index.js',
+    ]);
   });
 
   it('finds packages by naming convention, scoped ones included, and never others', () => {
@@ -27,7 +31,11 @@ describe('plugins: finding and loading modules', () => {
   });
 
   it('finds the modules of a directory: ESM and CJS files and folders with a package.json', () => {
-    expect(rel(findPlugins({ root: APP, packageJson: false, directories: ['plugins'] }))).to.deep.equal(['plugins/folder-plugin/entry.js', 'plugins/hello.mjs', 'plugins/legacy.cjs']);
+    expect(rel(findPlugins({ root: APP, packageJson: false, directories: ['plugins'] }))).to.deep.equal([
+      'plugins/folder-plugin/entry.js',
+      'plugins/hello.mjs',
+      'plugins/legacy.cjs',
+    ]);
   });
 
   it('deduplicates a plugin found by two methods', () => {
@@ -43,11 +51,20 @@ describe('plugins: finding and loading modules', () => {
     const names = report.plugins.map((p) => p.name);
     expect(names).to.have.members(['acme', 'storage-s3', 'cache', 'metrics', 'folder', 'hello', 'legacy']);
     expect(names.indexOf('storage-s3')).to.be.below(names.indexOf('cache'));
-    expect(host.scope.registry('codecs', (await import('../../src/container/index.js')).ImplementationRegistry).names()).to.deep.equal(['acme-bin', 'folder', 'hello', 'legacy', 'prometheus-text']);
+    expect(host.scope.registry('codecs', (await import('../../src/container/index.js')).ImplementationRegistry).names()).to.deep.equal([
+      'acme-bin',
+      'folder',
+      'hello',
+      'legacy',
+      'prometheus-text',
+    ]);
     const storage = host.scope.peek('storage')!;
     expect(storage.names()).to.deep.equal(['cached-s3', 's3']);
     expect(storage.entry('cached-s3')!.owner).to.equal('cache');
-    expect(await host.scope.registry('storage', FactoryRegistry<unknown, unknown>).new('cached-s3', { bucket: 'b' })).to.deep.equal({ driver: 'cached', inner: { driver: 's3', cfg: { bucket: 'b' } } });
+    expect(await host.scope.registry('storage', FactoryRegistry<unknown, unknown>).new('cached-s3', { bucket: 'b' })).to.deep.equal({
+      driver: 'cached',
+      inner: { driver: 's3', cfg: { bucket: 'b' } },
+    });
     expect(report.plugins.find((p) => p.name === 'cache')).to.deep.include({ origin: 'package.json', source: 'plugboard-plugin-cache', version: '0.3.0' });
   });
 
@@ -61,8 +78,21 @@ describe('plugins: finding and loading modules', () => {
   });
 
   it('refuses paths that escape the roots with ../ and through a symlink, without importing them', async () => {
-    expectError(() => findPlugins({ root: APP, packageJson: false, directories: ['../outside'] }), PluginError, 'E_PLUGIN_PATH', '../outside', 'outside the plugin roots');
-    expectError(() => findPlugins({ root: APP, packageJson: false, directories: ['linked'] }), PluginError, 'E_PLUGIN_PATH', 'evil.mjs', 'resolves to', 'outside');
+    expectError(
+      () => findPlugins({ root: APP, packageJson: false, directories: ['../outside'] }),
+      PluginError,
+      'E_PLUGIN_PATH',
+      '../outside',
+      'outside the plugin roots',
+    );
+    expectError(
+      () => findPlugins({ root: APP, packageJson: false, directories: ['linked'] }),
+      PluginError,
+      'E_PLUGIN_PATH',
+      'evil.mjs',
+      'resolves to',
+      'outside',
+    );
     const host = newHost();
     const report = await host.load(['../outside/evil.mjs', './linked/evil.mjs', '../../../../package.json']);
     expect(report.plugins.map((p) => p.errors[0]!.code)).to.deep.equal(['E_PLUGIN_PATH', 'E_PLUGIN_PATH', 'E_PLUGIN_PATH']);

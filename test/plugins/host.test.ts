@@ -4,7 +4,8 @@ import { definePlugin, PluginError, validatePlugin } from '../../src/plugins/ind
 import { expectError, expectRejection } from '../support/expect-error.js';
 import { codecPlugin, newHost } from './host-fixtures.js';
 
-const codecs = (host: ReturnType<typeof newHost>): ImplementationRegistry<{ contentType: string }> => host.scope.registry('codecs', ImplementationRegistry<{ contentType: string }>);
+const codecs = (host: ReturnType<typeof newHost>): ImplementationRegistry<{ contentType: string }> =>
+  host.scope.registry('codecs', ImplementationRegistry<{ contentType: string }>);
 const state = (host: ReturnType<typeof newHost>, name: string): string | undefined => host.report().plugins.find((p) => p.name === name)?.state;
 const firstError = (host: ReturnType<typeof newHost>, name: string) => host.report().plugins.find((p) => p.name === name)?.errors[0];
 
@@ -45,7 +46,12 @@ describe('plugins: host', () => {
     it('sets plugins up in dependency order, whatever the input order', async () => {
       const log: string[] = [];
       const host = newHost();
-      await host.load([codecPlugin('c', { log, dependencies: ['b'] }), codecPlugin('a', { log }), codecPlugin('b', { log, dependencies: ['a'] }), codecPlugin('d', { log, dependencies: ['a', 'c'] })]);
+      await host.load([
+        codecPlugin('c', { log, dependencies: ['b'] }),
+        codecPlugin('a', { log }),
+        codecPlugin('b', { log, dependencies: ['a'] }),
+        codecPlugin('d', { log, dependencies: ['a', 'c'] }),
+      ]);
       expect(log).to.deep.equal(['setup a', 'setup b', 'setup c', 'setup d']);
       await host.start();
       await host.stop();
@@ -54,7 +60,13 @@ describe('plugins: host', () => {
 
     it('a cycle is E_PLUGIN_CYCLE naming it; a dependent of the cycle fails with E_PLUGIN_DEPENDENCY; the others load', async () => {
       const host = newHost();
-      await host.load([codecPlugin('x', { dependencies: ['y'] }), codecPlugin('y', { dependencies: ['z'] }), codecPlugin('z', { dependencies: ['x'] }), codecPlugin('w', { dependencies: ['x'] }), codecPlugin('ok')]);
+      await host.load([
+        codecPlugin('x', { dependencies: ['y'] }),
+        codecPlugin('y', { dependencies: ['z'] }),
+        codecPlugin('z', { dependencies: ['x'] }),
+        codecPlugin('w', { dependencies: ['x'] }),
+        codecPlugin('ok'),
+      ]);
       for (const n of ['x', 'y', 'z']) {
         expect(firstError(host, n)!.code).to.equal('E_PLUGIN_CYCLE');
         expect(firstError(host, n)!.message).to.include('x → y → z → x');
@@ -69,7 +81,11 @@ describe('plugins: host', () => {
       const host = newHost();
       const log: string[] = [];
       await host.load(codecPlugin('needy', { log, dependencies: ['ghost'] }));
-      expect(firstError(host, 'needy')).to.deep.include({ code: 'E_PLUGIN_DEPENDENCY', step: 'load', message: "plugin 'needy' needs 'ghost', which is not loaded" });
+      expect(firstError(host, 'needy')).to.deep.include({
+        code: 'E_PLUGIN_DEPENDENCY',
+        step: 'load',
+        message: "plugin 'needy' needs 'ghost', which is not loaded",
+      });
       expect(log).to.deep.equal([], 'neither setup nor dispose ran');
     });
 
@@ -85,7 +101,11 @@ describe('plugins: host', () => {
       const t0 = Date.now();
       await host.load(codecPlugin('slow', { setup: () => new Promise<void>(() => undefined) }));
       expect(Date.now() - t0).to.be.below(2000);
-      expect(firstError(host, 'slow')).to.deep.include({ code: 'E_PLUGIN_TIMEOUT', step: 'setup', message: "plugin 'slow': setup() did not finish within 150 ms" });
+      expect(firstError(host, 'slow')).to.deep.include({
+        code: 'E_PLUGIN_TIMEOUT',
+        step: 'setup',
+        message: "plugin 'slow': setup() did not finish within 150 ms",
+      });
     });
 
     it('a failing plugin: its registrations are rolled back, dispose runs, the others load, and one aggregate report comes back', async () => {
@@ -107,7 +127,10 @@ describe('plugins: host', () => {
       expect(firstError(host, 'broken')!.message).to.include('S3 credentials missing');
       const agg = expectError<PlugboardAggregateError>(() => host.assertHealthy(), PlugboardAggregateError, 'E_PLUGIN_BOOT', 'broken');
       expect(agg.errors).to.have.length(1);
-      expect(host.formatReport()).to.match(/✗ broken 0\.0\.1 \[failed\]/).and.include('✓ before 1.0.0 [loaded]').and.include('codecs: after');
+      expect(host.formatReport())
+        .to.match(/✗ broken 0\.0\.1 \[failed\]/)
+        .and.include('✓ before 1.0.0 [loaded]')
+        .and.include('codecs: after');
     });
 
     it('a registration clashing with the host is rolled back as a whole, naming the registry and key', async () => {
@@ -130,7 +153,12 @@ describe('plugins: host', () => {
 
     it('fail fast: the first failure is thrown', async () => {
       const host = newHost({ failFast: true });
-      await expectRejection(host.load([codecPlugin('a'), codecPlugin('b', { dependencies: ['nope'] }), codecPlugin('c')]), PluginError, 'E_PLUGIN_DEPENDENCY', 'nope');
+      await expectRejection(
+        host.load([codecPlugin('a'), codecPlugin('b', { dependencies: ['nope'] }), codecPlugin('c')]),
+        PluginError,
+        'E_PLUGIN_DEPENDENCY',
+        'nope',
+      );
       expect(codecs(host).names()).to.deep.equal(['a']);
     });
 
@@ -147,7 +175,16 @@ describe('plugins: host', () => {
       await host.load(codecPlugin('r'));
       await host.start();
       const [p] = JSON.parse(JSON.stringify(host.report())).plugins;
-      expect(p).to.deep.include({ name: 'r', version: '1.0.0', api: '^1', source: 'object', origin: 'explicit', state: 'started', registrations: { codecs: ['r'] }, errors: [] });
+      expect(p).to.deep.include({
+        name: 'r',
+        version: '1.0.0',
+        api: '^1',
+        source: 'object',
+        origin: 'explicit',
+        state: 'started',
+        registrations: { codecs: ['r'] },
+        errors: [],
+      });
       expect(p.timings.setup).to.be.a('number');
       expect(p.timings.start).to.be.a('number');
       expect(codecs(host).entry('r')!.owner).to.equal('r');
@@ -158,7 +195,11 @@ describe('plugins: host', () => {
     it('a failing start rolls the plugin back, and its dependents are not started', async () => {
       const log: string[] = [];
       const host = newHost();
-      await host.load([codecPlugin('db', { log, start: () => Promise.reject(new Error('connection refused')) }), codecPlugin('api', { log, dependencies: ['db'] }), codecPlugin('solo', { log })]);
+      await host.load([
+        codecPlugin('db', { log, start: () => Promise.reject(new Error('connection refused')) }),
+        codecPlugin('api', { log, dependencies: ['db'] }),
+        codecPlugin('solo', { log }),
+      ]);
       await host.start();
       expect(state(host, 'db')).to.equal('failed');
       expect(firstError(host, 'db')).to.deep.include({ code: 'E_PLUGIN_SETUP', step: 'start' });
@@ -171,7 +212,11 @@ describe('plugins: host', () => {
 
     it('ping results appear in the report; a throwing ping is a failing one', async () => {
       const host = newHost();
-      await host.load([codecPlugin('up', { ping: () => ({ ok: true, detail: '3 connections' }) }), codecPlugin('down', { ping: () => Promise.reject(new Error('unreachable')) }), codecPlugin('quiet')]);
+      await host.load([
+        codecPlugin('up', { ping: () => ({ ok: true, detail: '3 connections' }) }),
+        codecPlugin('down', { ping: () => Promise.reject(new Error('unreachable')) }),
+        codecPlugin('quiet'),
+      ]);
       const r = await host.ping();
       expect(r.plugins.find((p) => p.name === 'up')!.ping).to.deep.include({ ok: true, detail: '3 connections' });
       expect(r.plugins.find((p) => p.name === 'down')!.ping).to.deep.include({ ok: false });

@@ -18,17 +18,17 @@ import { Instances, lifeProblem } from './lifecycle-fixtures.js';
  */
 type Name = 'a' | 'b' | 'c';
 type Step = 'setup' | 'start' | 'stop';
-type Op =
-  | { kind: 'load' | 'reload'; name: Name; faults: Step[] }
-  | { kind: 'start' | 'stop' }
-  | { kind: 'unload'; name: Name; cascade: boolean };
+type Op = { kind: 'load' | 'reload'; name: Name; faults: Step[] } | { kind: 'start' | 'stop' } | { kind: 'unload'; name: Name; cascade: boolean };
 
 /** `b` depends on `a`; `c` stands alone. */
 const DEPENDENCIES: Record<Name, readonly string[]> = { a: [], b: ['a'], c: [] };
 
 const name = fc.constantFrom<Name>('a', 'b', 'c');
 /** Most instances behave; one in four fails in one step. */
-const faults: fc.Arbitrary<Step[]> = fc.oneof({ weight: 3, arbitrary: fc.constant<Step[]>([]) }, { weight: 1, arbitrary: fc.constantFrom<Step[]>(['setup'], ['start'], ['stop']) });
+const faults: fc.Arbitrary<Step[]> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<Step[]>([]) },
+  { weight: 1, arbitrary: fc.constantFrom<Step[]>(['setup'], ['start'], ['stop']) },
+);
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('load' as const), name, faults }),
   fc.record({ kind: fc.constant('reload' as const), name, faults }),
@@ -36,52 +36,69 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('unload' as const), name, cascade: fc.boolean() }),
 );
 
-const label = (o: Op): string => ('name' in o ? `${o.kind}(${o.name}${'faults' in o && o.faults.length > 0 ? `, ${o.faults[0]} fails` : ''}${'cascade' in o && o.cascade ? ', cascade' : ''})` : `${o.kind}()`);
+const label = (o: Op): string =>
+  'name' in o
+    ? `${o.kind}(${o.name}${'faults' in o && o.faults.length > 0 ? `, ${o.faults[0]} fails` : ''}${'cascade' in o && o.cascade ? ', cascade' : ''})`
+    : `${o.kind}()`;
 
 describe('plugins: generated interleavings of lifecycle operations (fast-check scheduler)', function () {
   this.timeout(120_000);
 
   it('leave the registries equal to the live plugins’ registrations, and dispose every instance exactly once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.subarray<Name>(['a', 'b', 'c']), fc.boolean(), fc.array(op, { minLength: 1, maxLength: 10 }), async (s, preloaded, started, ops) => {
-        const host = newHost({ timeoutMs: 600_000 });
-        const ids = host.scope.registry('ids', ImplementationRegistry<number>);
-        const made = new Instances();
-        const pause = (step: string): Promise<void> => s.schedule(Promise.resolve(), step).then(() => undefined);
-        // The starting point: some plugins already loaded, maybe started (so that reloads and unloads have work to do).
-        await s.waitFor(host.load(preloaded.map((n) => made.make(n, { dependencies: DEPENDENCIES[n], pause }).plugin)));
-        if (started) await s.waitFor(host.start());
-        const run = (o: Op): Promise<unknown> => {
-          switch (o.kind) {
-            case 'load':
-              return host.load(made.make(o.name, { dependencies: DEPENDENCIES[o.name], faults: new Set(o.faults), pause }).plugin);
-            case 'reload':
-              return host.reload(o.name, made.make(o.name, { dependencies: DEPENDENCIES[o.name], faults: new Set(o.faults), pause }).plugin);
-            case 'unload':
-              return host.unload(o.name, { cascade: o.cascade });
-            case 'start':
-              return host.start();
-            case 'stop':
-              return host.stop();
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.subarray<Name>(['a', 'b', 'c']),
+        fc.boolean(),
+        fc.array(op, { minLength: 1, maxLength: 10 }),
+        async (s, preloaded, started, ops) => {
+          const host = newHost({ timeoutMs: 600_000 });
+          const ids = host.scope.registry('ids', ImplementationRegistry<number>);
+          const made = new Instances();
+          const pause = (step: string): Promise<void> => s.schedule(Promise.resolve(), step).then(() => undefined);
+          // The starting point: some plugins already loaded, maybe started (so that reloads and unloads have work to do).
+          await s.waitFor(host.load(preloaded.map((n) => made.make(n, { dependencies: DEPENDENCIES[n], pause }).plugin)));
+          if (started) await s.waitFor(host.start());
+          const run = (o: Op): Promise<unknown> => {
+            switch (o.kind) {
+              case 'load':
+                return host.load(made.make(o.name, { dependencies: DEPENDENCIES[o.name], faults: new Set(o.faults), pause }).plugin);
+              case 'reload':
+                return host.reload(o.name, made.make(o.name, { dependencies: DEPENDENCIES[o.name], faults: new Set(o.faults), pause }).plugin);
+              case 'unload':
+                return host.unload(o.name, { cascade: o.cascade });
+              case 'start':
+                return host.start();
+              case 'stop':
+                return host.stop();
+            }
+          };
+          // Each call begins when the scheduler says so; refusals (E_PLUGIN_*) are part of the game.
+          const calls = ops.map((o) =>
+            s
+              .schedule(Promise.resolve(), label(o))
+              .then(() => run(o))
+              .catch(() => undefined),
+          );
+          await s.waitFor(Promise.all(calls));
+
+          checkSettled(host, ids, made);
+          for (const i of made.all) expect(lifeProblem(i), lifeProblem(i)).to.equal(undefined);
+
+          // Unload everything (the unload steps still go through the scheduler).
+          const live = host
+            .report()
+            .plugins.filter((p) => ['loaded', 'started', 'stopped'].includes(p.state))
+            .map((p) => p.name);
+          await s.waitFor(Promise.all(live.map((n) => host.unload(n, { cascade: true }).catch(() => undefined))));
+          expect(ids.names()).to.deep.equal([]);
+          for (const i of made.all) {
+            expect(lifeProblem(i), lifeProblem(i)).to.equal(undefined);
+            const disposed = i.events.filter((e) => e === 'dispose').length;
+            expect(disposed, `#${i.id} (${i.name}): ${i.events.join(' ') || 'never set up'}`).to.equal(i.events.length === 0 ? 0 : 1);
           }
-        };
-        // Each call begins when the scheduler says so; refusals (E_PLUGIN_*) are part of the game.
-        const calls = ops.map((o) => s.schedule(Promise.resolve(), label(o)).then(() => run(o)).catch(() => undefined));
-        await s.waitFor(Promise.all(calls));
-
-        checkSettled(host, ids, made);
-        for (const i of made.all) expect(lifeProblem(i), lifeProblem(i)).to.equal(undefined);
-
-        // Unload everything (the unload steps still go through the scheduler).
-        const live = host.report().plugins.filter((p) => ['loaded', 'started', 'stopped'].includes(p.state)).map((p) => p.name);
-        await s.waitFor(Promise.all(live.map((n) => host.unload(n, { cascade: true }).catch(() => undefined))));
-        expect(ids.names()).to.deep.equal([]);
-        for (const i of made.all) {
-          expect(lifeProblem(i), lifeProblem(i)).to.equal(undefined);
-          const disposed = i.events.filter((e) => e === 'dispose').length;
-          expect(disposed, `#${i.id} (${i.name}): ${i.events.join(' ') || 'never set up'}`).to.equal(i.events.length === 0 ? 0 : 1);
-        }
-      }),
+        },
+      ),
       { numRuns: 300, verbose: 1 },
     );
   });
@@ -100,7 +117,9 @@ function checkSettled(host: PluginHost, ids: ImplementationRegistry<number>, mad
     const current = made.of(host.get(r.name))!;
     expect(current, `the live instance of ${r.name}`).to.not.equal(undefined);
     expect(current.events, `live #${current.id} (${r.name})`).to.not.include('dispose');
-    expect(current.events.at(-1) === 'start', `#${current.id} (${r.name}) running vs state ${r.state}: ${current.events.join(' ')}`).to.equal(r.state === 'started');
+    expect(current.events.at(-1) === 'start', `#${current.id} (${r.name}) running vs state ${r.state}: ${current.events.join(' ')}`).to.equal(
+      r.state === 'started',
+    );
     expect(r.registrations).to.deep.equal({ ids: [r.name, `${r.name}.${current.id}`].sort() });
     expected.push([r.name, current.id, r.name], [`${r.name}.${current.id}`, current.id, r.name]);
   }

@@ -87,7 +87,7 @@ describe('plugins: overlapping lifecycle calls', () => {
     checkLives();
   });
 
-  it("a reload() whose new start() throws rejects, and the plugin fails as in start(): no registrations, both versions disposed", async () => {
+  it('a reload() whose new start() throws rejects, and the plugin fails as in start(): no registrations, both versions disposed', async () => {
     const v1 = made.make('p');
     await host.load(v1.plugin);
     await host.start();
@@ -146,7 +146,10 @@ describe('plugins: overlapping lifecycle calls', () => {
     await host.unload('base'); // ext is not live yet: nothing depends on base
     hold.open();
     const report = await loading;
-    expect(report.plugins.find((p) => p.name === 'ext')!.errors[0]).to.include({ code: 'E_PLUGIN_DEPENDENCY', message: "plugin 'ext' needs 'base', which is unloaded" });
+    expect(report.plugins.find((p) => p.name === 'ext')!.errors[0]).to.include({
+      code: 'E_PLUGIN_DEPENDENCY',
+      message: "plugin 'ext' needs 'base', which is unloaded",
+    });
     expect(ids.names()).to.deep.equal([]);
     expect(ext.events).to.deep.equal(['setup', 'dispose']);
     checkLives();

@@ -77,7 +77,10 @@ describe('plugins: hot reload', () => {
   it('a new version that is another plugin, or whose registrations clash, is refused and the old one stays', async () => {
     writeFileSync(join(dir, 'greeter.mjs'), "export default { meta: { name: 'impostor', version: '1.0.0', api: '^1' }, setup() {} };");
     await expectRejection(host.reload('greeter'), PluginError, 'E_PLUGIN_MANIFEST', 'impostor');
-    writeFileSync(join(dir, 'greeter.mjs'), "export default { meta: { name: 'greeter', version: '3.0.0', api: '^1' }, setup(ctx) { ctx.registry('codecs').register('host-codec', { contentType: 'stolen' }); } };");
+    writeFileSync(
+      join(dir, 'greeter.mjs'),
+      "export default { meta: { name: 'greeter', version: '3.0.0', api: '^1' }, setup(ctx) { ctx.registry('codecs').register('host-codec', { contentType: 'stolen' }); } };",
+    );
     await host.reload('greeter').then(
       () => expect.fail('a clash was accepted'),
       (e: { code: string; message: string }) => {

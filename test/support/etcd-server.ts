@@ -12,7 +12,9 @@ const ETCD = process.env['PLUGBOARD_ETCD_BIN'] ?? '/usr/bin/etcd';
 
 function requireEtcd(): void {
   if (!existsSync(ETCD)) {
-    throw new Error(`etcd is not installed (${ETCD} missing). The README's test command installs Debian's etcd-server package; or run: apt-get install etcd-server`);
+    throw new Error(
+      `etcd is not installed (${ETCD} missing). The README's test command installs Debian's etcd-server package; or run: apt-get install etcd-server`,
+    );
   }
 }
 
@@ -42,17 +44,28 @@ export class EtcdMember {
     this.proc = spawn(
       ETCD,
       [
-        '--name', this.name,
-        '--data-dir', this.dataDir,
-        '--listen-client-urls', this.clientUrl,
-        '--advertise-client-urls', this.clientUrl,
-        '--listen-peer-urls', this.peerUrl,
-        '--initial-advertise-peer-urls', this.peerUrl,
-        '--initial-cluster', this.initialCluster,
-        '--initial-cluster-state', 'new',
-        '--initial-cluster-token', `plugboard-test-${this.initialCluster.length}-${this.initialCluster.split(',')[0]!.split(':').pop()}`, // the same for every member
-        '--logger', 'zap',
-        '--log-level', 'error',
+        '--name',
+        this.name,
+        '--data-dir',
+        this.dataDir,
+        '--listen-client-urls',
+        this.clientUrl,
+        '--advertise-client-urls',
+        this.clientUrl,
+        '--listen-peer-urls',
+        this.peerUrl,
+        '--initial-advertise-peer-urls',
+        this.peerUrl,
+        '--initial-cluster',
+        this.initialCluster,
+        '--initial-cluster-state',
+        'new',
+        '--initial-cluster-token',
+        `plugboard-test-${this.initialCluster.length}-${this.initialCluster.split(',')[0]!.split(':').pop()}`, // the same for every member
+        '--logger',
+        'zap',
+        '--log-level',
+        'error',
         ...this.extraArgs,
       ],
       { stdio: ['ignore', log, log] },
@@ -96,7 +109,9 @@ export class EtcdCluster {
     const ports = await Promise.all(Array.from({ length: size * 2 }, () => freePort()));
     const names = Array.from({ length: size }, (_, i) => `m${i}`);
     const initial = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i * 2 + 1]}`).join(',');
-    const members = names.map((n, i) => new EtcdMember(n, join(root, n), ports[i * 2]!, ports[i * 2 + 1]!, initial, opts.extraArgs ?? [], opts.scheme ?? 'http'));
+    const members = names.map(
+      (n, i) => new EtcdMember(n, join(root, n), ports[i * 2]!, ports[i * 2 + 1]!, initial, opts.extraArgs ?? [], opts.scheme ?? 'http'),
+    );
     const cluster = new EtcdCluster(members, root);
     for (const m of members) m.start();
     await cluster.waitHealthy();

@@ -36,13 +36,25 @@ export class ZooKeeperServer {
 
   static async start(): Promise<ZooKeeperServer> {
     if (!existsSync(JAR)) {
-      throw new Error(`ZooKeeper is not installed (${JAR} missing). The README's test command installs Debian's zookeeper package; or run: apt-get install zookeeper`);
+      throw new Error(
+        `ZooKeeper is not installed (${JAR} missing). The README's test command installs Debian's zookeeper package; or run: apt-get install zookeeper`,
+      );
     }
     const dir = mkdtempSync(join(tmpdir(), 'plugboard-zk-'));
     const port = await freePort();
     writeFileSync(
       join(dir, 'zoo.cfg'),
-      [`tickTime=500`, `dataDir=${join(dir, 'data')}`, `clientPort=${port}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false', 'minSessionTimeout=1000', 'maxSessionTimeout=30000', '4lw.commands.whitelist=ruok,srvr', ''].join('\n'),
+      [
+        `tickTime=500`,
+        `dataDir=${join(dir, 'data')}`,
+        `clientPort=${port}`,
+        'clientPortAddress=127.0.0.1',
+        'admin.enableServer=false',
+        'minSessionTimeout=1000',
+        'maxSessionTimeout=30000',
+        '4lw.commands.whitelist=ruok,srvr',
+        '',
+      ].join('\n'),
     );
     const s = new ZooKeeperServer(port, dir);
     await s.startProcess();
@@ -72,9 +84,19 @@ export class ZooKeeperServer {
   private async start(): Promise<void> {
     if (this.running) return;
     const log = openSync(join(this.dir, 'server.log'), 'a');
-    this.proc = spawn('java', ['-cp', `/etc/zookeeper/conf:${JAR}`, '-Dzookeeper.admin.enableServer=false', 'org.apache.zookeeper.server.ZooKeeperServerMain', join(this.dir, 'zoo.cfg')], {
-      stdio: ['ignore', log, log],
-    });
+    this.proc = spawn(
+      'java',
+      [
+        '-cp',
+        `/etc/zookeeper/conf:${JAR}`,
+        '-Dzookeeper.admin.enableServer=false',
+        'org.apache.zookeeper.server.ZooKeeperServerMain',
+        join(this.dir, 'zoo.cfg'),
+      ],
+      {
+        stdio: ['ignore', log, log],
+      },
+    );
     closeSync(log); // the child holds its own copy
     const proc = this.proc;
     const deadline = Date.now() + 30_000;

@@ -78,7 +78,12 @@ export class Injector implements Resolver {
     const existing = this.#records.get(token);
     if (existing !== undefined) {
       const shown = (r: ProviderRecord): unknown => (r.kind === 'value' ? r.value : (r.cls ?? r.factory));
-      throw new DuplicateRegistrationError(where, record.name, { value: shown(existing), site: existing.site?.value }, { value: shown(record), site: site.value });
+      throw new DuplicateRegistrationError(
+        where,
+        record.name,
+        { value: shown(existing), site: existing.site?.value },
+        { value: shown(record), site: site.value },
+      );
     }
     this.#records.set(token, record);
     if (record.value !== UNSET) this.#values.set(token, record.value);
@@ -188,7 +193,9 @@ export class Injector implements Resolver {
   #lookup(token: unknown, optional: boolean, frame: Frame | undefined): unknown {
     if (!isInjectionToken(token)) {
       const who = frame === undefined ? '' : `${frame.label}: `;
-      throw new DiError('E_DI_TOKEN', `scope '${this.scope.name}': ${who}not a token: ${tokenName(token)}; a token is a class or a symbol (token<T>('name'))`, { scope: this.scope.name });
+      throw new DiError('E_DI_TOKEN', `scope '${this.scope.name}': ${who}not a token: ${tokenName(token)}; a token is a class or a symbol (token<T>('name'))`, {
+        scope: this.scope.name,
+      });
     }
     const r = this.#find(token);
     return r === undefined ? this.#builtin(token, optional, frame) : this.#instance(r);

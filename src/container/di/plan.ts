@@ -55,11 +55,16 @@ function paramsOf(cls: AnyFunction): readonly InjectionToken[] | undefined {
   const list: unknown = (cls as unknown as { inject?: unknown }).inject;
   if (list === undefined) return undefined;
   const name = cls.name || 'anonymous class';
-  if (!Array.isArray(list)) throw new DiError('E_DI_TOKEN', `${name}.inject must be an array of tokens (constructor parameters), got ${list === null ? 'null' : typeof list}`, { token: name });
+  if (!Array.isArray(list))
+    throw new DiError('E_DI_TOKEN', `${name}.inject must be an array of tokens (constructor parameters), got ${list === null ? 'null' : typeof list}`, {
+      token: name,
+    });
   list.forEach((t: unknown, i) => {
     if (!isInjectionToken(t)) {
       const hint = t === undefined ? ' (a circular import? declare it as `static get inject() { return [...]; }`)' : '';
-      throw new DiError('E_DI_TOKEN', `${name}.inject[${i}] is not a token: got ${tokenName(t)}${hint}; a token is a class or a symbol (token<T>('name'))`, { token: name });
+      throw new DiError('E_DI_TOKEN', `${name}.inject[${i}] is not a token: got ${tokenName(t)}${hint}; a token is a class or a symbol (token<T>('name'))`, {
+        token: name,
+      });
     }
   });
   return Object.freeze([...(list as InjectionToken[])]);

@@ -99,23 +99,36 @@ export function toRecord(scope: string, token: unknown, provider: unknown, owner
   if (token === TOKENS.Scope || token === TOKENS.Config) {
     throw new InvalidOptionError(where, name, `${name} is built in (the building scope, the config of a factory product) and cannot be provided`);
   }
-  if (provider === undefined && typeof token === 'symbol') throw new InvalidOptionError(where, name, 'a symbol token needs { value } | { useClass } | { useFactory }');
+  if (provider === undefined && typeof token === 'symbol')
+    throw new InvalidOptionError(where, name, 'a symbol token needs { value } | { useClass } | { useFactory }');
   const spec = provider === undefined ? {} : provider;
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new InvalidOptionError(where, name, `a provider must be an object { value } | { useClass } | { useFactory }, got ${spec === null ? 'null' : Array.isArray(spec) ? 'an array' : typeof spec}`);
+    throw new InvalidOptionError(
+      where,
+      name,
+      `a provider must be an object { value } | { useClass } | { useFactory }, got ${spec === null ? 'null' : Array.isArray(spec) ? 'an array' : typeof spec}`,
+    );
   }
   const keys = Object.keys(spec);
   for (const k of keys) {
     if (OPTIONS.includes(k)) continue;
     const near = closestName(k, OPTIONS);
-    throw new InvalidOptionError(where, name, `unknown provider option '${k}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${OPTIONS.join(', ')}`);
+    throw new InvalidOptionError(
+      where,
+      name,
+      `unknown provider option '${k}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${OPTIONS.join(', ')}`,
+    );
   }
   const given = KINDS.filter((k) => keys.includes(k));
   if (given.length > 1) throw new InvalidOptionError(where, name, `a provider takes exactly one of value, useClass, useFactory; got ${given.join(' and ')}`);
   const s = spec as { value?: unknown; useClass?: unknown; useFactory?: unknown; lifetime?: unknown };
   const lifetime = s.lifetime ?? 'singleton';
   if (typeof lifetime !== 'string' || !LIFETIMES.includes(lifetime)) {
-    throw new InvalidOptionError(where, name, `lifetime must be one of ${LIFETIMES.map((l) => `'${l}'`).join(', ')}, got ${typeof lifetime === 'string' ? `'${lifetime}'` : showValue(lifetime)}`);
+    throw new InvalidOptionError(
+      where,
+      name,
+      `lifetime must be one of ${LIFETIMES.map((l) => `'${l}'`).join(', ')}, got ${typeof lifetime === 'string' ? `'${lifetime}'` : showValue(lifetime)}`,
+    );
   }
   const life = lifetime as DiLifetime;
   const kind = given[0] ?? (typeof token === 'function' ? 'useClass' : undefined);
@@ -129,7 +142,8 @@ export function toRecord(scope: string, token: unknown, provider: unknown, owner
     }
     case 'useClass': {
       const cls = s.useClass ?? token;
-      if (typeof cls !== 'function' || cls.prototype === undefined) throw new InvalidOptionError(where, name, `useClass must be a class, got ${tokenName(cls)}`);
+      if (typeof cls !== 'function' || cls.prototype === undefined)
+        throw new InvalidOptionError(where, name, `useClass must be a class, got ${tokenName(cls)}`);
       return new ProviderRecord(token, name, owner, life, 'class', cls as new (...args: unknown[]) => unknown, undefined, site);
     }
     case 'useFactory':

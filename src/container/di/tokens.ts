@@ -59,7 +59,8 @@ export function token<T>(name: string): Token<T> {
 }
 
 /** What a registry or entry token names, parsed back from its `Symbol.for` key. */
-export type RegistryTokenTarget = { readonly kind: 'registry'; readonly id: string } | { readonly kind: 'entry'; readonly registry: string; readonly name: string };
+export type RegistryTokenTarget =
+  { readonly kind: 'registry'; readonly id: string } | { readonly kind: 'entry'; readonly registry: string; readonly name: string };
 
 /** @internal The registry or entry a token stands for, or `undefined` for any other token. */
 export function registryTarget(t: symbol): RegistryTokenTarget | undefined {

@@ -79,7 +79,11 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
       return res;
     } catch (err) {
       picked.done({ latencyMs: performance.now() - started, error: err });
-      throw new DiscoveryError('E_DISCOVERY_BACKEND', `fetch ${href} via ${node.endpoint.origin} (instance ${node.instance.id}) failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, key: target.name });
+      throw new DiscoveryError(
+        'E_DISCOVERY_BACKEND',
+        `fetch ${href} via ${node.endpoint.origin} (instance ${node.instance.id}) failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err, key: target.name },
+      );
     }
   };
   return Object.assign(fetchFn, {

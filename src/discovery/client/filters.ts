@@ -66,9 +66,16 @@ export function runFilter(f: NodeFilter, nodes: readonly Node[], service: string
   try {
     out = f(nodes);
   } catch (err) {
-    throw new DiscoveryError('E_DISCOVERY_FILTER', `service '${service}': filter '${describeFilter(f)}' threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err, key: service });
+    throw new DiscoveryError(
+      'E_DISCOVERY_FILTER',
+      `service '${service}': filter '${describeFilter(f)}' threw: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err, key: service },
+    );
   }
-  if (!Array.isArray(out)) throw new DiscoveryError('E_DISCOVERY_FILTER', `service '${service}': filter '${describeFilter(f)}' returned ${typeof out}, not an array of nodes`, { key: service });
+  if (!Array.isArray(out))
+    throw new DiscoveryError('E_DISCOVERY_FILTER', `service '${service}': filter '${describeFilter(f)}' returned ${typeof out}, not an array of nodes`, {
+      key: service,
+    });
   return out as Node[];
 }
 

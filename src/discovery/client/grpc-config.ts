@@ -51,10 +51,15 @@ export class ChannelConfig {
     for (const key of Object.keys(opts)) {
       if (KNOWN.includes(key)) continue;
       const near = closestName(key, KNOWN);
-      throw new InvalidOptionError('discovery.grpc', key, `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${KNOWN.join(', ')}`);
+      throw new InvalidOptionError(
+        'discovery.grpc',
+        key,
+        `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${KNOWN.join(', ')}`,
+      );
     }
     if (typeof opts.balancer === 'string' && !BALANCER_NAMES.includes(opts.balancer)) throw unknownName('balancer', opts.balancer, BALANCER_NAMES);
-    if (opts.loadBalancing !== undefined && !POLICIES.includes(opts.loadBalancing)) throw unknownName('gRPC load-balancing policy', opts.loadBalancing, POLICIES);
+    if (opts.loadBalancing !== undefined && !POLICIES.includes(opts.loadBalancing))
+      throw unknownName('gRPC load-balancing policy', opts.loadBalancing, POLICIES);
     this.errorCodes = new Set(opts.errorCodes ?? DEFAULT_ERROR_CODES);
   }
 

@@ -57,12 +57,19 @@ class SelectorPicker implements Picker {
       if (err instanceof DiscoveryError && err.code === 'E_DISCOVERY_NO_NODES') {
         // Nothing connected fits: wait only if a node still connecting would fit the same
         // pick; a call no node fits fails now instead of at its deadline.
-        if (this.fitsPending(args)) return { pickResultType: experimental.PickResultType.QUEUE, subchannel: null, status: null, onCallStarted: null, onCallEnded: null };
+        if (this.fitsPending(args))
+          return { pickResultType: experimental.PickResultType.QUEUE, subchannel: null, status: null, onCallStarted: null, onCallEnded: null };
         return unavailable(err.message);
       }
       // Bad per-call input (an unknown filter name, a filter that threw): this call fails, named.
       const message = err instanceof Error ? `${(err as { code?: string }).code ?? 'error'}: ${err.message}` : String(err);
-      return { pickResultType: experimental.PickResultType.DROP, subchannel: null, status: { code: status.INVALID_ARGUMENT, details: message, metadata: new Metadata() }, onCallStarted: null, onCallEnded: null };
+      return {
+        pickResultType: experimental.PickResultType.DROP,
+        subchannel: null,
+        status: { code: status.INVALID_ARGUMENT, details: message, metadata: new Metadata() },
+        onCallStarted: null,
+        onCallEnded: null,
+      };
     }
     const leaf = this.leaves.get(chosen.node);
     if (leaf === undefined) return unavailable(`node ${chosen.node.endpoint.host} has no connection`);
@@ -81,7 +88,9 @@ class SelectorPicker implements Picker {
       },
       onCallEnded: (code, details, metadata) => {
         const failed = errorCodes.has(code);
-        chosen.done(failed ? { latencyMs: performance.now() - started, error: new Error(`${status[code]}: ${details}`) } : { latencyMs: performance.now() - started });
+        chosen.done(
+          failed ? { latencyMs: performance.now() - started, error: new Error(`${status[code]}: ${details}`) } : { latencyMs: performance.now() - started },
+        );
         inner.onCallEnded?.(code, details, metadata);
       },
     };
@@ -103,7 +112,13 @@ class SelectorPicker implements Picker {
 const DEFAULT_CODES: ReadonlySet<number> = new Set(DEFAULT_ERROR_CODES);
 
 function unavailable(details: string): PickResult {
-  return { pickResultType: experimental.PickResultType.TRANSIENT_FAILURE, subchannel: null, status: { code: status.UNAVAILABLE, details, metadata: new Metadata() }, onCallStarted: null, onCallEnded: null };
+  return {
+    pickResultType: experimental.PickResultType.TRANSIENT_FAILURE,
+    subchannel: null,
+    status: { code: status.UNAVAILABLE, details, metadata: new Metadata() },
+    onCallStarted: null,
+    onCallEnded: null,
+  };
 }
 
 /** The policy: keeps a connection per node and publishes a {@link SelectorPicker} over the connected ones. */
@@ -129,10 +144,16 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
     });
   }
 
-  updateAddressList(endpoints: experimental.StatusOr<experimental.Endpoint[]>, lbConfig: experimental.TypedLoadBalancingConfig, options: ChannelOptions, note: string): boolean {
+  updateAddressList(
+    endpoints: experimental.StatusOr<experimental.Endpoint[]>,
+    lbConfig: experimental.TypedLoadBalancingConfig,
+    options: ChannelOptions,
+    note: string,
+  ): boolean {
     if (!(lbConfig instanceof SelectorPolicyConfig)) return false;
     if (!endpoints.ok) {
-      if (this.#leaves.size === 0) this.#helper.updateState(ConnectivityState.TRANSIENT_FAILURE, new experimental.UnavailablePicker(endpoints.error), endpoints.error.details);
+      if (this.#leaves.size === 0)
+        this.#helper.updateState(ConnectivityState.TRANSIENT_FAILURE, new experimental.UnavailablePicker(endpoints.error), endpoints.error.details);
       return true;
     }
     const selector: unknown = options[SELECTOR_ATTRIBUTE];
@@ -210,7 +231,11 @@ class SelectorLoadBalancer implements experimental.LoadBalancer {
       }
     }
     if (ready.length > 0) {
-      this.#helper.updateState(ConnectivityState.READY, new SelectorPicker(selector, this.#config, ready, byNode, waiting.length === 0 ? ready : [...ready, ...waiting], this.#reservations), null);
+      this.#helper.updateState(
+        ConnectivityState.READY,
+        new SelectorPicker(selector, this.#config, ready, byNode, waiting.length === 0 ? ready : [...ready, ...waiting], this.#reservations),
+        null,
+      );
     } else if (connecting) {
       this.#helper.updateState(ConnectivityState.CONNECTING, new experimental.QueuePicker(this), null);
     } else if (this.#leaves.size === 0) {

@@ -127,11 +127,19 @@ export class DiscoveryResolver implements experimental.Resolver {
     // connections and calls fail with UNAVAILABLE, rather than reported as an error that
     // grpc-js would answer by keeping the old connections.
     const schemes = (this.#config?.opts.schemes ?? ['grpc', 'grpcs']).join('/');
-    const note = endpoints.length > 0 ? '' : `no instances with a ${schemes} endpoint${sel.instances().length > 0 ? ` passing the filters (${sel.instances().length} instance(s))` : ''}`;
+    const note =
+      endpoints.length > 0
+        ? ''
+        : `no instances with a ${schemes} endpoint${sel.instances().length > 0 ? ` passing the filters (${sel.instances().length} instance(s))` : ''}`;
     const policy = this.#config?.opts.loadBalancing ?? 'plugboard_selector';
     const serviceConfig = { loadBalancingConfig: [{ [policy]: {} }], methodConfig: [] };
     // The config goes along too: a channel without options of its own uses the process-wide
     // default the resolver took, and the policy must read the same one.
-    this.#listener(experimental.statusOrFromValue(endpoints), { [SELECTOR_ATTRIBUTE]: sel, [CHANNEL_OPTION]: this.#config }, experimental.statusOrFromValue(serviceConfig as never), note);
+    this.#listener(
+      experimental.statusOrFromValue(endpoints),
+      { [SELECTOR_ATTRIBUTE]: sel, [CHANNEL_OPTION]: this.#config },
+      experimental.statusOrFromValue(serviceConfig as never),
+      note,
+    );
   }
 }

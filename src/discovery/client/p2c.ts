@@ -67,7 +67,12 @@ export class P2CBalancer implements Balancer {
 
   /** Throws `E_INVALID_OPTION` for an unknown option ("did you mean"), `decayMs` ≤ 0 or `forcePickMs` < 0. */
   constructor(opts: P2COptions = {}) {
-    checkBalancerOptions('discovery.p2c', opts, { random: isFunction, decayMs: inRange(Number.MIN_VALUE, Number.MAX_VALUE), forcePickMs: inRange(0, Infinity), now: isFunction });
+    checkBalancerOptions('discovery.p2c', opts, {
+      random: isFunction,
+      decayMs: inRange(Number.MIN_VALUE, Number.MAX_VALUE),
+      forcePickMs: inRange(0, Infinity),
+      now: isFunction,
+    });
     this.#random = opts.random ?? Math.random;
     this.#tau = opts.decayMs ?? 600;
     this.#force = opts.forcePickMs ?? 3000;

@@ -78,11 +78,16 @@ export class Selector {
     for (const key of Object.keys(opts)) {
       if (OPTION_NAMES.includes(key)) continue;
       const near = closestName(key, OPTION_NAMES);
-      throw new InvalidOptionError('discovery.selector', key, `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${OPTION_NAMES.join(', ')}`);
+      throw new InvalidOptionError(
+        'discovery.selector',
+        key,
+        `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${OPTION_NAMES.join(', ')}`,
+      );
     }
     const r = opts.retryMs;
     // 0, negative or NaN would re-open a failing watcher in a busy loop; Infinity never would.
-    if (r !== undefined && !(typeof r === 'number' && r > 0 && Number.isFinite(r))) throw new InvalidOptionError('discovery.selector', 'retryMs', `expected a number of ms above 0, got ${String(r)}`);
+    if (r !== undefined && !(typeof r === 'number' && r > 0 && Number.isFinite(r)))
+      throw new InvalidOptionError('discovery.selector', 'retryMs', `expected a number of ms above 0, got ${String(r)}`);
     const bad = opts.tiers === undefined ? undefined : badTier(opts.tiers);
     if (bad !== undefined) throw new InvalidOptionError('discovery.selector', 'tiers', bad);
     this.#opts = opts;
@@ -199,7 +204,8 @@ export class Selector {
     const common = extra === undefined ? base : this.filterAll(base, extra);
     for (let t = 0; t < tiers.length; t++) {
       const tier: unknown = tiers[t];
-      if (typeof tier !== 'object' || tier === null || !Array.isArray((tier as Tier).filters)) throw new DiscoveryError('E_DISCOVERY_FILTER', `service '${this.name}': ${badTier([tier])!.replace('tier 0', `tier ${t}`)}`, { key: this.name });
+      if (typeof tier !== 'object' || tier === null || !Array.isArray((tier as Tier).filters))
+        throw new DiscoveryError('E_DISCOVERY_FILTER', `service '${this.name}': ${badTier([tier])!.replace('tier 0', `tier ${t}`)}`, { key: this.name });
       const cand = this.filterAll(common, tiers[t]!.filters);
       if (cand.length === 0) continue;
       const node = this.balancer.pick(cand === all ? undefined : cand, key);
@@ -255,7 +261,9 @@ export class Selector {
       try {
         l(nodes);
       } catch (err) {
-        process.emitWarning(`selector '${this.name}': an onUpdate listener threw: ${err instanceof Error ? err.message : String(err)}`, { code: 'PLUGBOARD_SELECTOR_LISTENER' });
+        process.emitWarning(`selector '${this.name}': an onUpdate listener threw: ${err instanceof Error ? err.message : String(err)}`, {
+          code: 'PLUGBOARD_SELECTOR_LISTENER',
+        });
       }
     }
   }

@@ -12,7 +12,8 @@ export interface DiscoveryTarget {
 /** Parses `discovery:///greeter`, `discovery://authority/greeter/path?q`. Throws `E_DISCOVERY_URL`, naming the part that is wrong. */
 export function parseTarget(target: string): DiscoveryTarget {
   const m = /^discovery:\/\/([^/]*)\/([^/?#]*)([/?#].*)?$/.exec(typeof target === 'string' ? target : '');
-  if (m === null) throw new DiscoveryError('E_DISCOVERY_URL', `target '${String(target)}': expected discovery:///<service>[/path] or discovery://<authority>/<service>`);
+  if (m === null)
+    throw new DiscoveryError('E_DISCOVERY_URL', `target '${String(target)}': expected discovery:///<service>[/path] or discovery://<authority>/<service>`);
   let name: string;
   try {
     name = decodeURIComponent(m[2]!);

@@ -52,7 +52,8 @@ export function toRegistration(i: ServiceInstance, o: ResolvedConsulOptions): Ag
   const keys = Object.keys(i.metadata);
   if (keys.length > 64) bad('instance.metadata', `has ${keys.length} keys; Consul allows 64 Meta pairs`);
   for (const k of keys) {
-    if (!META_KEY.test(k) || k.startsWith('consul-')) bad(`instance.metadata.${k}`, `is not a Consul Meta key (1-128 letters, digits, '_' or '-', not starting with 'consul-')`);
+    if (!META_KEY.test(k) || k.startsWith('consul-'))
+      bad(`instance.metadata.${k}`, `is not a Consul Meta key (1-128 letters, digits, '_' or '-', not starting with 'consul-')`);
     if (i.metadata[k]!.length > 512) bad(`instance.metadata.${k}`, `is longer than Consul's 512 characters`);
   }
   const tagged: Record<string, { Address: string; Port: number }> = {};
@@ -142,7 +143,8 @@ export function fromHealthEntry(entry: HealthEntry): ServiceInstance | undefined
   if (typeof s !== 'object' || s === null) return undefined;
   const meta = isStringRecord(s.Meta) ? { ...s.Meta } : {};
   let version = '';
-  for (const t of Array.isArray(s.Tags) ? (s.Tags as unknown[]) : []) if (typeof t === 'string' && t.startsWith(`${VERSION_KEY}=`)) version = t.slice(VERSION_KEY.length + 1);
+  for (const t of Array.isArray(s.Tags) ? (s.Tags as unknown[]) : [])
+    if (typeof t === 'string' && t.startsWith(`${VERSION_KEY}=`)) version = t.slice(VERSION_KEY.length + 1);
   const endpoints: string[] = [];
   if (typeof s.TaggedAddresses === 'object' && s.TaggedAddresses !== null) {
     for (const [k, v] of Object.entries(s.TaggedAddresses as Record<string, unknown>)) {

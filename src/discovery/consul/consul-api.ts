@@ -6,7 +6,15 @@ import type { ResolvedConsulOptions } from './options.js';
 
 /** The part of papi's request API (under the `consul` client) that registration goes through. */
 interface RawPut {
-  _put(req: { name: string; path: string; type: 'json'; body: unknown; headers: Record<string, string>; ctx: RequestContext; timeout: number }): Promise<unknown>;
+  _put(req: {
+    name: string;
+    path: string;
+    type: 'json';
+    body: unknown;
+    headers: Record<string, string>;
+    ctx: RequestContext;
+    timeout: number;
+  }): Promise<unknown>;
 }
 
 /** A cancellable request context, as the `consul` client takes it (`ctx.emit('cancel')` aborts; `canceled` refuses to start). */
@@ -35,7 +43,13 @@ export class RequestContext extends EventEmitter {
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Runs one request with a context cancelled by `signal`, and maps its error. */
-async function withContext<T>(signal: AbortSignal | undefined, what: string, fn: (ctx: RequestContext) => Promise<T>, onError?: (err: unknown) => T, includeResponse = false): Promise<T> {
+async function withContext<T>(
+  signal: AbortSignal | undefined,
+  what: string,
+  fn: (ctx: RequestContext) => Promise<T>,
+  onError?: (err: unknown) => T,
+  includeResponse = false,
+): Promise<T> {
   const { ctx, dispose } = RequestContext.of(signal);
   ctx.includeResponse = includeResponse;
   try {
@@ -67,7 +81,15 @@ export class ConsulApi {
   async register(body: AgentServiceRegistration, signal?: AbortSignal): Promise<void> {
     const headers = (this.o.token === undefined ? {} : { 'x-consul-token': this.o.token }) as Record<string, string>;
     await withContext(signal, `register '${body.Name}/${body.ID}'`, (ctx) =>
-      (this.client as unknown as RawPut)._put({ name: 'agent.service.register', path: '/agent/service/register', type: 'json', body, headers, ctx, timeout: REQUEST_TIMEOUT_MS }),
+      (this.client as unknown as RawPut)._put({
+        name: 'agent.service.register',
+        path: '/agent/service/register',
+        type: 'json',
+        body,
+        headers,
+        ctx,
+        timeout: REQUEST_TIMEOUT_MS,
+      }),
     );
   }
 
@@ -92,7 +114,9 @@ export class ConsulApi {
   async serviceNames(signal?: AbortSignal): Promise<string[]> {
     const opts = { ...(this.o.dc === undefined ? {} : { dc: this.o.dc }), timeout: REQUEST_TIMEOUT_MS };
     const body = (await withContext(signal, 'list services', (ctx) => this.client.catalog.service.list({ ...opts, ctx } as never))) as Record<string, unknown>;
-    return Object.keys(body ?? {}).filter((n) => n !== 'consul').sort();
+    return Object.keys(body ?? {})
+      .filter((n) => n !== 'consul')
+      .sort();
   }
 
   /**
@@ -110,7 +134,13 @@ export class ConsulApi {
       // The agent may hold a blocking query up to wait + wait/16; give the socket a little more.
       timeout: blocking ? waitMs + waitMs / 16 + 5000 : REQUEST_TIMEOUT_MS,
     };
-    const res = await withContext(q.signal, `health of '${name}'`, (ctx) => (this.client.health.service as (o: object) => Promise<unknown>).call(this.client.health, { ...opts, ctx }), undefined, true);
+    const res = await withContext(
+      q.signal,
+      `health of '${name}'`,
+      (ctx) => (this.client.health.service as (o: object) => Promise<unknown>).call(this.client.health, { ...opts, ctx }),
+      undefined,
+      true,
+    );
     const [response, body] = res as [{ headers: Record<string, string | undefined> }, unknown];
     const index = Number(response.headers['x-consul-index'] ?? 0);
     return { entries: Array.isArray(body) ? (body as HealthEntry[]) : [], index: Number.isSafeInteger(index) && index > 0 ? index : 0 };
@@ -144,5 +174,9 @@ export function consulError(what: string, err: unknown): DiscoveryError {
   if (err instanceof DiscoveryError) return err;
   const status = statusOf(err);
   const detail = bodyOf(err).trim().slice(0, 300);
-  return new DiscoveryError(status === 403 ? 'E_DISCOVERY_AUTH' : 'E_DISCOVERY_BACKEND', `consul: ${what} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}`, { cause: err });
+  return new DiscoveryError(
+    status === 403 ? 'E_DISCOVERY_AUTH' : 'E_DISCOVERY_BACKEND',
+    `consul: ${what} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}`,
+    { cause: err },
+  );
 }

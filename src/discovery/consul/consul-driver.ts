@@ -98,7 +98,9 @@ export class ConsulDriver implements DiscoveryDriver {
   async close(present: readonly InstanceKey[], signal: AbortSignal): Promise<void> {
     await Promise.all(
       present.map((k) =>
-        this.api.deregister(k.id, signal).catch((err: unknown) => this.ctx.warnOnce(`close:${k.id}`, `consul: deregistering '${k.id}' on close failed: ${(err as Error).message}`)),
+        this.api
+          .deregister(k.id, signal)
+          .catch((err: unknown) => this.ctx.warnOnce(`close:${k.id}`, `consul: deregistering '${k.id}' on close failed: ${(err as Error).message}`)),
       ),
     );
     this.destroy();
@@ -117,7 +119,7 @@ export class ConsulDriver implements DiscoveryDriver {
     for (const e of entries) {
       const inst = fromHealthEntry(e);
       if (inst !== undefined) out.push(inst);
-      else this.ctx.skip(`service '${showValue((e?.Service)?.ID ?? '?')}'`, 'not a valid instance (registered by someone else, or malformed)');
+      else this.ctx.skip(`service '${showValue(e?.Service?.ID ?? '?')}'`, 'not a valid instance (registered by someone else, or malformed)');
     }
     return sortInstances(out);
   }

@@ -30,7 +30,7 @@ export class ConsulRegistry extends DriverRegistry<ConsulDriver> {
     const isClient = first instanceof Consul;
     const code = { ...(config !== undefined ? (config.options as ConsulRegistryOptions) : isClient ? {} : (first as ConsulRegistryOptions)), ...opts };
     const options = Object.freeze(resolveConsulOptions(config, code));
-    const client = isClient ? (first) : ConsulApi.create(options);
+    const client = isClient ? first : ConsulApi.create(options);
     super((ctx) => new ConsulDriver(ctx, new ConsulApi(client, options), client, !isClient, options), options.kit);
     this.client = client;
     this.options = options;

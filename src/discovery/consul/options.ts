@@ -1,5 +1,13 @@
 import type { BackendConfig } from '../backend-config.js';
-import { KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions, type ResolvedKitOptions } from '../driver/options.js';
+import {
+  KIT_OPTIONS,
+  KIT_URL_OPTIONS,
+  parseDuration,
+  rejectUnknownOptions,
+  resolveKitOptions,
+  type KitOptions,
+  type ResolvedKitOptions,
+} from '../driver/options.js';
 import { DiscoveryError } from '../errors.js';
 
 /** An extra health check the agent runs next to our TTL check. */
@@ -92,7 +100,12 @@ export function resolveConsulOptions(config: BackendConfig | undefined, code: Co
     ttlMs,
     deregisterAfterMs,
     waitMs,
-    tags: code.tags ?? (fromUrl('tags')?.split(',').filter((t) => t !== '') ?? []),
+    tags:
+      code.tags ??
+      fromUrl('tags')
+        ?.split(',')
+        .filter((t) => t !== '') ??
+      [],
     checks,
     kit: resolveKitOptions('consul', config, code),
   };

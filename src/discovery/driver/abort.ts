@@ -11,7 +11,8 @@ export function abortError(what: string, signal: AbortSignal, lastError?: unknow
   const reason: unknown = signal.reason;
   if (reason instanceof DiscoveryError) return reason;
   const last = lastError === undefined ? '' : `; last error: ${lastError instanceof Error ? lastError.message : showValue(lastError)}`;
-  if (reason instanceof Deadline) return new DiscoveryError('E_DISCOVERY_TIMEOUT', `${what}: took longer than ${reason.ms} ms${last}`, { cause: lastError ?? reason });
+  if (reason instanceof Deadline)
+    return new DiscoveryError('E_DISCOVERY_TIMEOUT', `${what}: took longer than ${reason.ms} ms${last}`, { cause: lastError ?? reason });
   return new DiscoveryError('E_DISCOVERY_ABORTED', `${what}: aborted${last}`, { cause: lastError ?? reason });
 }
 

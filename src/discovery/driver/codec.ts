@@ -57,7 +57,8 @@ export function serviceNameProblem(name: unknown, strictness: Strictness = 'writ
 
 function readableProblem(s: string): string | undefined {
   // '.' and '..' are not path segments ZooKeeper accepts, and mean something else in a path anyway.
-  if (s.length > MAX_READ || s.includes('/') || s === '.' || s === '..') return `'${s.slice(0, 80)}' must be at most ${MAX_READ} characters with no '/', and not '.' or '..'`;
+  if (s.length > MAX_READ || s.includes('/') || s === '.' || s === '..')
+    return `'${s.slice(0, 80)}' must be at most ${MAX_READ} characters with no '/', and not '.' or '..'`;
   return undefined;
 }
 
@@ -101,9 +102,9 @@ export function validateInstance(input: unknown, knownSize?: number, strictness:
     try {
       url = new URL(e);
     } catch {
-      fail(`instance.endpoints[${n}]`, `'${(e).slice(0, 80)}' is not a valid URL`);
+      fail(`instance.endpoints[${n}]`, `'${e.slice(0, 80)}' is not a valid URL`);
     }
-    if (url.host === '') fail(`instance.endpoints[${n}]`, `'${(e).slice(0, 80)}' has no host`);
+    if (url.host === '') fail(`instance.endpoints[${n}]`, `'${e.slice(0, 80)}' has no host`);
   });
   const out: ServiceInstance = Object.freeze({
     id,
@@ -128,7 +129,8 @@ export function validateId(id: unknown, strictness: Strictness = 'write'): strin
     if (problem !== undefined) fail('instance.id', problem);
     return id;
   }
-  if (id.length > MAX_ID || id.trim() !== id || /[\s/]/.test(id) || id === '.' || id === '..') fail('instance.id', `'${id.slice(0, 80)}' must be at most ${MAX_ID} characters with no whitespace or '/', and not '.' or '..'`);
+  if (id.length > MAX_ID || id.trim() !== id || /[\s/]/.test(id) || id === '.' || id === '..')
+    fail('instance.id', `'${id.slice(0, 80)}' must be at most ${MAX_ID} characters with no whitespace or '/', and not '.' or '..'`);
   return id;
 }
 

@@ -18,13 +18,18 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function parseRegistryUrl(url: string | URL): { url: URL; hosts: string[] } {
   if (url instanceof URL) return { url, hosts: url.host === '' ? [] : [url.host] };
-  if (typeof url !== 'string' || url.trim() === '') throw new DiscoveryError('E_DISCOVERY_URL', `registry URL must be a non-empty string, got ${url === '' ? "''" : typeof url}`);
+  if (typeof url !== 'string' || url.trim() === '')
+    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL must be a non-empty string, got ${url === '' ? "''" : typeof url}`);
   // A fragment means nothing to a registry: a '#' is a password or a source URL not
   // percent-encoded, cut short there. Nothing of the URL is printed: the cut may be inside a password.
   const hash = url.indexOf('#');
   if (hash >= 0) {
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url)?.[1];
-    throw new DiscoveryError('E_DISCOVERY_URL', `registry URL${scheme === undefined ? '' : ` (${scheme}://…)`} has a '#' at character ${hash + 1}, which would end it there; percent-encode it as %23 (in a password, or in a source URL of multi://)`, { key: 'url' });
+    throw new DiscoveryError(
+      'E_DISCOVERY_URL',
+      `registry URL${scheme === undefined ? '' : ` (${scheme}://…)`} has a '#' at character ${hash + 1}, which would end it there; percent-encode it as %23 (in a password, or in a source URL of multi://)`,
+      { key: 'url' },
+    );
   }
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#]*)(.*)$/s.exec(url);
   if (m === null) throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': missing scheme (expected e.g. memory://, etcd://host:2379)`);
@@ -82,7 +87,10 @@ export function decodeUrlPart(backend: string, key: string, value: string): stri
   try {
     return decodeURIComponent(value);
   } catch (err) {
-    throw new DiscoveryError('E_DISCOVERY_URL', `${backend} URL: the ${key} has a '%' not followed by two hex digits; percent-encode a '%' as %25`, { key, cause: err });
+    throw new DiscoveryError('E_DISCOVERY_URL', `${backend} URL: the ${key} has a '%' not followed by two hex digits; percent-encode a '%' as %25`, {
+      key,
+      cause: err,
+    });
   }
 }
 
@@ -114,8 +122,12 @@ export function parseDuration(what: string, value: unknown, bounds: DurationBoun
     throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': '${showValue(value, 80)}' is not a duration (use e.g. 15s, 500ms, 1m)`, { key: what });
   }
   const max = b.max ?? MAX_TIMER_MS;
-  if (ms > max) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${showValue(value)} is longer than the largest allowed, ${formatMs(max)}`, { key: what });
-  if (b.min !== undefined && ms < b.min) throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${showValue(value)} is shorter than the smallest allowed, ${formatMs(b.min)}`, { key: what });
+  if (ms > max)
+    throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${showValue(value)} is longer than the largest allowed, ${formatMs(max)}`, { key: what });
+  if (b.min !== undefined && ms < b.min)
+    throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${showValue(value)} is shorter than the smallest allowed, ${formatMs(b.min)}`, {
+      key: what,
+    });
   return ms;
 }
 
@@ -130,16 +142,29 @@ function formatMs(ms: number): string {
  * Refuses options nobody reads, naming the closest known one: `E_DISCOVERY_URL` for URL query
  * parameters, `E_INVALID_OPTION` for options given in code.
  */
-export function rejectUnknownOptions(backend: string, config: BackendConfig | undefined, code: object, known: { url: readonly string[]; code: readonly string[] }): void {
+export function rejectUnknownOptions(
+  backend: string,
+  config: BackendConfig | undefined,
+  code: object,
+  known: { url: readonly string[]; code: readonly string[] },
+): void {
   for (const key of Object.keys(code)) {
     if (known.code.includes(key)) continue;
     const near = closestName(key, known.code);
-    throw new InvalidOptionError(`discovery.${backend}`, key, `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...known.code].sort().join(', ')}`);
+    throw new InvalidOptionError(
+      `discovery.${backend}`,
+      key,
+      `unknown option${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...known.code].sort().join(', ')}`,
+    );
   }
   for (const key of config?.url.searchParams.keys() ?? []) {
     if (known.url.includes(key)) continue;
     const near = closestName(key, known.url);
-    throw new DiscoveryError('E_DISCOVERY_URL', `${backend} URL: unknown option '${key}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...known.url].sort().join(', ') || '(none)'}`, { key });
+    throw new DiscoveryError(
+      'E_DISCOVERY_URL',
+      `${backend} URL: unknown option '${key}'${near === undefined ? '' : ` (did you mean '${near}'?)`}; known: ${[...known.url].sort().join(', ') || '(none)'}`,
+      { key },
+    );
   }
 }
 
@@ -188,16 +213,21 @@ const direct: Interposer = (_what, run) => run();
 export function resolveKitOptions(backend: string, config: BackendConfig | undefined, code: KitOptions): ResolvedKitOptions {
   const q = config?.url.searchParams;
   const fromCode = (v: unknown): boolean => v !== undefined;
-  const timeoutMs = parseDuration('timeout', code.timeout ?? q?.get('timeout') ?? undefined, { bareUnit: fromCode(code.timeout) ? 'ms' : 's', min: 1 }) ?? 30_000;
-  const closeTimeoutMs = parseDuration('closeTimeout', code.closeTimeout ?? q?.get('closeTimeout') ?? undefined, { bareUnit: fromCode(code.closeTimeout) ? 'ms' : 's', min: 0 }) ?? 5000;
+  const timeoutMs =
+    parseDuration('timeout', code.timeout ?? q?.get('timeout') ?? undefined, { bareUnit: fromCode(code.timeout) ? 'ms' : 's', min: 1 }) ?? 30_000;
+  const closeTimeoutMs =
+    parseDuration('closeTimeout', code.closeTimeout ?? q?.get('closeTimeout') ?? undefined, { bareUnit: fromCode(code.closeTimeout) ? 'ms' : 's', min: 0 }) ??
+    5000;
   const minMs = code.retry?.minMs ?? DEFAULT_RETRY.minMs;
   const maxMs = code.retry?.maxMs ?? Math.max(DEFAULT_RETRY.maxMs, minMs);
   if (!(minMs > 0 && maxMs >= minMs && maxMs <= MAX_TIMER_MS)) {
     throw new InvalidOptionError(`discovery.${backend}`, 'retry', `needs 0 < minMs ≤ maxMs ≤ ${MAX_TIMER_MS} (got minMs ${minMs}, maxMs ${maxMs})`);
   }
-  if (code.logger !== undefined && typeof code.logger?.warn !== 'function') throw new InvalidOptionError(`discovery.${backend}`, 'logger', 'must have a warn(msg) method');
+  if (code.logger !== undefined && typeof code.logger?.warn !== 'function')
+    throw new InvalidOptionError(`discovery.${backend}`, 'logger', 'must have a warn(msg) method');
   const logger = code.logger;
-  if (code.interpose !== undefined && typeof code.interpose !== 'function') throw new InvalidOptionError(`discovery.${backend}`, 'interpose', 'must be a function');
+  if (code.interpose !== undefined && typeof code.interpose !== 'function')
+    throw new InvalidOptionError(`discovery.${backend}`, 'interpose', 'must be a function');
   return {
     interpose: code.interpose ?? direct,
     retry: { minMs, maxMs },

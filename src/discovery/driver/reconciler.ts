@@ -216,7 +216,8 @@ export class Reconciler {
       this.#closer.abort(new DiscoveryError('E_DISCOVERY_CLOSED', 'the registry was closed'));
       for (const st of this.#keys.values()) {
         st.wake?.();
-        for (const i of st.intents) this.rejectWaiter(i, new DiscoveryError('E_DISCOVERY_CLOSED', `${keyOf(st.key)}: the registry was closed before the store confirmed the call`));
+        for (const i of st.intents)
+          this.rejectWaiter(i, new DiscoveryError('E_DISCOVERY_CLOSED', `${keyOf(st.key)}: the registry was closed before the store confirmed the call`));
       }
       this.notifySettled();
     }

@@ -78,14 +78,23 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
     const driver = this.driver;
     const via = kit.interpose;
     this.#reconciler = new Reconciler(
-      { apply: (i, s) => via(`apply ${i.name}/${i.id}`, () => driver.apply(i, s)), remove: (k, s) => via(`remove ${k.name}/${k.id}`, () => driver.remove(k, s)) },
+      {
+        apply: (i, s) => via(`apply ${i.name}/${i.id}`, () => driver.apply(i, s)),
+        remove: (k, s) => via(`remove ${k.name}/${k.id}`, () => driver.remove(k, s)),
+      },
       {
         retry: kit.retry,
-        onFailure: (key, err, n) => this.#warn.warnOnce(`write:${key}`, `${this.backend}: writing '${key}' failed (${describe(err)}); retrying until it works (attempt ${n})`),
+        onFailure: (key, err, n) =>
+          this.#warn.warnOnce(`write:${key}`, `${this.backend}: writing '${key}' failed (${describe(err)}); retrying until it works (attempt ${n})`),
         onRecovery: (key) => this.#warn.forget(`write:${key}`),
       },
     );
-    this.#hub = new WatchHub({ mode: driver.follows, subscribe: (subject, sink, signal) => driver.subscribe(subject, sink, signal), retry: kit.retry, closed: this.#closer.signal });
+    this.#hub = new WatchHub({
+      mode: driver.follows,
+      subscribe: (subject, sink, signal) => driver.subscribe(subject, sink, signal),
+      retry: kit.retry,
+      closed: this.#closer.signal,
+    });
     const hb = driver.heartbeat;
     this.#heartbeat =
       hb === undefined
@@ -213,7 +222,8 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
       await abortable(work, deadline.signal, 'close');
     } catch (err) {
       this.driver.destroy();
-      if (!(err instanceof DiscoveryError && err.code === 'E_DISCOVERY_TIMEOUT')) this.#kit.warn(`${this.backend}: close() failed (${describe(err)}); connections dropped`);
+      if (!(err instanceof DiscoveryError && err.code === 'E_DISCOVERY_TIMEOUT'))
+        this.#kit.warn(`${this.backend}: close() failed (${describe(err)}); connections dropped`);
       else this.#kit.warn(`${this.backend}: close() took longer than ${this.#kit.closeTimeoutMs} ms; connections dropped without waiting`);
     } finally {
       deadline.dispose();
@@ -240,7 +250,8 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
 
 /** The name and id of an instance (or of a key), validated. */
 export function instanceKey(input: unknown): InstanceKey {
-  if (typeof input !== 'object' || input === null) throw new DiscoveryError('E_DISCOVERY_INSTANCE', 'invalid service instance: instance must be an object', { key: 'instance' });
+  if (typeof input !== 'object' || input === null)
+    throw new DiscoveryError('E_DISCOVERY_INSTANCE', 'invalid service instance: instance must be an object', { key: 'instance' });
   const i = input as { name?: unknown; id?: unknown };
   const name = validateServiceName(i.name, 'invalid service instance: instance.name');
   return { name, id: validateId(i.id) };

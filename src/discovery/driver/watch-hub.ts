@@ -93,7 +93,8 @@ export class WatchHub {
     const subject = this.subjectOf(name);
     const follow = this.#follows.get(subject);
     const mirror = this.#mirrors.get(subject);
-    if (follow === undefined || mirror === undefined || follow.state !== 'following' || !follow.healthy || !this.#client.healthy || !mirror.listed) return undefined;
+    if (follow === undefined || mirror === undefined || follow.state !== 'following' || !follow.healthy || !this.#client.healthy || !mirror.listed)
+      return undefined;
     if (this.#opts.mode === 'name' && !mirror.byName.has(name)) return undefined;
     return mirror.list(name);
   }

@@ -40,7 +40,8 @@ export class ListWatcher implements Watcher {
 
   next(): Promise<ServiceInstance[]> {
     if (this.#stopped) return Promise.reject(this.stoppedError());
-    if (this.#waiter !== undefined) return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `watch '${this.#name}': next() called while another next() is pending`));
+    if (this.#waiter !== undefined)
+      return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `watch '${this.#name}': next() called while another next() is pending`));
     if (this.#pending !== undefined) return Promise.resolve(this.take());
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };

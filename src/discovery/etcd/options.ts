@@ -1,6 +1,15 @@
 import type { IOptions } from 'etcd3';
 import type { BackendConfig } from '../backend-config.js';
-import { decodeUrlPart, KIT_OPTIONS, KIT_URL_OPTIONS, parseDuration, rejectUnknownOptions, resolveKitOptions, type KitOptions, type ResolvedKitOptions } from '../driver/options.js';
+import {
+  decodeUrlPart,
+  KIT_OPTIONS,
+  KIT_URL_OPTIONS,
+  parseDuration,
+  rejectUnknownOptions,
+  resolveKitOptions,
+  type KitOptions,
+  type ResolvedKitOptions,
+} from '../driver/options.js';
 import { DiscoveryError } from '../errors.js';
 
 /** Registry options of the etcd backend. */
@@ -52,8 +61,12 @@ const pem = (v: string | Buffer): Buffer => (Buffer.isBuffer(v) ? v : Buffer.fro
  * each is one a kratos service may use.
  */
 export function checkPrefix(prefix: unknown): string {
-  if (typeof prefix !== 'string') throw new DiscoveryError('E_DISCOVERY_URL', `etcd: option 'prefix' must be a string like /microservices, got ${typeof prefix}`, { key: 'prefix' });
-  if (prefix.length > 1024 || [...prefix].some((c) => c < ' ')) throw new DiscoveryError('E_DISCOVERY_URL', `etcd prefix '${prefix.slice(0, 80)}' must be at most 1024 characters, without control characters`, { key: 'prefix' });
+  if (typeof prefix !== 'string')
+    throw new DiscoveryError('E_DISCOVERY_URL', `etcd: option 'prefix' must be a string like /microservices, got ${typeof prefix}`, { key: 'prefix' });
+  if (prefix.length > 1024 || [...prefix].some((c) => c < ' '))
+    throw new DiscoveryError('E_DISCOVERY_URL', `etcd prefix '${prefix.slice(0, 80)}' must be at most 1024 characters, without control characters`, {
+      key: 'prefix',
+    });
   return prefix;
 }
 
@@ -61,14 +74,25 @@ export function checkPrefix(prefix: unknown): string {
  * Merges URL options and options given in code (code wins). `given` says what the constructor
  * got: the parsed URL (`createRegistry`), an etcd3 client, or etcd3 options with ours mixed in.
  */
-export function resolveEtcdOptions(config: BackendConfig | undefined, code: EtcdRegistryOptions & EtcdConnectionOptions & Partial<IOptions>, given: 'url' | 'client' | 'options'): ResolvedEtcdOptions {
-  const known = given === 'options' ? [...REGISTRY_OPTIONS, ...CONNECTION_OPTIONS, ...ETCD3_OPTIONS] : given === 'client' ? [...REGISTRY_OPTIONS] : [...REGISTRY_OPTIONS, ...CONNECTION_OPTIONS];
+export function resolveEtcdOptions(
+  config: BackendConfig | undefined,
+  code: EtcdRegistryOptions & EtcdConnectionOptions & Partial<IOptions>,
+  given: 'url' | 'client' | 'options',
+): ResolvedEtcdOptions {
+  const known =
+    given === 'options'
+      ? [...REGISTRY_OPTIONS, ...CONNECTION_OPTIONS, ...ETCD3_OPTIONS]
+      : given === 'client'
+        ? [...REGISTRY_OPTIONS]
+        : [...REGISTRY_OPTIONS, ...CONNECTION_OPTIONS];
   rejectUnknownOptions('etcd', config, code, { code: known, url: [...URL_OPTIONS] });
   const q = config?.url.searchParams;
-  const ttlMs = parseDuration('ttl', code.ttl ?? q?.get('ttl') ?? undefined, { bareUnit: code.ttl === undefined ? 's' : 'ms', min: 1000, max: 3_600_000 }) ?? 15_000;
+  const ttlMs =
+    parseDuration('ttl', code.ttl ?? q?.get('ttl') ?? undefined, { bareUnit: code.ttl === undefined ? 's' : 'ms', min: 1000, max: 3_600_000 }) ?? 15_000;
   const path = config?.url.pathname ?? '';
   const inQuery = q?.get('prefix') ?? undefined;
-  if (inQuery !== undefined && path !== '' && path !== '/') throw new DiscoveryError('E_DISCOVERY_URL', `etcd URL: the prefix is given twice, as the path '${path}' and as ?prefix=`, { key: 'prefix' });
+  if (inQuery !== undefined && path !== '' && path !== '/')
+    throw new DiscoveryError('E_DISCOVERY_URL', `etcd URL: the prefix is given twice, as the path '${path}' and as ?prefix=`, { key: 'prefix' });
   const prefix = checkPrefix(code.prefix ?? inQuery ?? (path === '' || path === '/' ? DEFAULT_PREFIX : decodeUrlPart('etcd', 'prefix', path)));
   const kit = resolveKitOptions('etcd', config, code);
   if (given === 'client') return { client: undefined, prefix, ttlSeconds: Math.ceil(ttlMs / 1000), kit };
@@ -76,17 +100,36 @@ export function resolveEtcdOptions(config: BackendConfig | undefined, code: Etcd
   const scheme = tlsInUrl || code.tls !== undefined ? 'https' : 'http';
   const rawHosts = code.hosts ?? (config?.hosts ?? []).map((h) => `${scheme}://${h.includes(':') ? h : `${h}:2379`}`);
   const hosts = (Array.isArray(rawHosts) ? rawHosts : [rawHosts]).map((h) => (/^https?:\/\//.test(h) ? h : `${scheme}://${h}`));
-  if (hosts.length === 0) throw new DiscoveryError('E_DISCOVERY_URL', 'etcd: no hosts (expected etcd://host:2379, { hosts: [...] } or an Etcd3 client)', { key: 'host' });
+  if (hosts.length === 0)
+    throw new DiscoveryError('E_DISCOVERY_URL', 'etcd: no hosts (expected etcd://host:2379, { hosts: [...] } or an Etcd3 client)', { key: 'host' });
   const username = code.username ?? (config?.url.username ? decodeUrlPart('etcd', 'username', config.url.username) : undefined);
   const password = code.password ?? (config?.url.password ? decodeUrlPart('etcd', 'password', config.url.password) : undefined);
-  const { prefix: _p, ttl: _t, retry: _r, logger: _l, timeout: _to, closeTimeout: _ct, username: _u, password: _pw, tls: _tls, hosts: _h, ...passthrough } = code;
+  const {
+    prefix: _p,
+    ttl: _t,
+    retry: _r,
+    logger: _l,
+    timeout: _to,
+    closeTimeout: _ct,
+    username: _u,
+    password: _pw,
+    tls: _tls,
+    hosts: _h,
+    ...passthrough
+  } = code;
   const client: IOptions = {
     ...passthrough,
     hosts,
     ...(username === undefined ? {} : { auth: { username, password: password ?? '' } }),
     ...(code.tls === undefined
       ? {}
-      : { credentials: { rootCertificate: pem(code.tls.ca), ...(code.tls.key === undefined ? {} : { privateKey: pem(code.tls.key) }), ...(code.tls.cert === undefined ? {} : { certChain: pem(code.tls.cert) }) } }),
+      : {
+          credentials: {
+            rootCertificate: pem(code.tls.ca),
+            ...(code.tls.key === undefined ? {} : { privateKey: pem(code.tls.key) }),
+            ...(code.tls.cert === undefined ? {} : { certChain: pem(code.tls.cert) }),
+          },
+        }),
   };
   return { client, prefix, ttlSeconds: Math.ceil(ttlMs / 1000), kit };
 }

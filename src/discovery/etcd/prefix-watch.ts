@@ -66,7 +66,12 @@ export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: Foll
     s.on('data', (res: IWatchResponse) => {
       if (res.canceled) {
         const compacted = res.compact_revision !== undefined && Number(res.compact_revision) > 0;
-        return finish(new DiscoveryError('E_DISCOVERY_BACKEND', `etcd: the watch on ${from} was cancelled${compacted ? ` (compacted past revision ${revision + 1})` : ''}: ${res.cancel_reason || 'no reason given'}; listing again`));
+        return finish(
+          new DiscoveryError(
+            'E_DISCOVERY_BACKEND',
+            `etcd: the watch on ${from} was cancelled${compacted ? ` (compacted past revision ${revision + 1})` : ''}: ${res.cancel_reason || 'no reason given'}; listing again`,
+          ),
+        );
       }
       for (const ev of res.events ?? []) {
         const key = ev.kv.key.toString();

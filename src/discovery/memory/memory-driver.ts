@@ -17,7 +17,8 @@ export class MemoryDriver implements DiscoveryDriver {
   ) {
     const ttl = ttlMs;
     // Renew at a third of the TTL, so one late renewal does not expire an instance.
-    this.heartbeat = ttl === undefined ? undefined : { intervalMs: Math.max(1, Math.floor(ttl / 3)), beat: async (i) => (store.renew(i, ttl) ? 'alive' : 'lost') };
+    this.heartbeat =
+      ttl === undefined ? undefined : { intervalMs: Math.max(1, Math.floor(ttl / 3)), beat: async (i) => (store.renew(i, ttl) ? 'alive' : 'lost') };
   }
 
   async apply(instance: ServiceInstance): Promise<void> {

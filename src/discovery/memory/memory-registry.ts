@@ -33,7 +33,10 @@ export class MemoryRegistry extends DriverRegistry<MemoryDriver> {
     rejectUnknownOptions('memory', fromUrl, opts, { code: ['store', 'ttl', ...KIT_OPTIONS], url: ['ttl', ...KIT_URL_OPTIONS] });
     const store = opts.store ?? namedStore(fromUrl?.url.host || 'default');
     if (!(store instanceof MemoryStore)) throw new InvalidOptionError('discovery.memory', 'store', 'must be a MemoryStore');
-    const ttl = parseDuration('ttl', opts.ttl ?? fromUrl?.url.searchParams.get('ttl') ?? undefined, { bareUnit: fromUrl !== undefined && opts.ttl === undefined ? 's' : 'ms', min: 1 });
+    const ttl = parseDuration('ttl', opts.ttl ?? fromUrl?.url.searchParams.get('ttl') ?? undefined, {
+      bareUnit: fromUrl !== undefined && opts.ttl === undefined ? 's' : 'ms',
+      min: 1,
+    });
     super(() => new MemoryDriver(store, ttl), resolveKitOptions('memory', fromUrl, opts));
     this.store = store;
     this.ttl = ttl;

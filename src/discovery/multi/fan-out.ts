@@ -73,7 +73,12 @@ export class FanOutWrites implements StoreWrites {
     cut.abort(reason);
   }
 
-  private async track(key: InstanceKey, instance: ServiceInstance | undefined, signal: AbortSignal, call: (r: Source['registry'], signal: AbortSignal) => Promise<void>): Promise<void> {
+  private async track(
+    key: InstanceKey,
+    instance: ServiceInstance | undefined,
+    signal: AbortSignal,
+    call: (r: Source['registry'], signal: AbortSignal) => Promise<void>,
+  ): Promise<void> {
     const id = keyOf(key);
     const entry = { instance, cut: new AbortController() };
     this.#inflight.set(id, entry);

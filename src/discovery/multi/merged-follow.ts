@@ -54,7 +54,10 @@ export class MergedFollow {
     this.#timeoutMs = timeoutMs;
     const now = Date.now();
     this.#states = sources.map((s) => ({ list: undefined, health: { source: s.label, healthy: true, since: now } }));
-    this.#health = mergeHealth(this.#states.map((s) => s.health), now);
+    this.#health = mergeHealth(
+      this.#states.map((s) => s.health),
+      now,
+    );
   }
 
   /** Starts one watch per source (once). */
@@ -143,7 +146,10 @@ export class MergedFollow {
     try {
       return await abortable(pending, attempt.signal, what);
     } catch (err) {
-      pending.then((late) => late.stop(), () => undefined); // a watcher that arrives after all is not left running
+      pending.then(
+        (late) => late.stop(),
+        () => undefined,
+      ); // a watcher that arrives after all is not left running
       throw err;
     } finally {
       clearTimeout(timer);

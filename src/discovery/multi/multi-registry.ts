@@ -45,7 +45,14 @@ export class MultiRegistry implements ServiceRegistry {
    * Over registries already built (`createRegistry` builds them from URLs). The multi registry
    * owns them: its `close()` closes them. The first one wins when two report the same id.
    */
-  constructor(sources: ReadonlyArray<ServiceRegistry>, opts: KitOptions = {}, /** @internal From `createRegistry`: the URL (kit options) and the sources' labels. */ from: { config?: BackendConfig; labels?: ReadonlyArray<string | undefined> } = {}) {
+  constructor(
+    sources: ReadonlyArray<ServiceRegistry>,
+    opts: KitOptions = {},
+    /** @internal From `createRegistry`: the URL (kit options) and the sources' labels. */ from: {
+      config?: BackendConfig;
+      labels?: ReadonlyArray<string | undefined>;
+    } = {},
+  ) {
     this.#sources = checkSources(sources, from.labels);
     rejectUnknownOptions('multi', undefined, opts, { code: KIT_OPTIONS, url: [] });
     this.#kit = resolveKitOptions('multi', from.config, opts);
@@ -55,10 +62,17 @@ export class MultiRegistry implements ServiceRegistry {
     const via = this.#kit.interpose;
     const writes = this.#writes;
     this.#reconciler = new Reconciler(
-      { apply: (i, s) => via(`apply ${i.name}/${i.id}`, () => writes.apply(i, s)), remove: (k, s) => via(`remove ${k.name}/${k.id}`, () => writes.remove(k, s)) },
+      {
+        apply: (i, s) => via(`apply ${i.name}/${i.id}`, () => writes.apply(i, s)),
+        remove: (k, s) => via(`remove ${k.name}/${k.id}`, () => writes.remove(k, s)),
+      },
       {
         retry: this.#kit.retry,
-        onFailure: (key, err, n) => void (writes.isCancel(err) || warn.warnOnce(`write:${key}`, `multi: writing '${key}' failed (${describe(err)}); retrying until every source has it (attempt ${n})`)),
+        onFailure: (key, err, n) =>
+          void (
+            writes.isCancel(err) ||
+            warn.warnOnce(`write:${key}`, `multi: writing '${key}' failed (${describe(err)}); retrying until every source has it (attempt ${n})`)
+          ),
         onRecovery: (key) => warn.forget(`write:${key}`),
       },
     );
@@ -167,7 +181,8 @@ export class MultiRegistry implements ServiceRegistry {
     try {
       await abortable(work, deadline.signal, 'close');
     } catch (err) {
-      if (err instanceof DiscoveryError && err.code === 'E_DISCOVERY_TIMEOUT') this.#kit.warn(`multi: close() took longer than ${this.#kit.closeTimeoutMs} ms; sources still closing in the background`);
+      if (err instanceof DiscoveryError && err.code === 'E_DISCOVERY_TIMEOUT')
+        this.#kit.warn(`multi: close() took longer than ${this.#kit.closeTimeoutMs} ms; sources still closing in the background`);
       else this.#kit.warn(`multi: close() failed (${describe(err)})`);
     } finally {
       deadline.dispose();
@@ -196,7 +211,11 @@ export class MultiRegistry implements ServiceRegistry {
       settled.forEach((r, i) => {
         const label = this.#sources[i]!.label;
         if (r.status === 'fulfilled') this.#warn.forget(`read:${label}`);
-        else this.#warn.warnOnce(`read:${label}`, `multi: source '${label}' failed (${describe(r.reason)}); its instances are left out of reads until it answers again`);
+        else
+          this.#warn.warnOnce(
+            `read:${label}`,
+            `multi: source '${label}' failed (${describe(r.reason)}); its instances are left out of reads until it answers again`,
+          );
       });
       return settled.map((r) => (r.status === 'fulfilled' ? r.value : undefined));
     } finally {

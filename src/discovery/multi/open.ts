@@ -30,8 +30,16 @@ export async function openMulti(config: BackendConfig): Promise<MultiRegistry> {
     throw new DiscoveryError('E_DISCOVERY_URL', `multi URL: takes no host or path; list the sources as multi://?url=<url>&url=<url>`, { key: 'host' });
   }
   const inCode = opts.sources !== undefined;
-  const entries: ReadonlyArray<unknown> = inCode ? (Array.isArray(opts.sources) ? opts.sources : fail(true, `must be an array of URLs or registries, got ${typeof opts.sources}`)) : config.url.searchParams.getAll('url');
-  if (entries.length === 0) fail(inCode, inCode ? 'needs at least one source' : 'needs at least one source: multi://?url=<url>&url=<url> (percent-encode a source URL that has & or # in it)');
+  const entries: ReadonlyArray<unknown> = inCode
+    ? Array.isArray(opts.sources)
+      ? opts.sources
+      : fail(true, `must be an array of URLs or registries, got ${typeof opts.sources}`)
+    : config.url.searchParams.getAll('url');
+  if (entries.length === 0)
+    fail(
+      inCode,
+      inCode ? 'needs at least one source' : 'needs at least one source: multi://?url=<url>&url=<url> (percent-encode a source URL that has & or # in it)',
+    );
   const seen = new Map<string, number>();
   const plan = entries.map((e, i): { url: string | URL; label: string } | ServiceRegistry => {
     if (typeof e !== 'string' && !(e instanceof URL)) return e as ServiceRegistry; // checked by the constructor
@@ -49,7 +57,9 @@ export async function openMulti(config: BackendConfig): Promise<MultiRegistry> {
     seen.set(identity, i + 1);
     return { url: e, label: redact(text) };
   });
-  const created = await Promise.allSettled(plan.map((p) => (isPlanned(p) ? createRegistry(p.url, config.scope === undefined ? {} : { scope: config.scope }) : Promise.resolve(p))));
+  const created = await Promise.allSettled(
+    plan.map((p) => (isPlanned(p) ? createRegistry(p.url, config.scope === undefined ? {} : { scope: config.scope }) : Promise.resolve(p))),
+  );
   const failure = created.findIndex((c) => c.status === 'rejected');
   try {
     if (failure >= 0) throw sourceError(failure, (created[failure] as PromiseRejectedResult).reason);
@@ -75,7 +85,8 @@ function fail(inCode: boolean, why: string, cause?: unknown): never {
 
 /** A source that could not be created: its error, with the source's position added to the message and the code kept. */
 function sourceError(i: number, err: unknown): unknown {
-  if (err instanceof DiscoveryError) return new DiscoveryError(err.code, `multi: source ${i + 1}: ${err.message}`, { cause: err, ...(err.key === undefined ? {} : { key: err.key }) });
+  if (err instanceof DiscoveryError)
+    return new DiscoveryError(err.code, `multi: source ${i + 1}: ${err.message}`, { cause: err, ...(err.key === undefined ? {} : { key: err.key }) });
   if (err instanceof PlugboardError) return err;
   return new DiscoveryError('E_DISCOVERY_BACKEND', `multi: source ${i + 1} could not be created: ${describe(err)}`, { cause: err });
 }

@@ -51,11 +51,7 @@ export class ZkDriver implements DiscoveryDriver {
     }
     this.session = new Session<ZkClient>('zookeeper', {
       open: (signal) =>
-        openZkSession(
-          { ...o, health: (h, e) => ctx.health(h, e), ended: (zk, err) => this.session.fail(zk, err) },
-          signal,
-          (zk) => this.#clients.add(zk),
-        ),
+        openZkSession({ ...o, health: (h, e) => ctx.health(h, e), ended: (zk, err) => this.session.fail(zk, err) }, signal, (zk) => this.#clients.add(zk)),
       release: (zk) => this.closeClient(zk),
       onLost: (err) => {
         ctx.warnOnce('session', `${err.message}`);
@@ -138,7 +134,11 @@ export class ZkDriver implements DiscoveryDriver {
       if (zkCode(err) === ZK.NONODE) return [] as string[];
       throw this.error(`list ${this.o.root}`, err);
     });
-    const live = await Promise.all(names.map(async (n) => ((this.o.root !== '/' || n !== 'zookeeper') && (await zk.get_children(this.under(n), false).catch(() => [])).length > 0 ? n : undefined)));
+    const live = await Promise.all(
+      names.map(async (n) =>
+        (this.o.root !== '/' || n !== 'zookeeper') && (await zk.get_children(this.under(n), false).catch(() => [])).length > 0 ? n : undefined,
+      ),
+    );
     return live.filter((n): n is string => n !== undefined);
   }
 
@@ -258,7 +258,14 @@ export class ZkDriver implements DiscoveryDriver {
   }
 
   /** Reads the children's data; with `armed`/`onEvent`, a data watch is armed on each child that has none. */
-  private async readChildren(zk: ZkClient, name: string, children: string[], signal: AbortSignal, armed?: Set<string>, onEvent?: (type: number, path: string) => void): Promise<ServiceInstance[]> {
+  private async readChildren(
+    zk: ZkClient,
+    name: string,
+    children: string[],
+    signal: AbortSignal,
+    armed?: Set<string>,
+    onEvent?: (type: number, path: string) => void,
+  ): Promise<ServiceInstance[]> {
     const parent = this.under(name);
     const got = await abortable(
       Promise.all(
@@ -269,10 +276,12 @@ export class ZkDriver implements DiscoveryDriver {
             if (armed === undefined || onEvent === undefined || armed.has(path)) [, data] = await zk.get(path, false);
             else {
               armed.add(path);
-              [, data] = await zk.w_get(path, (t) => onEvent(t, path)).catch((err: unknown) => {
-                armed.delete(path);
-                throw err;
-              });
+              [, data] = await zk
+                .w_get(path, (t) => onEvent(t, path))
+                .catch((err: unknown) => {
+                  armed.delete(path);
+                  throw err;
+                });
             }
             const inst = data === null || data === undefined ? undefined : decodeInstance(data);
             if (inst !== undefined && inst.name === name && inst.id === id) return inst;
@@ -311,7 +320,8 @@ export class ZkDriver implements DiscoveryDriver {
       if (known.has(path)) continue;
       try {
         await abortable(zk.create(path, '', ZK.PERSISTENT), signal, `zookeeper: create ${path}`);
-        if (this.#parentAcl !== undefined) await abortable(zk.set_acl(path, -1, this.#parentAcl), signal, `zookeeper: set ACL of ${path}`).catch(() => undefined);
+        if (this.#parentAcl !== undefined)
+          await abortable(zk.set_acl(path, -1, this.#parentAcl), signal, `zookeeper: set ACL of ${path}`).catch(() => undefined);
       } catch (err) {
         // NOAUTH: we may not create under someone else's node; fine if the node is already there.
         const there = zkCode(err) === ZK.NOAUTH && (await abortable(zk.exists(path, false), signal, `zookeeper: exists ${path}`).catch(() => null)) !== null;

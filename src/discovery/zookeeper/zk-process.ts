@@ -64,7 +64,11 @@ process.on('message', (m) => {
 });
 `;
 
-type Reply = { t: 'res'; id: number; ok: boolean; value?: unknown; error?: string } | { t: 'watch'; wid: number; type: number; state: number; path: string } | { t: 'event'; name: 'connect' | 'connecting' | 'close'; code?: number } | { t: 'closed' };
+type Reply =
+  | { t: 'res'; id: number; ok: boolean; value?: unknown; error?: string }
+  | { t: 'watch'; wid: number; type: number; state: number; path: string }
+  | { t: 'event'; name: 'connect' | 'connecting' | 'close'; code?: number }
+  | { t: 'closed' };
 type Snapshot = { state: number; client_id: string; client_password: string };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
@@ -121,7 +125,10 @@ const EXPIRED_SESSION_STATE = -112;
 /** A native client in a process of its own, behind the {@link ZkClient} face. */
 export function isolatedClient(config: object): ZkClient {
   modulePath ??= zookeeperModule();
-  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced' });
+  const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
   forwardOutput(child.stdout);
   forwardOutput(child.stderr);
   const send = (m: object): void => {

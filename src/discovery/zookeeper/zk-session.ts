@@ -74,7 +74,10 @@ export async function openZkSession(o: ZkSessionOptions, signal: AbortSignal, tr
         lostTimer = undefined;
         if (closedByUs) return;
         closedByUs = true;
-        const err = new DiscoveryError('E_DISCOVERY_BACKEND', `zookeeper: disconnected for longer than the session timeout (${o.sessionTimeoutMs} ms): the session is presumed expired; opening a new one`);
+        const err = new DiscoveryError(
+          'E_DISCOVERY_BACKEND',
+          `zookeeper: disconnected for longer than the session timeout (${o.sessionTimeoutMs} ms): the session is presumed expired; opening a new one`,
+        );
         if (settled) return o.ended(zk, err);
         // Lost before the opening finished (between connect and auth): this opening fails.
         signal.removeEventListener('abort', onAbort);

@@ -59,18 +59,36 @@ export class ZooKeeperRegistry extends DriverRegistry<ZkDriver> {
     const opts = (fromUrl?.options ?? config) as ZooKeeperRegistryOptions;
     rejectUnknownOptions('zookeeper', fromUrl, opts, { code: CODE_OPTIONS, url: URL_OPTIONS });
     const connect = opts.connect ?? fromUrl?.hosts.join(',') ?? '';
-    if (typeof connect !== 'string' || connect === '') throw new DiscoveryError('E_DISCOVERY_URL', 'zookeeper: no hosts (expected zookeeper://host:2181/microservices or { connect })', { key: 'host' });
+    if (typeof connect !== 'string' || connect === '')
+      throw new DiscoveryError('E_DISCOVERY_URL', 'zookeeper: no hosts (expected zookeeper://host:2181/microservices or { connect })', { key: 'host' });
     const q = fromUrl?.url.searchParams;
     const path = fromUrl?.url.pathname;
-    if (q?.has('root') === true && path !== undefined && path !== '' && path !== '/') throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper URL: the root is given twice, as the path '${path}' and as ?root=`, { key: 'root' });
-    const root = zkRoot(opts.root ?? q?.get('root') ?? (path === undefined || path === '' || path === '/' ? undefined : decodeUrlPart('zookeeper', 'root', path)));
+    if (q?.has('root') === true && path !== undefined && path !== '' && path !== '/')
+      throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper URL: the root is given twice, as the path '${path}' and as ?root=`, { key: 'root' });
+    const root = zkRoot(
+      opts.root ?? q?.get('root') ?? (path === undefined || path === '' || path === '/' ? undefined : decodeUrlPart('zookeeper', 'root', path)),
+    );
     const parentAcl = opts.parentAcl ?? q?.get('parentAcl') ?? 'open';
-    if (parentAcl !== 'open' && parentAcl !== 'restricted') throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper: option 'parentAcl' must be 'open' or 'restricted', got '${String(parentAcl).slice(0, 40)}'`, { key: 'parentAcl' });
-    const sessionTimeoutMs = parseDuration('sessionTimeout', opts.sessionTimeout ?? fromUrl?.url.searchParams.get('sessionTimeout') ?? undefined, { bareUnit: opts.sessionTimeout === undefined && fromUrl !== undefined ? 's' : 'ms', min: 1, max: 3_600_000 }) ?? 10_000;
-    const user = fromUrl?.url.username ? { username: decodeUrlPart('zookeeper', 'username', fromUrl.url.username), password: decodeUrlPart('zookeeper', 'password', fromUrl.url.password) } : undefined;
+    if (parentAcl !== 'open' && parentAcl !== 'restricted')
+      throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper: option 'parentAcl' must be 'open' or 'restricted', got '${String(parentAcl).slice(0, 40)}'`, {
+        key: 'parentAcl',
+      });
+    const sessionTimeoutMs =
+      parseDuration('sessionTimeout', opts.sessionTimeout ?? fromUrl?.url.searchParams.get('sessionTimeout') ?? undefined, {
+        bareUnit: opts.sessionTimeout === undefined && fromUrl !== undefined ? 's' : 'ms',
+        min: 1,
+        max: 3_600_000,
+      }) ?? 10_000;
+    const user = fromUrl?.url.username
+      ? { username: decodeUrlPart('zookeeper', 'username', fromUrl.url.username), password: decodeUrlPart('zookeeper', 'password', fromUrl.url.password) }
+      : undefined;
     const auth = opts.auth ?? user;
-    if (parentAcl === 'restricted' && auth === undefined) throw new DiscoveryError('E_DISCOVERY_URL', "zookeeper: parentAcl 'restricted' needs credentials (auth, or user:pass@ in the URL)", { key: 'parentAcl' });
-    super((ctx) => new ZkDriver(ctx, { connect, root, sessionTimeoutMs, auth, restrictParents: parentAcl === 'restricted' }), resolveKitOptions('zookeeper', fromUrl, opts));
+    if (parentAcl === 'restricted' && auth === undefined)
+      throw new DiscoveryError('E_DISCOVERY_URL', "zookeeper: parentAcl 'restricted' needs credentials (auth, or user:pass@ in the URL)", { key: 'parentAcl' });
+    super(
+      (ctx) => new ZkDriver(ctx, { connect, root, sessionTimeoutMs, auth, restrictParents: parentAcl === 'restricted' }),
+      resolveKitOptions('zookeeper', fromUrl, opts),
+    );
     this.root = root;
     this.connectString = connect;
     this.sessionTimeoutMs = sessionTimeoutMs;
@@ -93,9 +111,11 @@ export class ZooKeeperRegistry extends DriverRegistry<ZkDriver> {
  * refuses them in paths).
  */
 function zkRoot(raw: unknown): string {
-  if (raw !== undefined && typeof raw !== 'string') throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper: option 'root' must be a path like /microservices, got ${typeof raw}`, { key: 'root' });
+  if (raw !== undefined && typeof raw !== 'string')
+    throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper: option 'root' must be a path like /microservices, got ${typeof raw}`, { key: 'root' });
   if (raw === undefined || raw === '') return DEFAULT_ROOT;
   const parts = raw.split('/').filter((p) => p !== '');
-  if (parts.some((p) => p === '.' || p === '..')) throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper: root '${raw}' must be a path like /microservices (no '.' or '..')`, { key: 'root' });
+  if (parts.some((p) => p === '.' || p === '..'))
+    throw new DiscoveryError('E_DISCOVERY_URL', `zookeeper: root '${raw}' must be a path like /microservices (no '.' or '..')`, { key: 'root' });
   return `/${parts.join('/')}`;
 }

@@ -40,7 +40,13 @@ describe(`native injector: async providers (${mode} decorators)`, () => {
         return new Db('pg://db');
       },
     });
-    const err = expectError<DiError>(() => scope.get(DB), DiError, 'E_DI_ASYNC', "scope 'app': token('db') has an async provider that has not settled yet", 'await scope.resolve');
+    const err = expectError<DiError>(
+      () => scope.get(DB),
+      DiError,
+      'E_DI_ASYNC',
+      "scope 'app': token('db') has an async provider that has not settled yet",
+      'await scope.resolve',
+    );
     expect(err.token).to.equal("token('db')");
     const all = await Promise.all([scope.resolve(DB), scope.resolve(DB), scope.resolve(DB)]);
     expect(new Set(all).size).to.equal(1);
@@ -60,7 +66,17 @@ describe(`native injector: async providers (${mode} decorators)`, () => {
     const repo = await scope.resolve(Repo);
     expect(repo.db.url).to.equal('pg://db');
     expect(constructed).to.equal(1, 'the attempt that met the unsettled provider threw in the field initializer, before the constructor body');
-    expectError(() => new Scope('other').provide(DB, { useFactory: async () => new Db('x') }).provide(Repo).get(Repo), DiError, 'E_DI_ASYNC', "token('db')", 'needed by Repo');
+    expectError(
+      () =>
+        new Scope('other')
+          .provide(DB, { useFactory: async () => new Db('x') })
+          .provide(Repo)
+          .get(Repo),
+      DiError,
+      'E_DI_ASYNC',
+      "token('db')",
+      'needed by Repo',
+    );
   });
 
   it('keeps scoped async instances per resolving scope and transient ones per injection', async () => {
@@ -94,7 +110,12 @@ describe(`native injector: async providers (${mode} decorators)`, () => {
         return new Db('pg://db');
       },
     });
-    const err = await expectRejection<FactoryError>(scope.resolve(DB), FactoryError, 'E_FACTORY', "scope 'app': constructing 'token('db')' failed: connection refused");
+    const err = await expectRejection<FactoryError>(
+      scope.resolve(DB),
+      FactoryError,
+      'E_FACTORY',
+      "scope 'app': constructing 'token('db')' failed: connection refused",
+    );
     expect((err.cause as Error).message).to.equal('connection refused');
     expect((await scope.resolve(DB)).url).to.equal('pg://db');
     const NIL = token<Db>('nil');
@@ -178,7 +199,10 @@ describe(`native injector: async providers (${mode} decorators)`, () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
-        fc.array(fc.record({ kind: fc.constantFrom<Op['kind']>('resolve', 'resolve', 'resolve', 'dispose'), provider: fc.nat(N - 1), scope: fc.nat(2) }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.record({ kind: fc.constantFrom<Op['kind']>('resolve', 'resolve', 'resolve', 'dispose'), provider: fc.nat(N - 1), scope: fc.nat(2) }), {
+          minLength: 1,
+          maxLength: 12,
+        }),
         fc.array(fc.boolean(), { minLength: N, maxLength: N }),
         async (s, ops, faulty) => {
           const created: Array<{ provider: number; scope: string; disposed: number }> = [];

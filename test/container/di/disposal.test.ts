@@ -64,7 +64,9 @@ describe(`native injector: disposal (${mode} decorators)`, () => {
     const ROOT = token<{ name: string }>('root-singleton');
     const REQ = token<{ name: string }>('per-request');
     let n = 0;
-    const root = new Scope('root').provide(ROOT, { useFactory: () => tracked('root singleton') }).provide(REQ, { useFactory: () => tracked(`request ${++n}`), lifetime: 'scoped' });
+    const root = new Scope('root')
+      .provide(ROOT, { useFactory: () => tracked('root singleton') })
+      .provide(REQ, { useFactory: () => tracked(`request ${++n}`), lifetime: 'scoped' });
     root.get(ROOT);
     const r1 = root.child('r1');
     const r2 = root.child('r2');
@@ -116,7 +118,14 @@ describe(`native injector: disposal (${mode} decorators)`, () => {
     scope.get(A);
     scope.get(B);
     scope.get(C);
-    const err = await expectRejection<PlugboardAggregateError>(scope.dispose(), PlugboardAggregateError, 'E_DI_DISPOSE', "scope 'app': 2 of 3 disposals failed", "disposing token('c') failed: c refused", "disposing token('b') failed: b is stuck");
+    const err = await expectRejection<PlugboardAggregateError>(
+      scope.dispose(),
+      PlugboardAggregateError,
+      'E_DI_DISPOSE',
+      "scope 'app': 2 of 3 disposals failed",
+      "disposing token('c') failed: c refused",
+      "disposing token('b') failed: b is stuck",
+    );
     expect(log).to.deep.equal(['c', 'b', 'a'], 'every disposal ran, in reverse order');
     expect(err.errors).to.have.length(2);
     for (const e of err.errors) expect(e).to.be.instanceOf(DiError).with.property('code', 'E_DI_DISPOSE');
@@ -145,7 +154,11 @@ describe(`native injector: disposal (${mode} decorators)`, () => {
   // Node i depends on a subset of the nodes before it; each has a generated lifetime and, in the
   // second property, a generated home (the root or a child scope).
   const graph = fc.array(
-    fc.record({ deps: fc.array(fc.nat(), { maxLength: 3 }), lifetime: fc.constantFrom<'singleton' | 'scoped' | 'transient'>('singleton', 'scoped', 'transient'), inChild: fc.boolean() }),
+    fc.record({
+      deps: fc.array(fc.nat(), { maxLength: 3 }),
+      lifetime: fc.constantFrom<'singleton' | 'scoped' | 'transient'>('singleton', 'scoped', 'transient'),
+      inChild: fc.boolean(),
+    }),
     { minLength: 1, maxLength: 8 },
   );
 
@@ -199,7 +212,8 @@ describe(`native injector: disposal (${mode} decorators)`, () => {
         await root.dispose();
         expect(disposed).to.have.members(created);
         expect(disposed).to.have.length(created.length, 'nothing disposed twice');
-        for (const c of created) for (const d of c.deps) expect(disposed.indexOf(c)).to.be.lessThan(disposed.indexOf(d as object), 'a dependent is disposed before its dependency');
+        for (const c of created)
+          for (const d of c.deps) expect(disposed.indexOf(c)).to.be.lessThan(disposed.indexOf(d as object), 'a dependent is disposed before its dependency');
       }),
       { numRuns: 200 },
     );

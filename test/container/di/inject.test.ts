@@ -149,7 +149,7 @@ describe(`native injector: declaring dependencies (${mode} decorators)`, () => {
     expect(store.cfg).to.deep.equal({ host: 'localhost', port: 6543 });
     expect(store.viaToken).to.equal(store.cfg, 'the first constructor argument and inject(TOKENS.Config) are the same validated cfg');
     expect(store.log.lines).to.deep.equal(['app: pg on localhost:6543']);
-    const other = (await factories.new('pg-static', { host: 'db' }));
+    const other = await factories.new('pg-static', { host: 'db' });
     expect(other.cfg).to.deep.equal({ host: 'db', port: 5432 });
     expect(other.log).to.equal(store.log);
     await expectRejection(factories.new('pg', { port: -1 }), Error, 'E_CONFIG', 'port must be a positive number');
@@ -165,7 +165,7 @@ describe(`native injector: declaring dependencies (${mode} decorators)`, () => {
       readonly dep = inject(Dep);
       constructor(readonly cfg: PgConfig) {}
     }
-    const p = (await scope.registry('factories', FactoryRegistry<Product>).new('leak', {}));
+    const p = await scope.registry('factories', FactoryRegistry<Product>).new('leak', {});
     expect(p.cfg.port).to.equal(5432);
     expect(p.dep.cfg).to.equal(undefined);
     expectError(() => scope.get(TOKENS.Config), DiError, 'E_DI_MISSING', 'TOKENS.Config exists only while registry.new');

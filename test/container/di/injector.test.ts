@@ -38,7 +38,8 @@ const PORT = token<number>('port');
 
 describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => {
   it('needs no reflect-metadata', () => {
-    if (mode === 'standard') expect((Reflect as unknown as { getMetadata?: unknown }).getMetadata, 'the standard suite loads no reflect-metadata').to.equal(undefined);
+    if (mode === 'standard')
+      expect((Reflect as unknown as { getMetadata?: unknown }).getMetadata, 'the standard suite loads no reflect-metadata').to.equal(undefined);
     const scope = new Scope('app').provide(Logger);
     expect(scope.get(Logger)).to.be.instanceOf(Logger);
   });
@@ -188,7 +189,13 @@ describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => 
         readonly log = inject(LOGER);
       }
       const scope = new Scope('app').provide(LOGGER, { useClass: Logger }).provide(Greeter);
-      const err = expectError<DiError>(() => scope.get(Greeter), DiError, 'E_DI_MISSING', "scope 'app': Greeter needs token('loger')", "did you mean token('logger')?");
+      const err = expectError<DiError>(
+        () => scope.get(Greeter),
+        DiError,
+        'E_DI_MISSING',
+        "scope 'app': Greeter needs token('loger')",
+        "did you mean token('logger')?",
+      );
       expect(err.suggestion).to.equal("token('logger')");
       expect(err.path).to.deep.equal(['Greeter', "token('loger')"]);
       expectError(() => scope.get(TOKENS.Discovery), DiError, 'E_DI_MISSING', 'TOKENS.Discovery was requested', 'createRegistry');
@@ -247,7 +254,12 @@ describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => 
       expectError(() => scope.provide(PORT, { value: 1, useFactory: () => 2 }), InvalidOptionError, 'E_INVALID_OPTION', 'exactly one of');
       expectError(() => scope.provide(LOGGER, { useClass: (() => new Logger()) as never }), InvalidOptionError, 'E_INVALID_OPTION', 'useClass must be a class');
       expectError(() => scope.provide(LOGGER, { useFactory: 'x' as never }), InvalidOptionError, 'E_INVALID_OPTION', 'useFactory must be a function');
-      expectError(() => scope.provide(LOGGER, { useClass: Logger, lifetime: 'forever' as never }), InvalidOptionError, 'E_INVALID_OPTION', "lifetime must be one of 'singleton', 'scoped', 'transient'");
+      expectError(
+        () => scope.provide(LOGGER, { useClass: Logger, lifetime: 'forever' as never }),
+        InvalidOptionError,
+        'E_INVALID_OPTION',
+        "lifetime must be one of 'singleton', 'scoped', 'transient'",
+      );
       expectError(() => scope.provide(PORT, { value: 1, lifetime: 'transient' } as never), InvalidOptionError, 'E_INVALID_OPTION', 'a value is shared');
       expectError(() => scope.provide(TOKENS.Scope, { value: scope }), InvalidOptionError, 'E_INVALID_OPTION', 'built in');
       expectError(() => scope.provide(LOGGER, null as never), InvalidOptionError, 'E_INVALID_OPTION', 'got null');
@@ -271,7 +283,12 @@ describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => 
 
     it('rejects providing a token twice, naming both sites', () => {
       const scope = new Scope('app').provide(LOGGER, { useClass: Logger });
-      const err = expectError<DuplicateRegistrationError>(() => scope.provide(LOGGER, { useClass: Logger }), DuplicateRegistrationError, 'E_DUPLICATE', "scope 'app': 'token('logger')' is already registered");
+      const err = expectError<DuplicateRegistrationError>(
+        () => scope.provide(LOGGER, { useClass: Logger }),
+        DuplicateRegistrationError,
+        'E_DUPLICATE',
+        "scope 'app': 'token('logger')' is already registered",
+      );
       expect(err.message).to.match(/first at test\/container\/di\/injector\.test\.ts:\d+, again at test\/container\/di\/injector\.test\.ts:\d+/);
       expect(scope.child('c').provide(LOGGER, { useClass: Logger }).get(LOGGER)).to.not.equal(scope.get(LOGGER), 'a child may shadow its parent');
     });
@@ -279,7 +296,13 @@ describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => 
     it('rejects providing on a frozen scope', () => {
       const scope = new Scope('app');
       scope.freeze();
-      const err = expectError<FrozenRegistryError>(() => scope.provide(LOGGER, { useClass: Logger }), FrozenRegistryError, 'E_FROZEN', "scope 'app'", "cannot provide 'token('logger')'");
+      const err = expectError<FrozenRegistryError>(
+        () => scope.provide(LOGGER, { useClass: Logger }),
+        FrozenRegistryError,
+        'E_FROZEN',
+        "scope 'app'",
+        "cannot provide 'token('logger')'",
+      );
       expect(err.site).to.match(/injector\.test\.ts:\d+$/);
     });
 

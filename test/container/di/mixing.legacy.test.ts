@@ -91,22 +91,25 @@ describe('mixing the native injector and inversify (legacy decorators)', () => {
 
   it('builds factory products with the same cfg and injected logger either way (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.record({ host: fc.constantFrom('db', 'localhost', 'replica'), port: fc.integer({ min: 1, max: 65535 }) }, { requiredKeys: [] }), async (raw) => {
-        const nativeScope = new Scope('native').provide(Logger);
-        const inversifyScope = new Scope('inversify');
-        const container = new Container();
-        container.bind(Logger).toSelf().inSingletonScope();
-        inversifyScope.attach(inversifyResolver(container));
-        defineStore(nativeScope);
-        defineStore(inversifyScope);
-        type Store = InstanceType<ReturnType<typeof defineStore>>;
-        const a = await nativeScope.registry('factories', FactoryRegistry<Store>).new('store', raw);
-        const b = await inversifyScope.registry('factories', FactoryRegistry<Store>).new('store', raw);
-        expect(a.cfg).to.deep.equal(b.cfg);
-        expect(a.log.lines).to.deep.equal(b.log.lines);
-        expect(a.log).to.equal(nativeScope.get(Logger));
-        expect(b.log).to.equal(container.get(Logger));
-      }),
+      fc.asyncProperty(
+        fc.record({ host: fc.constantFrom('db', 'localhost', 'replica'), port: fc.integer({ min: 1, max: 65535 }) }, { requiredKeys: [] }),
+        async (raw) => {
+          const nativeScope = new Scope('native').provide(Logger);
+          const inversifyScope = new Scope('inversify');
+          const container = new Container();
+          container.bind(Logger).toSelf().inSingletonScope();
+          inversifyScope.attach(inversifyResolver(container));
+          defineStore(nativeScope);
+          defineStore(inversifyScope);
+          type Store = InstanceType<ReturnType<typeof defineStore>>;
+          const a = await nativeScope.registry('factories', FactoryRegistry<Store>).new('store', raw);
+          const b = await inversifyScope.registry('factories', FactoryRegistry<Store>).new('store', raw);
+          expect(a.cfg).to.deep.equal(b.cfg);
+          expect(a.log.lines).to.deep.equal(b.log.lines);
+          expect(a.log).to.equal(nativeScope.get(Logger));
+          expect(b.log).to.equal(container.get(Logger));
+        },
+      ),
       { numRuns: 50 },
     );
   });

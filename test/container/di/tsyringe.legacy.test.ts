@@ -95,7 +95,12 @@ describe('tsyringe 4 bridge', () => {
       constructor(@inject('missing-token') readonly dep: unknown) {}
     }
     void NeedsToken;
-    const err = expectError<FactoryError>(() => scope.registry('providers', ImplementationRegistry).get('needs-token'), FactoryError, 'E_FACTORY', "providers: constructing 'needs-token' failed");
+    const err = expectError<FactoryError>(
+      () => scope.registry('providers', ImplementationRegistry).get('needs-token'),
+      FactoryError,
+      'E_FACTORY',
+      "providers: constructing 'needs-token' failed",
+    );
     expect((err.cause as Error).message).to.include('missing-token');
   });
 });

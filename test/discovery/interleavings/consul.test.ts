@@ -22,7 +22,13 @@ describe('interleavings: consul (Consul test agent)', function () {
     observe: async (name) =>
       [...server.state.services.values()]
         .filter((s) => s.def.Name === name)
-        .map((s) => ({ id: s.def.ID, name, version: s.def.Tags?.find((t) => t.startsWith('version='))?.slice('version='.length) ?? '', metadata: {}, endpoints: [] })),
+        .map((s) => ({
+          id: s.def.ID,
+          name,
+          version: s.def.Tags?.find((t) => t.startsWith('version='))?.slice('version='.length) ?? '',
+          metadata: {},
+          endpoints: [],
+        })),
     faults: {
       // The agent restarts with its state wiped: it forgets every service and check.
       restart: () => server.restart(1),

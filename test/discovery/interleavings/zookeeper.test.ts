@@ -28,7 +28,12 @@ describe('interleavings: zookeeper (real ZooKeeper)', function () {
     // process would share its event loop with the sockets and pipes of everything else here,
     // which is the binding fault the isolation exists for. response_counter_limit: see
     // NO_RESPONSE_LIMIT in src/discovery/zookeeper/zk-client.ts (this client lives across restarts).
-    raw = isolatedClient({ connect: server.connect, timeout: 20_000, debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'], response_counter_limit: 2 ** 31 - 1 }) as unknown as RawZk;
+    raw = isolatedClient({
+      connect: server.connect,
+      timeout: 20_000,
+      debug_level: (ZooKeeper as unknown as { constants: Record<string, number> }).constants['ZOO_LOG_LEVEL_ERROR'],
+      response_counter_limit: 2 ** 31 - 1,
+    }) as unknown as RawZk;
     await new Promise<void>((r) => {
       raw.once('connect', () => r());
       raw.init({});
@@ -56,7 +61,8 @@ describe('interleavings: zookeeper (real ZooKeeper)', function () {
       if (session !== undefined) await expireSession(server.connect, session);
     }
   };
-  const replay = process.env['PLUGBOARD_IL_SEED'] === undefined ? {} : { seed: Number(process.env['PLUGBOARD_IL_SEED']), path: process.env['PLUGBOARD_IL_PATH'] };
+  const replay =
+    process.env['PLUGBOARD_IL_SEED'] === undefined ? {} : { seed: Number(process.env['PLUGBOARD_IL_SEED']), path: process.env['PLUGBOARD_IL_PATH'] };
 
   // Through the proxy, to cut the clients' connections. A ZooKeeper restart is not among these
   // faults: before the native clients ran in processes of their own, clients reaching a

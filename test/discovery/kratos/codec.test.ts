@@ -28,15 +28,29 @@ describe('instance codec: go-kratos’s JSON', () => {
         expect(json).to.not.match(/[<>&\u2028\u2029]/, 'escaped as Go escapes them');
         const keys = Object.keys(metadata).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
         const metaJson = keys.length === 0 ? 'null' : `{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(',')}}`;
-        const goEscaped = (s: string): string => s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-        expect(json).to.equal(goEscaped(`{"id":"x1","name":"svc","version":${JSON.stringify(version)},"metadata":${metaJson},"endpoints":["http://10.0.0.1:80/?a=1&b=<2>"]}`));
+        const goEscaped = (s: string): string =>
+          s
+            .replace(/</g, '\\u003c')
+            .replace(/>/g, '\\u003e')
+            .replace(/&/g, '\\u0026')
+            .replace(/\u2028/g, '\\u2028')
+            .replace(/\u2029/g, '\\u2029');
+        expect(json).to.equal(
+          goEscaped(`{"id":"x1","name":"svc","version":${JSON.stringify(version)},"metadata":${metaJson},"endpoints":["http://10.0.0.1:80/?a=1&b=<2>"]}`),
+        );
         expect(decodeInstance(json)).to.deep.equal(inst);
       }),
     );
   });
 
   it('reads leniently (null lists, loose names) but writes strictly, and never reads a name or id with a slash', () => {
-    expect(decodeInstance('{"id":"a","name":"s","version":"","metadata":null,"endpoints":null}')).to.deep.equal({ id: 'a', name: 's', version: '', metadata: {}, endpoints: [] });
+    expect(decodeInstance('{"id":"a","name":"s","version":"","metadata":null,"endpoints":null}')).to.deep.equal({
+      id: 'a',
+      name: 's',
+      version: '',
+      metadata: {},
+      endpoints: [],
+    });
     expect(decodeInstance('{"id":"a/b","name":"s","version":"","metadata":null,"endpoints":[]}')).to.equal(undefined);
     expect(decodeInstance('{"id":"a","name":"s/t","version":"","metadata":null,"endpoints":[]}')).to.equal(undefined);
     expect(decodeInstance('{"id":"..","name":"s","version":"","metadata":null,"endpoints":[]}')).to.equal(undefined);
@@ -48,7 +62,9 @@ describe('instance codec: go-kratos’s JSON', () => {
   // kratos stores url.URL.String() of each endpoint, and its selector parses them one by one
   // (endpoint.ParseEndpoint), skipping those it cannot use: one odd endpoint never hides the instance.
   it('keeps an instance whose endpoints WHATWG URL parsing rejects or that have no host, raw; clients skip those endpoints', () => {
-    const unix = decodeInstance('{"id":"a","name":"svc","version":"v1","metadata":null,"endpoints":["unix:///tmp/svc.sock","grpc://127.0.0.1:9000?isSecure=false"]}');
+    const unix = decodeInstance(
+      '{"id":"a","name":"svc","version":"v1","metadata":null,"endpoints":["unix:///tmp/svc.sock","grpc://127.0.0.1:9000?isSecure=false"]}',
+    );
     expect(unix, 'unix socket endpoint dropped the instance').to.not.equal(undefined);
     expect(unix!.endpoints).to.deep.equal(['unix:///tmp/svc.sock', 'grpc://127.0.0.1:9000?isSecure=false']);
     const zone = decodeInstance('{"id":"b","name":"svc","version":"v1","metadata":null,"endpoints":["http://[fe80::1%25eth0]:8000","grpc://10.0.0.1:9000"]}');
@@ -75,7 +91,8 @@ describe('instance codec: go-kratos’s JSON', () => {
 
   // kratos has no size limit; etcd takes 1.5 MiB requests, ZooKeeper 1 MiB nodes.
   it('reads instances larger than the 64 KiB write limit, up to the read limit', () => {
-    const big = (bytes: number): string => `{"id":"big","name":"svc","version":"v1","metadata":{"descriptor":"${'x'.repeat(bytes)}"},"endpoints":["grpc://10.0.0.1:9000"]}`;
+    const big = (bytes: number): string =>
+      `{"id":"big","name":"svc","version":"v1","metadata":{"descriptor":"${'x'.repeat(bytes)}"},"endpoints":["grpc://10.0.0.1:9000"]}`;
     const inst = decodeInstance(big(80 * 1024));
     expect(inst, 'an 80 KiB kratos instance was skipped').to.not.equal(undefined);
     expect(inst!.metadata['descriptor']).to.have.length(80 * 1024);

@@ -35,7 +35,15 @@ const kratosBare =
   '"Checks":[{"CheckID":"service:kratos-c3","TTL":"20s","DeregisterCriticalServiceAfter":"600s"}]}\n';
 
 interface Entry {
-  Service: { ID: string; Service: string; Tags: string[] | null; Meta: Record<string, string> | null; Address: string; Port: number; TaggedAddresses: Record<string, { Address: string; Port: number }> | null };
+  Service: {
+    ID: string;
+    Service: string;
+    Tags: string[] | null;
+    Meta: Record<string, string> | null;
+    Address: string;
+    Port: number;
+    TaggedAddresses: Record<string, { Address: string; Port: number }> | null;
+  };
 }
 
 /** kratos's `defaultResolver` (contrib/registry/consul/client.go), transcribed: how a kratos client reads an entry. */
@@ -121,14 +129,22 @@ describe(`kratos interop on Consul (kratos ${KRATOS_COMMIT.slice(0, 12)}, Consul
     it('reads an instance without endpoints; the version comes from the tag, a version Meta key stays metadata', async () => {
       await put('/agent/service/register', kratosBare);
       await heartbeat('kratos-c3', 10_000);
-      expect(await registry().getService('greeter')).to.deep.equal([{ id: 'kratos-c3', name: 'greeter', version: 'v3', metadata: { version: 'meta-v' }, endpoints: [] }]);
+      expect(await registry().getService('greeter')).to.deep.equal([
+        { id: 'kratos-c3', name: 'greeter', version: 'v3', metadata: { version: 'meta-v' }, endpoints: [] },
+      ]);
     });
   });
 
   describe('plugboard registers, kratos reads', () => {
     it('writes the catalog fields kratos writes, and kratos’s resolver reads the same instance back', async () => {
       const name = uniqueName();
-      const inst: ServiceInstance = { id: 'node-1', name, version: 'v3', metadata: { zone: 'eu-1', version: 'meta' }, endpoints: ['grpc://10.0.0.9:9000?isSecure=false&x=1', 'http://10.0.0.9:8000'] };
+      const inst: ServiceInstance = {
+        id: 'node-1',
+        name,
+        version: 'v3',
+        metadata: { zone: 'eu-1', version: 'meta' },
+        endpoints: ['grpc://10.0.0.9:9000?isSecure=false&x=1', 'http://10.0.0.9:8000'],
+      };
       const r = registry();
       await r.register(inst);
       const entries = (await (await fetch(`http://${server.address}/v1/health/service/${name}?passing`)).json()) as Entry[];
@@ -143,7 +159,11 @@ describe(`kratos interop on Consul (kratos ${KRATOS_COMMIT.slice(0, 12)}, Consul
       });
       expect(entries[0]!.Service.Tags?.[0]).to.equal('version=v3', 'the version tag first, as kratos writes it');
       const [got] = kratosResolve(entries);
-      expect(got).to.deep.equal({ ...inst, metadata: { version: 'meta', zone: 'eu-1' }, endpoints: ['grpc://10.0.0.9:9000?isSecure=false&x=1', 'http://10.0.0.9:8000'] });
+      expect(got).to.deep.equal({
+        ...inst,
+        metadata: { version: 'meta', zone: 'eu-1' },
+        endpoints: ['grpc://10.0.0.9:9000?isSecure=false&x=1', 'http://10.0.0.9:8000'],
+      });
       expect(await r.getService(name)).to.deep.equal([inst]);
     });
 
@@ -159,7 +179,11 @@ describe(`kratos interop on Consul (kratos ${KRATOS_COMMIT.slice(0, 12)}, Consul
       expect(byId.get('node-3')).to.deep.include({
         Address: 'Backend-1',
         Port: 80,
-        TaggedAddresses: { http: { Address: 'http://Backend-1:80', Port: 80 }, grpc: { Address: 'grpc://MyHost.Example:9000', Port: 9000 }, https: { Address: 'https://127.1:443', Port: 443 } },
+        TaggedAddresses: {
+          http: { Address: 'http://Backend-1:80', Port: 80 },
+          grpc: { Address: 'grpc://MyHost.Example:9000', Port: 9000 },
+          https: { Address: 'https://127.1:443', Port: 443 },
+        },
       });
       expect(byId.get('node-4')).to.deep.include({
         Address: '::1',

@@ -9,7 +9,18 @@ import { createRegistry } from '../../../src/discovery/index.js';
 import { EtcdRegistry } from '../../../src/discovery/etcd/index.js';
 import { EtcdCluster } from '../../support/etcd-server.js';
 import { nextWithin, until } from '../contract.js';
-import { emptyEndpoints, escaped, fromPlugboard, greeterFixtures, KRATOS_COMMIT, KRATOS_ROOT, kratosDecode, looseName, noEndpoints, typical } from './fixtures.js';
+import {
+  emptyEndpoints,
+  escaped,
+  fromPlugboard,
+  greeterFixtures,
+  KRATOS_COMMIT,
+  KRATOS_ROOT,
+  kratosDecode,
+  looseName,
+  noEndpoints,
+  typical,
+} from './fixtures.js';
 
 const quiet = { warn: () => undefined };
 
@@ -99,7 +110,10 @@ describe(`kratos interop on etcd (kratos ${KRATOS_COMMIT.slice(0, 12)}, real etc
         [`${KRATOS_ROOT}/greeter/node-1`]: fromPlugboard.bytes,
         [`${KRATOS_ROOT}/greeter/node-2`]: fromPlugboard.bareBytes,
       });
-      expect(kratosDecode(all[`${KRATOS_ROOT}/greeter/node-1`]!, 'greeter')).to.deep.equal({ ...fromPlugboard.instance, metadata: { 'a-key': '<x>', weight: '5', zone: 'eu-1' } });
+      expect(kratosDecode(all[`${KRATOS_ROOT}/greeter/node-1`]!, 'greeter')).to.deep.equal({
+        ...fromPlugboard.instance,
+        metadata: { 'a-key': '<x>', weight: '5', zone: 'eu-1' },
+      });
     });
 
     it('the keys carry a lease (kratos readers only read keys; plugboard shares one lease per client)', async () => {

@@ -36,15 +36,29 @@ export interface Fixture {
 /** A kratos app without `kratos.Metadata(…)`: the map is nil. */
 export const typical: Fixture = {
   what: 'a kratos app without metadata ("metadata":null)',
-  instance: { id: 'kratos-a1', name: 'greeter', version: 'v1.2.0', metadata: {}, endpoints: ['grpc://10.0.0.1:9000?isSecure=false', 'http://10.0.0.1:8000?isSecure=false'] },
-  bytes: '{"id":"kratos-a1","name":"greeter","version":"v1.2.0","metadata":null,"endpoints":["grpc://10.0.0.1:9000?isSecure=false","http://10.0.0.1:8000?isSecure=false"]}',
+  instance: {
+    id: 'kratos-a1',
+    name: 'greeter',
+    version: 'v1.2.0',
+    metadata: {},
+    endpoints: ['grpc://10.0.0.1:9000?isSecure=false', 'http://10.0.0.1:8000?isSecure=false'],
+  },
+  bytes:
+    '{"id":"kratos-a1","name":"greeter","version":"v1.2.0","metadata":null,"endpoints":["grpc://10.0.0.1:9000?isSecure=false","http://10.0.0.1:8000?isSecure=false"]}',
 };
 
 /** Metadata keys sorted, and Go's HTML escapes in values and endpoints. */
 export const escaped: Fixture = {
   what: 'Go escapes (\\u003c \\u003e \\u0026) and sorted metadata keys',
-  instance: { id: 'kratos-b2', name: 'greeter', version: 'v2', metadata: { zone: 'eu-1', note: 'a<b>&c', weight: '10' }, endpoints: ['http://10.0.0.2:8000?a=1&b=2'] },
-  bytes: '{"id":"kratos-b2","name":"greeter","version":"v2","metadata":{"note":"a\\u003cb\\u003e\\u0026c","weight":"10","zone":"eu-1"},"endpoints":["http://10.0.0.2:8000?a=1\\u0026b=2"]}',
+  instance: {
+    id: 'kratos-b2',
+    name: 'greeter',
+    version: 'v2',
+    metadata: { zone: 'eu-1', note: 'a<b>&c', weight: '10' },
+    endpoints: ['http://10.0.0.2:8000?a=1&b=2'],
+  },
+  bytes:
+    '{"id":"kratos-b2","name":"greeter","version":"v2","metadata":{"note":"a\\u003cb\\u003e\\u0026c","weight":"10","zone":"eu-1"},"endpoints":["http://10.0.0.2:8000?a=1\\u0026b=2"]}',
 };
 
 /** An instance with a nil endpoints slice, and a `version` metadata key that is just metadata. */
@@ -76,8 +90,15 @@ export const greeterFixtures = [typical, escaped, noEndpoints, emptyEndpoints];
  * (not sorted) and `&` in an endpoint: the bytes kratos writes for the same instance.
  */
 export const fromPlugboard = {
-  instance: { id: 'node-1', name: 'greeter', version: 'v3', metadata: { zone: 'eu-1', 'a-key': '<x>', weight: '5' }, endpoints: ['grpc://10.0.0.9:9000?isSecure=false&x=1'] } satisfies ServiceInstance,
-  bytes: '{"id":"node-1","name":"greeter","version":"v3","metadata":{"a-key":"\\u003cx\\u003e","weight":"5","zone":"eu-1"},"endpoints":["grpc://10.0.0.9:9000?isSecure=false\\u0026x=1"]}',
+  instance: {
+    id: 'node-1',
+    name: 'greeter',
+    version: 'v3',
+    metadata: { zone: 'eu-1', 'a-key': '<x>', weight: '5' },
+    endpoints: ['grpc://10.0.0.9:9000?isSecure=false&x=1'],
+  } satisfies ServiceInstance,
+  bytes:
+    '{"id":"node-1","name":"greeter","version":"v3","metadata":{"a-key":"\\u003cx\\u003e","weight":"5","zone":"eu-1"},"endpoints":["grpc://10.0.0.9:9000?isSecure=false\\u0026x=1"]}',
   bare: { id: 'node-2', name: 'greeter', version: '', metadata: {}, endpoints: [] } satisfies ServiceInstance,
   bareBytes: '{"id":"node-2","name":"greeter","version":"","metadata":null,"endpoints":[]}',
 };
@@ -87,7 +108,10 @@ export const fromPlugboard = {
  * the watched one (contrib/registry/etcd/watcher.go getInstance, zookeeper/watcher.go
  * getServices). Go's decoder takes what `JSON.parse` takes for these bytes.
  */
-export function kratosDecode(bytes: string | Buffer, name: string): { id: string; name: string; version: string; metadata: Record<string, string> | null; endpoints: string[] | null } | undefined {
+export function kratosDecode(
+  bytes: string | Buffer,
+  name: string,
+): { id: string; name: string; version: string; metadata: Record<string, string> | null; endpoints: string[] | null } | undefined {
   const v = JSON.parse(bytes.toString()) as { id: string; name: string; version: string; metadata: Record<string, string> | null; endpoints: string[] | null };
   return v.name === name ? v : undefined;
 }

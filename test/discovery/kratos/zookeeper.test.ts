@@ -16,7 +16,18 @@ import type { ZkAcl, ZkClient } from '../../../src/discovery/zookeeper/zk-client
 import { isolatedClient } from '../../../src/discovery/zookeeper/zk-process.js';
 import { ZooKeeperServer } from '../../support/zookeeper-server.js';
 import { instance, nextWithin, uniqueName, until } from '../contract.js';
-import { emptyEndpoints, escaped, fromPlugboard, greeterFixtures, KRATOS_COMMIT, KRATOS_ROOT, kratosDecode, looseName, noEndpoints, typical } from './fixtures.js';
+import {
+  emptyEndpoints,
+  escaped,
+  fromPlugboard,
+  greeterFixtures,
+  KRATOS_COMMIT,
+  KRATOS_ROOT,
+  kratosDecode,
+  looseName,
+  noEndpoints,
+  typical,
+} from './fixtures.js';
 
 const quiet = { warn: () => undefined };
 const EPHEMERAL = 1;
@@ -46,14 +57,20 @@ async function ensureName(zk: ZkClient, path: string, data: string, flags: numbe
 
 /** kratos's `Register` (path.Join(namespace, name, id)); `Deregister` is a plain delete. */
 async function kratosRegister(zk: ZkClient, root: string, name: string, id: string, bytes: string): Promise<void> {
-  const join = (...p: string[]): string => `/${p.join('/').split('/').filter((s) => s !== '').join('/')}`;
+  const join = (...p: string[]): string =>
+    `/${p
+      .join('/')
+      .split('/')
+      .filter((s) => s !== '')
+      .join('/')}`;
   await ensureName(zk, join(root), '', PERSISTENT);
   await ensureName(zk, join(root, name), '', PERSISTENT);
   await ensureName(zk, join(root, name, id), bytes, EPHEMERAL);
 }
 
 /** A node's ACL; a digest id is shown as its user (ZooKeeper masks the hash for clients without it). */
-const aclOf = async (zk: ZkClient, path: string): Promise<ZkAcl[]> => (await zk.get_acl(path))[0].map(({ perms, scheme, auth }) => ({ perms, scheme, auth: scheme === 'digest' ? auth.split(':')[0]! : auth }));
+const aclOf = async (zk: ZkClient, path: string): Promise<ZkAcl[]> =>
+  (await zk.get_acl(path))[0].map(({ perms, scheme, auth }) => ({ perms, scheme, auth: scheme === 'digest' ? auth.split(':')[0]! : auth }));
 
 describe(`kratos interop on ZooKeeper (kratos ${KRATOS_COMMIT.slice(0, 12)}, real ZooKeeper)`, function () {
   this.timeout(90_000);
@@ -116,7 +133,9 @@ describe(`kratos interop on ZooKeeper (kratos ${KRATOS_COMMIT.slice(0, 12)}, rea
       expect((await r.getService(name)).map((i) => i.id)).to.deep.equal(['k1']);
       await r.register({ ...fromPlugboard.bare, name });
       expect((await kratos.get(`/${name}/node-2`, false))[1].toString()).to.equal(fromPlugboard.bareBytes.replace('"greeter"', JSON.stringify(name)));
-      expect(await r.services()).to.include(name).and.not.include('zookeeper');
+      expect(await r.services())
+        .to.include(name)
+        .and.not.include('zookeeper');
       await import('../../../src/discovery/zookeeper/index.js');
       const fromUrl = (await createRegistry(`zookeeper://${server.connect}?root=/`, { logger: quiet })) as ZooKeeperRegistry;
       open.push(fromUrl);

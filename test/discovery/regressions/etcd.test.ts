@@ -154,7 +154,9 @@ describe('etcd regressions (issue #15, real etcd)', function () {
   it('(o) close() with an open watch while etcd is unreachable: the process exits by itself at once', async () => {
     const proxy = await proxied();
     // etcd stays unreachable for 8 s before close(): long enough for a client's reconnect backoff to grow.
-    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-close-down.js', proxy.url, prefix, uniqueName(), '8000'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/etcd-close-down.js', proxy.url, prefix, uniqueName(), '8000'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

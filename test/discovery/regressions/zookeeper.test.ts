@@ -103,7 +103,10 @@ describe('zookeeper regressions (issue #15, real ZooKeeper)', function () {
     const otherId = `other:${createHash('sha1').update('other:pw').digest('base64')}`;
     await stranger.create(root, '', 0);
     await stranger.create(`${root}/locked`, '', 0);
-    await stranger.set_acl(`${root}/locked`, -1, [{ perms: 1, scheme: 'world', auth: 'anyone' }, { perms: 31, scheme: 'digest', auth: otherId }]);
+    await stranger.set_acl(`${root}/locked`, -1, [
+      { perms: 1, scheme: 'world', auth: 'anyone' },
+      { perms: 31, scheme: 'digest', auth: otherId },
+    ]);
     const proxy = await proxied();
     const owner = registry(proxy.address, root);
     const observer = registry(server.connect, root);
@@ -154,10 +157,15 @@ describe('zookeeper regressions (issue #15, real ZooKeeper)', function () {
 
   it('(m) with no reachable server, register honours its signal, watch does not hang, close() finishes, and the process exits', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/zk-unreachable.js', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['.build/legacy/test/discovery/fixtures/zk-unreachable.js', `127.0.0.1:${port}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await Promise.race([new Promise<number | null>((r) => child.once('exit', (c) => r(c))), new Promise<'alive'>((r) => setTimeout(() => r('alive'), 15_000).unref())]);
+    const code = await Promise.race([
+      new Promise<number | null>((r) => child.once('exit', (c) => r(c))),
+      new Promise<'alive'>((r) => setTimeout(() => r('alive'), 15_000).unref()),
+    ]);
     if (code === 'alive') child.kill('SIGKILL');
     expect(code, `the process did not exit; it printed: ${out}`).to.equal(0);
     const ms = (step: string): number => Number(new RegExp(`^${step} (?:\\S+ )?(\\d+)$`, 'm').exec(out)?.[1] ?? NaN);

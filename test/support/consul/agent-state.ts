@@ -184,13 +184,27 @@ export class AgentState {
     const type = d.TTL !== undefined ? 'ttl' : d.HTTP !== undefined ? 'http' : d.TCP !== undefined ? 'tcp' : d.GRPC !== undefined ? 'grpc' : undefined;
     if (type === undefined) throw new HttpError(400, 'Invalid check: TTL must be > 0 for TTL checks, or Interval must be > 0 for HTTP, TCP or gRPC checks');
     if (type === 'ttl' && !(parseGoDuration(d.TTL!) > 0)) throw new HttpError(400, `Invalid check: TTL '${d.TTL}' must be > 0`);
-    if (type !== 'ttl' && !(parseGoDuration(d.Interval ?? '') > 0)) throw new HttpError(400, 'Invalid check: Interval must be > 0 for HTTP, TCP or gRPC checks');
+    if (type !== 'ttl' && !(parseGoDuration(d.Interval ?? '') > 0))
+      throw new HttpError(400, 'Invalid check: Interval must be > 0 for HTTP, TCP or gRPC checks');
     if (d.DeregisterCriticalServiceAfter !== undefined) parseGoDuration(d.DeregisterCriticalServiceAfter); // 400 when malformed
     if (d.Status !== undefined && !['passing', 'warning', 'critical'].includes(d.Status)) throw new HttpError(400, `Invalid check status: "${d.Status}"`);
     // Consul names a service's checks service:<id>, or service:<id>:<n> when there are several.
     const id = d.CheckID ?? (n === undefined ? `service:${serviceId}` : `service:${serviceId}:${n}`);
     const status = d.Status ?? 'critical';
-    return { id, name: d.Name ?? `Service '${serviceName}' check`, serviceId, serviceName, def: d, type, status, output: '', criticalSince: status === 'critical' ? Date.now() : undefined, createIndex: 0, modifyIndex: 0, timer: undefined };
+    return {
+      id,
+      name: d.Name ?? `Service '${serviceName}' check`,
+      serviceId,
+      serviceName,
+      def: d,
+      type,
+      status,
+      output: '',
+      criticalSince: status === 'critical' ? Date.now() : undefined,
+      createIndex: 0,
+      modifyIndex: 0,
+      timer: undefined,
+    };
   }
 
   /** (Re)starts the TTL timer, or the probe interval of an HTTP/TCP check. */
@@ -252,13 +266,19 @@ function validateMeta(meta: Record<string, string>): void {
   for (const k of keys) {
     const v = meta[k];
     const bad =
-      k === '' ? 'Key cannot be blank'
-      : k.length > 128 ? 'Key is too long (limit: 128 characters)'
-      : !META_KEY.test(k) ? 'Key contains invalid characters'
-      : k.startsWith('consul-') ? "Key prefix 'consul-' is reserved for internal use"
-      : typeof v !== 'string' ? 'Value must be a string'
-      : v.length > 512 ? 'Value is too long (limit: 512 characters)'
-      : undefined;
+      k === ''
+        ? 'Key cannot be blank'
+        : k.length > 128
+          ? 'Key is too long (limit: 128 characters)'
+          : !META_KEY.test(k)
+            ? 'Key contains invalid characters'
+            : k.startsWith('consul-')
+              ? "Key prefix 'consul-' is reserved for internal use"
+              : typeof v !== 'string'
+                ? 'Value must be a string'
+                : v.length > 512
+                  ? 'Value is too long (limit: 512 characters)'
+                  : undefined;
     if (bad !== undefined) throw new HttpError(400, `Invalid Service Meta: Couldn't load metadata pair ('${k}', '${String(v)}'): ${bad}`);
   }
 }

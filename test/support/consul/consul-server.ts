@@ -46,7 +46,20 @@ export interface SeenRequest {
 }
 
 const NODE = 'consul-test-node';
-const SERF = { Node: NODE, CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing', Notes: '', Output: 'Agent alive and reachable', ServiceID: '', ServiceName: '', ServiceTags: [], Type: '', CreateIndex: 1, ModifyIndex: 1 };
+const SERF = {
+  Node: NODE,
+  CheckID: 'serfHealth',
+  Name: 'Serf Health Status',
+  Status: 'passing',
+  Notes: '',
+  Output: 'Agent alive and reachable',
+  ServiceID: '',
+  ServiceName: '',
+  ServiceTags: [],
+  Type: '',
+  CreateIndex: 1,
+  ModifyIndex: 1,
+};
 
 export class ConsulServer {
   readonly requests: SeenRequest[] = [];
@@ -177,7 +190,8 @@ export class ConsulServer {
     }
     if (method === 'PUT' && (id = m(/^\/v1\/agent\/check\/update\/(.+)$/)) !== undefined) {
       const upd = (parseJson(body) ?? {}) as { Status?: unknown; Output?: unknown };
-      if (upd.Status !== 'passing' && upd.Status !== 'warning' && upd.Status !== 'critical') throw new HttpError(400, `Invalid check status: "${String(upd.Status)}"`);
+      if (upd.Status !== 'passing' && upd.Status !== 'warning' && upd.Status !== 'critical')
+        throw new HttpError(400, `Invalid check status: "${String(upd.Status)}"`);
       this.state.updateTtl(decodeURIComponent(id), upd.Status, typeof upd.Output === 'string' ? upd.Output : '');
       return ok(res);
     }
@@ -245,7 +259,16 @@ export class ConsulServer {
       .map((s) => ({ s, checks: [...this.state.checks.values()].filter((c) => c.serviceId === s.def.ID) }))
       .filter((e) => !passing || e.checks.every((c) => c.status === 'passing'))
       .map(({ s, checks }) => ({
-        Node: { ID: '00000000-0000-0000-0000-000000000001', Node: NODE, Address: '127.0.0.1', Datacenter: this.#opts.datacenter, TaggedAddresses: { lan: '127.0.0.1', wan: '127.0.0.1' }, Meta: {}, CreateIndex: 1, ModifyIndex: 1 },
+        Node: {
+          ID: '00000000-0000-0000-0000-000000000001',
+          Node: NODE,
+          Address: '127.0.0.1',
+          Datacenter: this.#opts.datacenter,
+          TaggedAddresses: { lan: '127.0.0.1', wan: '127.0.0.1' },
+          Meta: {},
+          CreateIndex: 1,
+          ModifyIndex: 1,
+        },
         Service: serviceJson(s.def, s.createIndex, s.modifyIndex),
         Checks: [SERF, ...checks.map(checkJson)],
       }));
@@ -258,11 +281,36 @@ function serviceJson(d: ServiceDef & { ID: string; Name: string }, createIndex: 
   // Go encodes maps with sorted keys.
   const tagged = Object.fromEntries(Object.entries(d.TaggedAddresses ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)));
   const meta = Object.fromEntries(Object.entries(d.Meta ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { ID: d.ID, Service: d.Name, Tags: d.Tags ?? [], Address: d.Address ?? '', TaggedAddresses: tagged, Meta: meta, Port: d.Port ?? 0, Weights: { Passing: 1, Warning: 1 }, EnableTagOverride: false, CreateIndex: createIndex, ModifyIndex: modifyIndex };
+  return {
+    ID: d.ID,
+    Service: d.Name,
+    Tags: d.Tags ?? [],
+    Address: d.Address ?? '',
+    TaggedAddresses: tagged,
+    Meta: meta,
+    Port: d.Port ?? 0,
+    Weights: { Passing: 1, Warning: 1 },
+    EnableTagOverride: false,
+    CreateIndex: createIndex,
+    ModifyIndex: modifyIndex,
+  };
 }
 
 function checkJson(c: Check): object {
-  return { Node: NODE, CheckID: c.id, Name: c.name, Status: c.status, Notes: c.def.Notes ?? '', Output: c.output, ServiceID: c.serviceId, ServiceName: c.serviceName, ServiceTags: [], Type: c.type, CreateIndex: c.createIndex, ModifyIndex: c.modifyIndex };
+  return {
+    Node: NODE,
+    CheckID: c.id,
+    Name: c.name,
+    Status: c.status,
+    Notes: c.def.Notes ?? '',
+    Output: c.output,
+    ServiceID: c.serviceId,
+    ServiceName: c.serviceName,
+    ServiceTags: [],
+    Type: c.type,
+    CreateIndex: c.createIndex,
+    ModifyIndex: c.modifyIndex,
+  };
 }
 
 function ok(res: ServerResponse): void {
@@ -273,7 +321,9 @@ function ok(res: ServerResponse): void {
 function json(res: ServerResponse, value: unknown, index?: number): void {
   res.writeHead(200, {
     'Content-Type': 'application/json',
-    ...(index === undefined ? {} : { 'X-Consul-Index': String(index), 'X-Consul-KnownLeader': 'true', 'X-Consul-LastContact': '0', 'X-Consul-Effective-Consistency': 'leader' }),
+    ...(index === undefined
+      ? {}
+      : { 'X-Consul-Index': String(index), 'X-Consul-KnownLeader': 'true', 'X-Consul-LastContact': '0', 'X-Consul-Effective-Consistency': 'leader' }),
   });
   res.end(JSON.stringify(value));
 }
