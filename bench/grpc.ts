@@ -5,20 +5,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { discoveryChannelOptions, registerDiscoveryResolver, type DiscoveryChannelConfig } from '../src/discovery/client/grpc.js';
 import { MemoryRegistry, MemoryStore } from '../src/discovery/index.js';
+import { greeterDefinition } from '../test/support/grpc-greeter.js';
 import { table, target } from './harness.js';
 
-const passthrough = (b: Buffer): Buffer => b;
-const definition = {
-  sayHello: {
-    path: '/bench.Greeter/SayHello',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: passthrough,
-    requestDeserialize: passthrough,
-    responseSerialize: passthrough,
-    responseDeserialize: passthrough,
-  },
-} as unknown as grpc.ServiceDefinition;
+const definition = greeterDefinition;
 
 interface Greeter {
   sayHello(req: Buffer, cb: (err: Error | null, res: Buffer) => void): void;
