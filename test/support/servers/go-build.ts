@@ -1,0 +1,76 @@
+/**
+ * Builds a Go program from a small module of ours (its go.mod and go.sum pin every version),
+ * once per machine: the binary is cached under a key made of the module's files, so a changed
+ * pin builds anew. Used for Consul and for the kratos helper programs. Go comes from the
+ * machine (the README's test command needs nothing else); modules come from the Go module proxy.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cached, hashFiles } from './cache.js';
+
+export interface GoProgram {
+  /** The cache key's readable part, e.g. `consul-1.16.3`. */
+  name: string;
+  /** The folder of our module (holds go.mod, go.sum and any .go files). */
+  moduleDir: string;
+  /** The packages to build, each into a binary named after its last path element. */
+  packages: readonly string[];
+}
+
+let goChecked: string | undefined;
+
+/** The `go` command, or one clear line saying it is missing. */
+function goBinary(): string {
+  if (goChecked !== undefined) return goChecked;
+  const go = process.env['PLUGBOARD_GO'] ?? 'go';
+  const r = spawnSync(go, ['version'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    throw new Error(`Go is not installed (\`${go} version\` failed): the Consul and kratos tests build their programs with Go ≥ 1.22; install Go or set PLUGBOARD_GO`);
+  }
+  goChecked = go;
+  return go;
+}
+
+/** The first lines of a failed `go` run that say why (a refused module, a compile error). */
+function reason(log: string): string {
+  const lines = log.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('go: downloading'));
+  const refused = lines.find((l) => /403 Forbidden|404 Not Found|410 Gone|not available|dial tcp|no such host/.test(l));
+  return (refused ?? lines.slice(-8).join('\n')).trim();
+}
+
+function run(go: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(go, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`go ${args.join(' ')} failed in ${cwd}:\n${reason(log)}`));
+    });
+  });
+}
+
+/** The folder holding the built binaries of `program` (built now if not cached). */
+export function goBuild(program: GoProgram): Promise<string> {
+  const files = readdirSync(program.moduleDir)
+    .filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'))
+    .sort()
+    .map((f) => join(program.moduleDir, f));
+  if (!files.some((f) => f.endsWith('go.sum'))) throw new Error(`${program.moduleDir} has no go.sum: pin its modules (go mod tidy)`);
+  const key = `${program.name}-${hashFiles(files)}`;
+  return cached(key, async (dir) => {
+    const go = goBinary();
+    // -mod=readonly: go.sum is the pin; a build never edits it. GOFLAGS from the user is kept.
+    const env = { ...process.env, GOFLAGS: `${process.env['GOFLAGS'] ?? ''} -mod=readonly -buildvcs=false`.trim(), CGO_ENABLED: '0' };
+    process.stderr.write(`[servers] building ${program.name} with Go (once per machine; cached in ${dir.replace(/\.tmp-\d+$/, '')})\n`);
+    for (const pkg of program.packages) {
+      const out = join(dir, pkg.split('/').pop() ?? pkg);
+      await run(go, ['build', '-trimpath', '-o', out, pkg], program.moduleDir, env);
+      if (!existsSync(out)) throw new Error(`go build ${pkg} produced no binary`);
+    }
+    writeFileSync(join(dir, 'BUILT'), `${program.name}\n${new Date().toISOString()}\n`);
+  });
+}
