@@ -6,6 +6,7 @@ import { ChangeListeners } from './change-listeners.js';
 import { createEntry, rawValue, reown } from './stored-entry.js';
 import { checkOwnerSwap, ownerSwap } from './owner-swap.js';
 import { registryJSON } from './registry-json.js';
+import { mistypedId } from './registry-siblings.js';
 import { diffStores, removed, stored } from './store-changes.js';
 import { commitBatch, prepareBatch, toItems, type BatchInput } from './batch.js';
 import { EMPTY_META, freezeMeta, sameMeta } from './meta.js';
@@ -326,7 +327,21 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
   /** Builds the error thrown when a lookup that needs a hit misses. */
   protected unknown(key: string): UnknownNameError {
     const known = this.names();
-    return new UnknownNameError(this.id, key, known, closestName(key, known));
+    return new UnknownNameError(this.id, key, known, closestName(key, known), undefined, undefined, this.mistypedId());
+  }
+
+  /** The id this registry's was likely mistyped from, when nobody ever wrote to it (see `mistypedId`). */
+  protected mistypedId(): string | undefined {
+    return this.#neverWritten() ? mistypedId(this) : undefined;
+  }
+
+  #neverWritten(): boolean {
+    return this.#version === 0 && (this.parent === undefined || this.parent.#neverWritten());
+  }
+
+  /** @internal Whether anything was ever registered here or in a parent (the scope's typo check). */
+  get written(): boolean {
+    return !this.#neverWritten();
   }
 
   /** @internal This registry's own entries (not the parent's), in insertion order. A snapshot. */

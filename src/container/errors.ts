@@ -152,13 +152,35 @@ export class UnknownNameError extends RegistryError {
   /** The closest known name, if one is close enough to be a likely typo. */
   readonly suggestion?: string;
 
-  /** `miss` says what missed (default `unknown name '<key>'`); `listed` names what `known` holds (default `known`). */
-  constructor(registry: string, key: string, known: readonly string[], suggestion?: string, miss = `unknown name '${key}'`, listed = 'known') {
+  /**
+   * The id of another registry of the scope, when this one was never written to and its id is
+   * close to that one's: the registry was most likely created by a read with a mistyped id.
+   */
+  readonly registrySuggestion?: string;
+
+  /**
+   * `miss` says what missed (default `unknown name '<key>'`); `listed` names what `known` holds
+   * (default `known`); `registrySuggestion`, see the field.
+   */
+  constructor(
+    registry: string,
+    key: string,
+    known: readonly string[],
+    suggestion?: string,
+    miss = `unknown name '${key}'`,
+    listed = 'known',
+    registrySuggestion?: string,
+  ) {
     const hint = suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`;
     const list = known.length === 0 ? 'nothing is registered' : `${listed}: ${formatList(known)}`;
-    super('E_UNKNOWN', `${registry}: ${miss}${hint}; ${list}`, { registry, key });
+    const typo =
+      registrySuggestion === undefined
+        ? ''
+        : `; registry '${registry}' was never written to: did you mean registry '${registrySuggestion}'? (scope.registry(id, Kind) creates a registry on first use)`;
+    super('E_UNKNOWN', `${registry}: ${miss}${hint}; ${list}${typo}`, { registry, key });
     this.known = known;
     if (suggestion !== undefined) this.suggestion = suggestion;
+    if (registrySuggestion !== undefined) this.registrySuggestion = registrySuggestion;
   }
 }
 

@@ -81,7 +81,7 @@ export class HandlerRegistry<H> extends BaseRegistry<H, RegisterOptions> {
     const m = this.match(key);
     if (m === undefined) {
       const patterns = this.names();
-      throw new UnknownNameError(this.id, key, patterns, closestName(key, patterns), `no handler matches '${key}'`, 'patterns');
+      throw new UnknownNameError(this.id, key, patterns, closestName(key, patterns), `no handler matches '${key}'`, 'patterns', this.mistypedId());
     }
     return (m.handler as (...a: unknown[]) => never)(...args);
   }

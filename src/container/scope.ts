@@ -8,6 +8,7 @@ import type { InjectionToken } from './di/tokens.js';
 import { installIntent, intentsOf, type Installation } from './intents.js';
 import { validateName } from './names.js';
 import type { AnyRegistry, RegistryClass } from './registry-class.js';
+import { setSiblings } from './registry-siblings.js';
 
 export type { RegistryClass } from './registry-class.js';
 
@@ -67,9 +68,18 @@ export class Scope {
     const parent = this.parent?.registry(id, Kind, options);
     const created = new Kind(id, { ...options, scope: this.name, ...(parent === undefined ? {} : { parent }) } as O);
     if (this.#frozen) created.freeze();
+    setSiblings(created, () => this.#visibleIds());
     this.#registries.set(id, created);
     for (const fn of this.#created) fn(created);
     return created;
+  }
+
+  /** The ids of the registries of this scope and its parents, and whether each was written to (typo hints). */
+  #visibleIds(): Array<readonly [string, boolean]> {
+    const out = new Map<string, boolean>();
+    for (const [id, r] of this.#registries) out.set(id, r.written);
+    for (const [id, written] of this.parent === undefined ? [] : this.parent.#visibleIds()) out.set(id, (out.get(id) ?? false) || written);
+    return [...out];
   }
 
   /** The registry `id` if this scope has created it, without creating it. */

@@ -11,6 +11,7 @@ import type { RegistryClass, Scope } from '../container/scope.js';
 import { defaultScope } from '../container/default-scope.js';
 import { LazySite, resolveSite } from '../container/site.js';
 import { decoratedClass, DecoratorError, type AnyClass, type PlugboardClassDecorator } from './class-target.js';
+import { checkDecoratorOptions, COMMON_OPTIONS } from './check-options.js';
 import { installNow, recordAttributes, recordIntent } from './record.js';
 import { showValue } from '../container/show-value.js';
 
@@ -126,6 +127,7 @@ function replaceOption(opts: DecoratorOptions): Record<string, unknown> {
  * ```
  */
 export function RegisterProvider(name: string, opts: ProviderOptions = {}): PlugboardClassDecorator {
+  checkDecoratorOptions('@RegisterProvider', name, opts, [...COMMON_OPTIONS, 'lifetime', 'kind']);
   return registration({
     decorator: '@RegisterProvider',
     registry: opts.registry ?? DEFAULT_REGISTRIES.providers,
@@ -150,6 +152,7 @@ function checkConfig(decorator: string, name: string, config: unknown): void {
  * against `config` and calls `new Class(cfg)` (through the scope's DI resolver, if any).
  */
 export function RegisterFactory(name: string, opts: FactoryOptions = {}): PlugboardClassDecorator {
+  checkDecoratorOptions('@RegisterFactory', name, opts, [...COMMON_OPTIONS, 'config']);
   checkConfig('@RegisterFactory', name, opts.config);
   return registration({
     decorator: '@RegisterFactory',
@@ -167,6 +170,7 @@ export function RegisterFactory(name: string, opts: FactoryOptions = {}): Plugbo
  * a `handle(...args)` method; one instance is built on first dispatch.
  */
 export function Handles(pattern: string, opts: HandlesOptions = {}): PlugboardClassDecorator {
+  checkDecoratorOptions('@Handles', pattern, opts, [...COMMON_OPTIONS, 'lifetime']);
   return registration({
     decorator: '@Handles',
     registry: opts.registry ?? DEFAULT_REGISTRIES.handlers,
@@ -195,6 +199,7 @@ export function Handles(pattern: string, opts: HandlesOptions = {}): PlugboardCl
  * registries a handler, every other kind a lazily built provider.
  */
 export function Register(registryId: string, name: string, opts: RegisterOptions = {}): PlugboardClassDecorator {
+  checkDecoratorOptions('@Register', name, opts, undefined); // the target kind's own options pass through
   // `registry` is the first argument here; the rest are the target kind's own options.
   const { kind, lifetime, scope, replace, registry: _registryId, ...rest } = opts;
   const k = kind ?? ((scope ?? defaultScope()).peek(registryId)?.constructor as AnyRegistryClass | undefined) ?? ImplementationRegistry;

@@ -110,3 +110,32 @@ export async function awaitAbsent(what: string, watcher: Watcher, id: string, si
     if (!list.some((i) => i.id === id)) return;
   }
 }
+
+/** How long a wait on the backend during a signal-driven stop goes on before it is announced. */
+const SLOW_NOTICE_MS = 1_000;
+
+/**
+ * During a stop by a signal (someone pressed Ctrl-C, or an orchestrator is waiting), a wait on
+ * the backend that lasts past {@link SLOW_NOTICE_MS} prints one line: what it waits for, and
+ * that the same signal again exits at once (it then does, whoever else listens: `forceExit`
+ * stays installed until the stop ends). Returns the function that ends the wait.
+ */
+export function slowWaitNotice(label: string, signal: NodeJS.Signals, what: string, announced: () => void): () => void {
+  const timer = setTimeout(() => {
+    announced();
+    process.once(signal, forceExit);
+    process.emitWarning(`${label}: stopping after ${signal}: waiting for ${what}; ${signal} again exits at once`, { code: 'PLUGBOARD_APP_STOP_WAIT' });
+  }, SLOW_NOTICE_MS);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+/** A second signal during an announced wait: exit as the signal would have (128 + its number). */
+export function forceExit(signal: NodeJS.Signals): void {
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+/** `ms` as whole seconds, for messages. */
+export function seconds(ms: number): string {
+  return `${Math.max(0, Math.ceil(ms / 1000))} s`;
+}

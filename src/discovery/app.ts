@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidOptionError } from '../container/errors.js';
 import { closestName } from '../container/names.js';
-import { awaitAbsent, awaitReadiness, runHook, type AppHook, type ReadinessCheck } from './app-steps.js';
+import { awaitAbsent, awaitReadiness, forceExit, runHook, seconds, slowWaitNotice, type AppHook, type ReadinessCheck } from './app-steps.js';
 import { abortable, callSignal } from './driver/abort.js';
 import { validateInstance } from './driver/codec.js';
 import { parseDuration } from './driver/options.js';
@@ -101,8 +101,8 @@ export class AppStopError extends DiscoveryError {
  * of `stop()` runs whatever came of the earlier ones, and `stop()` always finishes.
  *
  * `stop()` may come at any time: before `start()`, during it (the step under way is aborted,
- * nothing is registered afterwards, the stop steps run, and only then does `start()` settle),
- * or twice. A `start()` that fails withdraws its registration. After a signal-driven stop the
+ * nothing is registered afterwards, the stop steps run, and only then does `start()` reject
+ * with `E_DISCOVERY_ABORTED`), or twice. A `start()` that fails withdraws its registration. After a signal-driven stop the
  * process is left to exit by itself.
  */
 export class App {
@@ -127,6 +127,8 @@ export class App {
   #starting: Promise<void> | undefined;
   readonly #startAbort = new AbortController();
   #stopping: Promise<void> | undefined;
+  /** Whether stop() came while start() was under way: start() then rejects, whatever its step did. */
+  #stoppedInStart = false;
   #resolveDone!: () => void;
   readonly #done = new Promise<void>((r) => (this.#resolveDone = r));
   readonly #onSignal = (signal: NodeJS.Signals): void => {
@@ -138,6 +140,8 @@ export class App {
     });
   };
   #signal: NodeJS.Signals | undefined;
+  /** Whether a slow wait of this stop was announced (once is enough). */
+  #noticed = false;
 
   constructor(opts: AppOptions) {
     for (const key of Object.keys(opts)) {
@@ -217,20 +221,30 @@ export class App {
    * `E_DISCOVERY_TIMEOUT` (`registrarTimeout` or `startTimeout`), `E_DISCOVERY_ABORTED` if
    * `stop()` came first. Either way nothing stays registered. A second call gives `E_DISCOVERY_MISUSE`.
    *
-   * Cut short by `stop()`, it settles only once the stop steps have run: it rejects with
-   * `E_DISCOVERY_ABORTED`, or resolves when SIGTERM/SIGINT stopped the app (as kratos treats a
-   * cancelled start), so that `await app.start(); await app.wait()` exits cleanly.
+   * Cut short by `stop()` or by SIGTERM/SIGINT, it settles only once the stop steps have run,
+   * and rejects with `E_DISCOVERY_ABORTED` ("stopped during start()", the step's error as
+   * `cause`), even when the step under way finished regardless: the code after
+   * `await app.start()` must not run against a stopped app. `app.stoppedBy` names the signal.
    */
   start(): Promise<void> {
     if (this.#state !== 'new')
       return Promise.reject(new DiscoveryError('E_DISCOVERY_MISUSE', `app '${this.instance.name}': start() called in state '${this.#state}'`));
     this.#state = 'starting';
     this.#starting = this.doStart();
-    return this.#starting.catch(async (err: unknown) => {
-      if (this.#stopping === undefined) throw err;
-      await this.#stopping.catch(() => undefined);
-      if (this.#signal === undefined) throw err;
-    });
+    const cutShort = async (cause: unknown): Promise<never> => {
+      await this.#stopping!.catch(() => undefined);
+      const by = this.#signal === undefined ? 'stop()' : this.#signal;
+      throw new DiscoveryError('E_DISCOVERY_ABORTED', `app '${this.instance.name}': stopped during start() by ${by}; the stop steps have run`, {
+        ...(cause === undefined ? {} : { cause }),
+      });
+    };
+    return this.#starting.then(
+      () => (this.#stoppedInStart ? cutShort(undefined) : undefined),
+      (err: unknown) => {
+        if (!this.#stoppedInStart) throw err;
+        return cutShort(err);
+      },
+    );
   }
 
   /**
@@ -297,6 +311,7 @@ export class App {
   }
 
   private async doStop(): Promise<void> {
+    this.#stoppedInStart = this.#state === 'starting';
     this.#state = 'stopping';
     this.removeSignalHandlers();
     // A start in progress is cut short: every step of it is abortable, so it settles at once.
@@ -310,6 +325,7 @@ export class App {
       for (const phase of ['drain', 'onStop', 'afterStop'] as const) errors.push(...(await this.runPhase(phase, deadline.signal, true)));
     } finally {
       deadline.dispose();
+      if (this.#signal !== undefined) process.off(this.#signal, forceExit);
       this.#state = 'stopped';
       this.#resolveDone();
     }
@@ -331,7 +347,8 @@ export class App {
     opening?.catch(() => undefined);
     try {
       try {
-        await this.withdraw(registrar, false);
+        // A register call of plugboard's own registries that rejected left nothing behind: nothing to deregister or wait for.
+        if (!(await this.withdraw(registrar, registrar instanceof DriverRegistry))) return;
       } catch (err) {
         errors.push(err);
         return;
@@ -378,11 +395,12 @@ export class App {
    * at once, and again when the call settles. With `keepIfRejected`, a register call that
    * rejected is left alone (plugboard's registries withdraw it themselves).
    */
-  private async withdraw(registrar: Registrar, keepIfRejected: boolean): Promise<void> {
+  private async withdraw(registrar: Registrar, keepIfRejected: boolean): Promise<boolean> {
     const call = this.#registerCall;
-    if (call === undefined) return;
-    const ok = await settledWithin(call.settled, call.deadline - Date.now());
-    if (ok === false && keepIfRejected) return;
+    if (call === undefined) return false;
+    const settling = this.slowNotice(`the register call to settle (up to ${seconds(call.deadline - Date.now())})`);
+    const ok = await settledWithin(call.settled, call.deadline - Date.now()).finally(settling);
+    if (ok === false && keepIfRejected) return false;
     if (ok === undefined) {
       void call.settled.then(() =>
         this.deregister(registrar).catch((err: unknown) => {
@@ -394,17 +412,27 @@ export class App {
       );
     }
     await this.deregister(registrar);
+    return true;
   }
 
   private async deregister(registrar: Registrar): Promise<void> {
+    const notice = this.slowNotice(`the registry to confirm the deregistration (up to ${seconds(this.#registrarTimeout)})`);
     const call = callSignal([], this.#registrarTimeout);
     try {
       // Through then(): a registrar in plain JS may return undefined, or throw synchronously.
       const task = Promise.resolve().then(() => registrar.deregister(this.instance, { signal: call.signal }));
       await abortable(task, call.signal, `app '${this.instance.name}': deregistering`);
     } finally {
+      notice();
       call.dispose();
     }
+  }
+
+  /** During a signal-driven stop, announces a wait on the backend that lasts (once per stop; see `slowWaitNotice`). */
+  private slowNotice(what: string): () => void {
+    const signal = this.#signal;
+    if (signal === undefined || this.#noticed) return () => undefined;
+    return slowWaitNotice(`app '${this.instance.name}'`, signal, what, () => (this.#noticed = true));
   }
 
   private removeSignalHandlers(): void {

@@ -38,7 +38,17 @@ describe('the error catalogue', () => {
     const boot: PluginCode = 'E_PLUGIN_BOOT';
     const same: CorePluginCode = boot;
     expect(PLUGIN_CODES).to.include(same).and.include('E_PLUGIN_STATE');
-    expect(DI_CODES).to.deep.equal(['E_DI_CYCLE', 'E_DI_MISSING', 'E_DI_CONTEXT', 'E_DI_ASYNC', 'E_DI_TOKEN', 'E_DI_DISPOSED', 'E_DI_ABORTED', 'E_DI_DISPOSE']);
+    expect(DI_CODES).to.deep.equal([
+      'E_DI_CYCLE',
+      'E_DI_MISSING',
+      'E_DI_CONTEXT',
+      'E_DI_ASYNC',
+      'E_DI_TOKEN',
+      'E_DI_PARAMS',
+      'E_DI_DISPOSED',
+      'E_DI_ABORTED',
+      'E_DI_DISPOSE',
+    ]);
     expect(DISCOVERY_CODES).to.include('E_DISCOVERY_MISUSE');
     expect(REGISTRY_CODES).to.include('E_UNKNOWN');
   });

@@ -13,7 +13,8 @@ import {
   VersionedRegistry,
   withScope,
 } from '../../src/container/index.js';
-import { expectError } from '../support/expect-error.js';
+import { UnknownNameError } from '../../src/container/errors.js';
+import { expectError, expectRejection } from '../support/expect-error.js';
 
 describe('Scope', () => {
   it('creates a registry on first use and returns the same one afterwards', () => {
@@ -22,6 +23,65 @@ describe('Scope', () => {
     expect(scope.registry('sql.drivers', ImplementationRegistry<string>)).to.equal(a);
     expect(a.scopeName).to.equal('app');
     expect(scope.registries().map((r) => r.id)).to.deep.equal(['sql.drivers']);
+  });
+
+  // #32: scope.registry('storag', …) creates an empty registry on first use, and its lookups
+  // said only "nothing is registered".
+  describe('a registry id mistyped on a read', () => {
+    it('new(), mustGet() and dispatch() in a registry never written to say "did you mean registry …?"', async () => {
+      const scope = new Scope('app');
+      scope.registry('storage', FactoryRegistry<string>).register('pg', () => 'pg');
+      scope.registry('sql.drivers', ImplementationRegistry<string>).register('pq', 'pq');
+      scope.registry('handlers', HandlerRegistry<() => string>).register('users.*', () => 'ok');
+      const err = await expectRejection<UnknownNameError>(
+        scope.registry('storag', FactoryRegistry<string>).new('pg'),
+        UnknownNameError,
+        'E_UNKNOWN',
+        "storag: unknown name 'pg'; nothing is registered",
+        "registry 'storag' was never written to: did you mean registry 'storage'?",
+      );
+      expect(err.registrySuggestion).to.equal('storage');
+      expectError(
+        () => scope.registry('sql.driver', ImplementationRegistry<string>).mustGet('pq'),
+        UnknownNameError,
+        'E_UNKNOWN',
+        "did you mean registry 'sql.drivers'?",
+      );
+      expectError(
+        () => scope.registry('handler', HandlerRegistry<() => string>).dispatch('users.get'),
+        UnknownNameError,
+        'E_UNKNOWN',
+        "did you mean registry 'handlers'?",
+      );
+    });
+
+    it('sees the registries of parent scopes; a registry once written to, or with no close id, gets no hint', () => {
+      const root = new Scope('root');
+      root.registry('storage', ImplementationRegistry<string>).register('pg', 'pg');
+      const child = root.child('request');
+      expectError(
+        () => child.registry('storag', ImplementationRegistry<string>).mustGet('pg'),
+        UnknownNameError,
+        'E_UNKNOWN',
+        "did you mean registry 'storage'?",
+      );
+      const emptied = root.registry('storages', ImplementationRegistry<string>);
+      emptied.register('x', 'x');
+      emptied.unregister('x');
+      const once = expectError<UnknownNameError>(() => emptied.mustGet('pg'), UnknownNameError, 'E_UNKNOWN', 'nothing is registered');
+      expect(once.registrySuggestion, 'written to once: not a typo').to.equal(undefined);
+      const far = expectError<UnknownNameError>(() => root.registry('metrics', ImplementationRegistry<string>).mustGet('x'), UnknownNameError, 'E_UNKNOWN');
+      expect(far.message).not.to.include('did you mean registry');
+    });
+
+    it('keeps decorators working: a registry created empty and written to by a registration is an ordinary registry', () => {
+      const scope = new Scope('app');
+      scope.registry('storage', ImplementationRegistry<string>).register('pg', 'pg');
+      const drivers = scope.registry('storages', ImplementationRegistry<string>); // created before anything is registered
+      drivers.register('mysql', 'mysql');
+      expect(drivers.mustGet('mysql')).to.equal('mysql');
+      expect(expectError<UnknownNameError>(() => drivers.mustGet('pg'), UnknownNameError, 'E_UNKNOWN').registrySuggestion).to.equal(undefined);
+    });
   });
 
   it('type-checks a registry id against its kind', () => {

@@ -305,6 +305,30 @@ describe(`decorators (${process.env['PLUGBOARD_DECORATORS'] ?? 'legacy'} decorat
       expectError(() => (RegisterProvider('x') as (...a: unknown[]) => void)({}, 'prop', {}), DecoratorError, 'E_DECORATOR', 'a class member (prop)');
     });
 
+    // #32: the options objects of decorators were not checked at run time (plain JS, casts).
+    it('options that are not an object, an unknown option (with the closest one) or a known one of the wrong type; nothing is registered', () => {
+      const scope = new Scope('t');
+      expectError(
+        () => RegisterProvider('x', { registy: 'drivers', scope } as never),
+        DecoratorError,
+        'E_DECORATOR',
+        "@RegisterProvider: unknown option 'registy' (did you mean 'registry'?)",
+      );
+      expectError(() => RegisterFactory('x', { confg: {}, scope } as never), DecoratorError, 'E_DECORATOR', "unknown option 'confg' (did you mean 'config'?)");
+      expectError(
+        () => Handles('x.*', { lifetme: 'transient', scope } as never),
+        DecoratorError,
+        'E_DECORATOR',
+        "unknown option 'lifetme' (did you mean 'lifetime'?)",
+      );
+      expectError(() => RegisterProvider('x', null as never), DecoratorError, 'E_DECORATOR', 'options must be an object, got null');
+      expectError(() => RegisterProvider('x', { scope: {} } as never), DecoratorError, 'E_DECORATOR', 'scope must be a Scope');
+      expectError(() => RegisterProvider('x', { replace: 'yes', scope } as never), DecoratorError, 'E_DECORATOR', 'replace must be a boolean');
+      expectError(() => RegisterProvider('x', { registry: 42, scope } as never), DecoratorError, 'E_DECORATOR', 'registry must be a registry id');
+      expectError(() => Register('drivers', 'x', { kind: 'tagged', scope } as never), DecoratorError, 'E_DECORATOR', 'kind must be a registry class');
+      expect(scope.registries(), 'nothing was created').to.deep.equal([]);
+    });
+
     it('a missing or empty name', () => {
       expectError(() => RegisterProvider(''), InvalidNameError, 'E_INVALID_NAME', 'providers: invalid name', 'must not be empty');
       expectError(() => RegisterProvider(undefined as never), InvalidNameError, 'E_INVALID_NAME', 'must be a string');

@@ -275,6 +275,97 @@ describe('App hooks, readiness and confirmed drain (issue #18)', function () {
     }
   });
 
+  // #32: a signal during start() ran the stop steps, then start() resolved, and the code after
+  // `await app.start()` went on against a stopped app (a closed registry).
+  it('a signal during start() rejects start() with E_DISCOVERY_ABORTED once the stop steps ran, even when the step finished regardless', async () => {
+    const store = new MemoryStore();
+    const trace: string[] = [];
+    const name = uniqueName('app');
+    const reached = gate();
+    const finish = gate();
+    const app = new App({
+      ...base(name, { registrar: traced(store, trace), onStop: [hook(trace, 'close')] }),
+      handleSignals: true,
+      // A hook that ignores its signal and finishes anyway.
+      beforeStart: [() => (reached.open(), finish.promise)],
+    });
+    const starting = app.start().then(
+      () => 'resolved',
+      (e: DiscoveryError) => e,
+    );
+    await reached.promise;
+    expect(process.listenerCount('SIGTERM')).to.equal(1, 'only the app listens: emitting SIGTERM reaches nobody else');
+    process.emit('SIGTERM', 'SIGTERM'); // as Node does: the listener gets the signal's name
+    finish.open();
+    const e = await starting;
+    expect(e).to.be.instanceOf(DiscoveryError);
+    expect((e as DiscoveryError).code).to.equal('E_DISCOVERY_ABORTED');
+    expect((e as DiscoveryError).message, (e as DiscoveryError).message).to.include('stopped during start() by SIGTERM');
+    expect(trace, 'the stop steps ran before start() settled; nothing was registered').to.deep.equal(['close']);
+    expect(app.state).to.equal('stopped');
+    expect(app.stoppedBy).to.equal('SIGTERM');
+    expect(store.list(name)).to.deep.equal([]);
+  });
+
+  // #32: Ctrl-C during a start that could not reach its backend waited the whole
+  // registrarTimeout in silence, deregistering an instance that was never written.
+  it('a signal during a register call that cannot reach the backend stops at once: nothing was written, nothing is deregistered', async function () {
+    this.timeout(30_000);
+    const store = new MemoryStore();
+    store.setReachable(false);
+    const calling = gate();
+    class Spied extends MemoryRegistry {
+      override register(...args: Parameters<MemoryRegistry['register']>): Promise<void> {
+        calling.open();
+        return super.register(...args);
+      }
+    }
+    const registry = new Spied({ store });
+    const app = new App({ ...base(uniqueName('app'), { registrar: registry, registrarTimeout: 15_000, drainWatchTimeout: 0 }), handleSignals: true });
+    const starting = app.start().catch((e: DiscoveryError) => e);
+    await calling.promise;
+    const t0 = Date.now();
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(((await starting) as DiscoveryError).code).to.equal('E_DISCOVERY_ABORTED');
+    expect(Date.now() - t0, 'stopped without waiting for registrarTimeout (15 s)').to.be.below(5_000);
+    store.setReachable(true);
+    await registry.close();
+    expect(store.services()).to.deep.equal([], 'nothing appeared once the backend came back');
+  });
+
+  it('a signal-driven stop that waits on the backend says so in one line, and the same signal again then exits', async () => {
+    const release = gate();
+    const inner = new MemoryRegistry({ store: new MemoryStore() });
+    const registrar: Registrar = {
+      register: (i, o) => inner.register(i, o),
+      deregister: async (i, o) => {
+        await release.promise; // the backend answers only when the test says so
+        await inner.deregister(i, o);
+      },
+    };
+    const app = new App({ ...base(uniqueName('app'), { registrar, registrarTimeout: 10_000 }), handleSignals: true });
+    await app.start();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const warned = once(process, 'warning');
+      process.emit('SIGTERM', 'SIGTERM');
+      const [w] = (await warned) as [Error & { code?: string }];
+      expect(w.code).to.equal('PLUGBOARD_APP_STOP_WAIT');
+      expect(w.message).to.include('stopping after SIGTERM: waiting for the registry to confirm the deregistration (up to 10 s)');
+      expect(w.message).to.include('SIGTERM again exits at once');
+      expect(process.listenerCount('SIGTERM')).to.equal(1, 'a second SIGTERM reaches the forced exit');
+      release.open();
+      await app.wait();
+      expect(process.listenerCount('SIGTERM')).to.equal(0, 'the forced exit is removed once the stop ends');
+      expect(warnings.filter((x) => (x as { code?: string }).code === 'PLUGBOARD_APP_STOP_WAIT')).to.have.length(1, 'one line');
+    } finally {
+      process.off('warning', onWarning);
+      await inner.close();
+    }
+  });
+
   it('fails start() with E_DISCOVERY_NOT_READY when readiness never passes before startTimeout, without registering', async () => {
     const trace: string[] = [];
     const store = new MemoryStore();

@@ -12,6 +12,7 @@ import { PlugboardError } from '../errors.js';
  * - `E_DI_CONTEXT`: `inject()` outside a construction by plugboard;
  * - `E_DI_ASYNC`: a synchronous lookup met an async provider that has not settled (use `await scope.resolve()`);
  * - `E_DI_TOKEN`: something that is not a token (null, a string, a plain object…);
+ * - `E_DI_PARAMS`: a constructor has parameters nothing says how to fill (no `static inject`, no usable parameter types);
  * - `E_DI_DISPOSED`: the scope was disposed;
  * - `E_DI_ABORTED`: the caller's `AbortSignal` fired while resolving or disposing;
  * - `E_DI_DISPOSE`: disposing an instance failed (collected into one `PlugboardAggregateError` with that code).

@@ -13,11 +13,12 @@ import type { FactoryRegistry } from '../factory-registry.js';
 import type { Scope } from '../scope.js';
 import { LazySite } from '../site.js';
 import { withinAsyncPath } from './async-path.js';
+import { configClassOf } from './config-class.js';
 import { context, NO_CONFIG, type Frame } from './context.js';
 import { asyncError, cycleError, disposedError, missingError } from './diagnostics.js';
 import { disposeReversed, isDisposable } from './disposal.js';
 import { DiError } from './errors.js';
-import { planOf, type Plan } from './plan.js';
+import { planOf, unfillable, type Plan } from './plan.js';
 import { isThenable, raceAbort } from './promises.js';
 import { ProviderRecord, toRecord, UNSET, type Provider } from './providers.js';
 import { awaitable, prefetched, resolveAsync } from './resolve.js';
@@ -25,6 +26,7 @@ import type { Resolver } from './resolver.js';
 import { isInjectionToken, registryTarget, tokenName, TOKENS, type InjectionToken, type RegistryTokenTarget } from './tokens.js';
 
 type Ctor = new (...args: unknown[]) => unknown;
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRegistry = BaseRegistry<any, any>;
 
@@ -255,15 +257,27 @@ export class Injector implements Resolver {
   }
 
   /**
-   * Builds `cls` in `frame`: constructor arguments from `static inject` (else the config, if
-   * any), then legacy `@Inject` members. For a provided class (`r`), the parameters' records
+   * Builds `cls` in `frame`: constructor arguments from `static inject`, else the config (if
+   * any) and the emitted parameter types, then legacy `@Inject` members. A parameter nothing
+   * fills is `E_DI_PARAMS` before the constructor runs. For a provided class (`r`), the parameters' records
    * are looked up once and reused until a provider is added somewhere.
    */
   #instantiate(frame: Frame, cls: Ctor, plan: Plan, r: ProviderRecord | undefined): unknown {
     const params = plan.params;
     let instance: unknown;
     if (params === undefined) {
-      instance = frame.config === NO_CONFIG ? new cls() : new cls(frame.config);
+      // Nothing says what the parameters are: never call a constructor with `undefined`s.
+      const filled = frame.config === NO_CONFIG ? 0 : 1;
+      if (plan.arity > filled) throw unfillable(cls, filled, undefined);
+      instance = filled === 0 ? new cls() : new cls(frame.config);
+    } else if (plan.from === 'metadata' && (frame.config !== NO_CONFIG || plan.bad.length > 0)) {
+      // Typed by its parameters: a factory product gets its config first, as without types, then the rest by type.
+      const filled = frame.config === NO_CONFIG ? 0 : 1;
+      const bad = plan.bad.find((b) => b.index >= filled);
+      if (bad !== undefined) throw unfillable(cls, bad.index, bad.type);
+      const args: unknown[] = filled === 0 ? [] : [frame.config];
+      for (let i = filled; i < params.length; i++) args.push(this.inFrame(frame, params[i], false));
+      instance = new cls(...args);
     } else {
       let deps: ReadonlyArray<ProviderRecord | undefined> | undefined;
       if (r !== undefined) {
@@ -346,7 +360,7 @@ export class Injector implements Resolver {
 
   /** Tokens nobody provides but plugboard knows: the config, the scope, registries and their entries. */
   #builtin(token: InjectionToken, optional: boolean, frame: Frame | undefined): unknown {
-    if (token === TOKENS.Config && frame !== undefined && frame.config !== NO_CONFIG) return frame.config;
+    if (frame !== undefined && frame.config !== NO_CONFIG && (token === TOKENS.Config || token === configClassOf(frame.config))) return frame.config;
     if (token === TOKENS.Scope) return this.scope;
     const target = typeof token === 'symbol' ? registryTarget(token) : undefined;
     if (target !== undefined) {

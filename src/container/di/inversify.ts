@@ -6,6 +6,7 @@
 import { Container, ContainerModule } from 'inversify';
 import type { Scope } from '../scope.js';
 import type { Resolver } from './resolver.js';
+import { configClassOf } from './config-class.js';
 import { registryToken, TOKENS } from './tokens.js';
 
 /** What {@link plugboardModule} binds besides the scope and its registries. */
@@ -36,17 +37,41 @@ export function plugboardModule(scope: Scope, opts: PlugboardModuleOptions = {})
 /**
  * A {@link Resolver} backed by an inversify container. Each construction happens in a
  * short-lived child container where the class is bound to itself and, for factory products,
- * `TOKENS.Config` to the validated config; every other dependency comes from `container`.
+ * `TOKENS.Config` and the config's class (`PgConfig`, for a class-validator spec) to the
+ * validated config; every other dependency comes from `container`. When inversify cannot build
+ * the class, its error is kept and told how to fix it: `@inject(TOKENS.Config)` for the config.
  */
 export function inversifyResolver(container: Container): Resolver {
   return {
     construct<T>(cls: new (...args: never[]) => T, config?: unknown): T {
-      const child = new Container({ parent: container });
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
-      const id = cls as unknown as new () => T;
-      child.bind(id).toSelf();
-      if (config !== undefined) child.bind(TOKENS.Config).toConstantValue(config);
-      return child.get(id);
+      try {
+        const child = new Container({ parent: container });
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
+        const id = cls as unknown as new () => T;
+        child.bind(id).toSelf();
+        if (config !== undefined) {
+          child.bind(TOKENS.Config).toConstantValue(config);
+          const configClass = configClassOf(config);
+          if (configClass !== undefined && configClass !== (id as unknown)) child.bind(configClass).toConstantValue(config);
+        }
+        return child.get(id);
+      } catch (err) {
+        throw withHint(err, cls, config);
+      }
     },
   };
+}
+
+/** inversify's "missing metadata" and "No bindings found", with what to write in plugboard's terms. */
+function withHint(err: unknown, cls: { name: string }, config: unknown): unknown {
+  if (!(err instanceof Error) || !/missing metadata|no bindings found/i.test(err.message)) return err;
+  const name = cls.name || 'the class';
+  const configPart =
+    config === undefined
+      ? ''
+      : ` The validated config is bound to @inject(TOKENS.Config)${configClassOf(config) === undefined ? '' : ` and to its class ${configClassOf(config)!.name}`}.`;
+  const hint =
+    `plugboard: inversify could not build ${name}: give each constructor parameter an @inject(token) (or compile with emitDecoratorMetadata and import 'reflect-metadata'), ` +
+    `and bind what it needs in the container.${configPart} inversify said: ${err.message}`;
+  return new Error(hint, { cause: err });
 }

@@ -19,8 +19,18 @@ export interface MemberInjection {
 
 /** What the injector needs to build a class. */
 export interface Plan {
-  /** Constructor argument tokens (`static inject`), or `undefined` for none declared. */
+  /**
+   * Constructor argument tokens: `static inject`, else the parameter types TypeScript emitted
+   * (`design:paramtypes`, legacy decorators with `emitDecoratorMetadata` and reflect-metadata
+   * loaded), or `undefined` for none declared.
+   */
   readonly params: readonly InjectionToken[] | undefined;
+  /** Where {@link params} came from: `static inject` or the emitted parameter types. */
+  readonly from: 'inject' | 'metadata' | undefined;
+  /** Parameters whose emitted type names no injectable class (`from: 'metadata'` only), by index. */
+  readonly bad: readonly BadParam[];
+  /** How many constructor parameters the class declares (`cls.length`: those before the first default). */
+  readonly arity: number;
   /** Members to set after the constructor returns, base class first. */
   readonly members: readonly MemberInjection[];
   /**
@@ -29,6 +39,13 @@ export interface Plan {
    * more than the rest of building it once many classes flow through the same code.
    */
   disposable: boolean | undefined;
+}
+
+/** A constructor parameter whose emitted type cannot be injected. */
+export interface BadParam {
+  readonly index: number;
+  /** The type as it reads in messages (`Object`, `String`). */
+  readonly type: string;
 }
 
 type AnyFunction = abstract new (...args: never[]) => unknown;
@@ -45,7 +62,16 @@ const plans = new WeakMap<object, Plan>();
 export function planOf(cls: AnyFunction): Plan {
   let plan = plans.get(cls);
   if (plan === undefined) {
-    plan = { params: paramsOf(cls), members: membersOf(cls), disposable: undefined };
+    const declared = paramsOf(cls);
+    const typed = declared === undefined ? paramTypesOf(cls) : undefined;
+    plan = {
+      params: declared ?? typed?.params,
+      from: declared !== undefined ? 'inject' : typed !== undefined ? 'metadata' : undefined,
+      bad: typed?.bad ?? [],
+      arity: cls.length,
+      members: membersOf(cls),
+      disposable: undefined,
+    };
     plans.set(cls, plan);
   }
   return plan;
@@ -68,6 +94,49 @@ function paramsOf(cls: AnyFunction): readonly InjectionToken[] | undefined {
     }
   });
   return Object.freeze([...(list as InjectionToken[])]);
+}
+
+/**
+ * Types TypeScript records for a constructor but that name no injectable class: what an
+ * interface, a union, a primitive or a function type compile to.
+ */
+const NOT_INJECTABLE: ReadonlySet<unknown> = new Set([Object, Function, String, Number, Boolean, Symbol, BigInt, Array, Promise]);
+
+type Metadata = { getOwnMetadata?: (key: string, target: object) => unknown };
+
+/**
+ * The constructor parameter types TypeScript emitted for `cls` (`design:paramtypes`), when a
+ * decorator on the class made it emit them and reflect-metadata is loaded to keep them. Each
+ * must be a class to be injected by type; the others are listed in `bad` (a factory product's
+ * first parameter, its config, may be typed by an interface).
+ */
+function paramTypesOf(cls: AnyFunction): { params: readonly InjectionToken[]; bad: readonly BadParam[] } | undefined {
+  const read = (Reflect as unknown as Metadata).getOwnMetadata;
+  if (typeof read !== 'function') return undefined;
+  const types: unknown = read('design:paramtypes', cls);
+  if (!Array.isArray(types) || types.length === 0) return undefined;
+  const bad: BadParam[] = [];
+  types.forEach((t: unknown, i) => {
+    if (typeof t !== 'function' || NOT_INJECTABLE.has(t)) bad.push({ index: i, type: t === undefined ? 'undefined (a circular import?)' : tokenName(t) });
+  });
+  return { params: Object.freeze([...(types as InjectionToken[])]), bad: Object.freeze(bad) };
+}
+
+/**
+ * `E_DI_PARAMS`: constructor parameter `index` of `cls` cannot be filled (`type` says what is
+ * known of it): the injector never calls a constructor with `undefined`s in its place.
+ */
+export function unfillable(cls: AnyFunction, index: number, type: string | undefined): DiError {
+  const name = cls.name || 'anonymous class';
+  const what =
+    type === undefined
+      ? 'has no type the injector can see (nothing declares it: legacy decorators read parameter types only with emitDecoratorMetadata on and reflect-metadata imported)'
+      : `is typed ${type}, which names no injectable class (an interface, a union or a primitive)`;
+  return new DiError(
+    'E_DI_PARAMS',
+    `${name}: constructor parameter #${index} ${what}; declare the constructor's tokens: \`static inject = [Logger, …]\` (a class or a token per parameter), or use \`inject(token)\` in a field initializer`,
+    { token: name },
+  );
 }
 
 function membersOf(cls: AnyFunction): readonly MemberInjection[] {

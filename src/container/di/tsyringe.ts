@@ -5,6 +5,7 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Scope } from '../scope.js';
 import type { Resolver } from './resolver.js';
+import { configClassOf } from './config-class.js';
 import { registryToken, TOKENS } from './tokens.js';
 
 /** What {@link registerPlugboard} registers besides the scope and its registries. */
@@ -33,7 +34,7 @@ export function registerPlugboard(container: DependencyContainer, scope: Scope, 
 
 /**
  * A {@link Resolver} backed by a tsyringe container: each construction resolves the class in a
- * child container where, for factory products, `TOKENS.Config` is the validated config.
+ * child container where, for factory products, `TOKENS.Config` and the config's class are the validated config.
  */
 export function tsyringeResolver(container: DependencyContainer): Resolver {
   return {
@@ -41,6 +42,8 @@ export function tsyringeResolver(container: DependencyContainer): Resolver {
       if (config === undefined) return container.resolve<T>(cls as never);
       const child = container.createChildContainer();
       child.register(TOKENS.Config, { useValue: config });
+      const configClass = configClassOf(config);
+      if (configClass !== undefined && configClass !== (cls as unknown)) child.register(configClass as never, { useValue: config });
       return child.resolve<T>(cls as never);
     },
   };

@@ -281,6 +281,23 @@ describe(`native injector: provide, get, lifetimes (${mode} decorators)`, () => 
       expectError(() => scope.get(NotAList), DiError, 'E_DI_TOKEN', 'NotAList.inject must be an array');
     });
 
+    it('never calls a constructor with parameters nothing fills: E_DI_PARAMS names the class, the index and static inject', () => {
+      let calls = 0;
+      class PqDriver {
+        constructor(readonly log: Logger) {
+          calls++;
+        }
+      }
+      const scope = new Scope('app').provide(Logger).provide(PqDriver);
+      const err = expectError<DiError>(() => scope.get(PqDriver), DiError, 'E_DI_PARAMS', 'PqDriver', 'parameter #0', 'static inject = [');
+      expect(err.token).to.equal('PqDriver');
+      expect(calls).to.equal(0);
+      class WithDefault {
+        constructor(readonly label: string = 'default') {}
+      }
+      expect(scope.provide(WithDefault).get(WithDefault).label).to.equal('default', 'a parameter with a default needs nothing');
+    });
+
     it('rejects providing a token twice, naming both sites', () => {
       const scope = new Scope('app').provide(LOGGER, { useClass: Logger });
       const err = expectError<DuplicateRegistrationError>(

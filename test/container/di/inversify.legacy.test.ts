@@ -6,7 +6,7 @@ import { FactoryError, FactoryRegistry, ImplementationRegistry, registryToken, S
 import { inversifyResolver, plugboardModule } from '../../../src/container/di/inversify.js';
 import { RegisterFactory, RegisterProvider } from '../../../src/decorators/index.js';
 import { MemoryRegistry, MemoryStore, type Discovery } from '../../../src/discovery/index.js';
-import { expectError } from '../../support/expect-error.js';
+import { expectError, expectRejection } from '../../support/expect-error.js';
 
 @injectable()
 class Logger {
@@ -67,6 +67,40 @@ describe('inversify 8 bridge', () => {
     expect(store.cfg).to.be.instanceOf(PgConfig);
     expect(store.cfg.port).to.equal(6543);
     expect(store.log.lines).to.deep.equal(['app: pg on 6543']);
+  });
+
+  it('builds the README’s PgStore (constructor(readonly cfg: PgConfig), no @inject) through the container: the config is bound to its class too', async () => {
+    const scope = new Scope('app');
+    scope.attach(inversifyResolver(new Container()));
+    @RegisterFactory('pg', { registry: 'storage', config: PgConfig, scope })
+    @injectable()
+    class PgStore {
+      constructor(readonly cfg: PgConfig) {}
+    }
+    const store = await scope.registry('storage', FactoryRegistry<PgStore>).new('pg', { port: 6543 });
+    expect(store).to.be.instanceOf(PgStore);
+    expect(store.cfg).to.be.instanceOf(PgConfig);
+    expect(store.cfg.port).to.equal(6543);
+  });
+
+  it('a product inversify cannot build fails naming @inject(TOKENS.Config) and the config class, with inversify’s error as cause', async () => {
+    const scope = new Scope('app');
+    scope.attach(inversifyResolver(new Container()));
+    class NoMetadata {
+      constructor(readonly cfg: PgConfig) {}
+    }
+    const storage = scope.registry('storage', FactoryRegistry<NoMetadata>);
+    storage.register('raw', (cfg) => scope.construct(NoMetadata, cfg), { config: PgConfig });
+    const err = await expectRejection<FactoryError>(
+      storage.new('raw', {}),
+      FactoryError,
+      'E_FACTORY',
+      "storage: constructing 'raw' failed",
+      '@inject(TOKENS.Config)',
+      'PgConfig',
+      'NoMetadata',
+    );
+    expect((err.cause as Error).cause).to.be.instanceOf(Error, 'inversify’s own error is kept');
   });
 
   it('lines child containers up with child scopes', () => {
