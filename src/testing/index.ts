@@ -12,6 +12,7 @@ export { discoveryContract, type ContractSetup, type ContractFaults, type Contra
 export { checkSilentPartition, checkUnreachableAtStart, type PartitionedClient, type UnreachableClient } from './partition-check.js';
 export { discoveryInterleavings, type InterleavingSetup, type InterleavingOptions, type FaultContext, type Fault } from './interleavings.js';
 export { TcpProxy, freePort } from './tcp-proxy.js';
+export type { Partition } from './freeze-fault.js';
 export { pauseProcess, resumeProcess } from './process-pause.js';
 export { uniqueName, instance, ids, nextWithin, until, eventually, pendingAfter } from './helpers.js';
 export type { BddRunner } from './runner.js';
