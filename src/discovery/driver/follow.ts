@@ -108,8 +108,6 @@ export class Follow {
     if (this.#state === 'stopping') return; // the loop starts again once the stopped run has returned
     if (this.#looping) return;
     this.#looping = true;
-    // Until the backend answers, the watchers must not read "healthy": nothing is known yet.
-    this.setHealth(awaitingFirstAnswer(this.subject));
     this.#loop = this.loop();
   }
 
@@ -136,6 +134,8 @@ export class Follow {
         this.closed.addEventListener('abort', onClose, { once: true });
         run.signal.addEventListener('abort', onRun, { once: true });
         this.#run = run;
+        // A fresh start knows nothing yet: the watchers must not read "healthy" until the backend answers.
+        if (this.#failures === 0) this.setHealth(awaitingFirstAnswer(this.subject));
         this.setState(this.#failures === 0 ? 'starting' : 'retrying');
         this.runs++;
         const liveness = this.liveness(sub);

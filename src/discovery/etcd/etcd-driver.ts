@@ -22,6 +22,8 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
   readonly follows = 'prefix' as const;
   readonly streamLiveness = true;
   readonly session: Session<LeaseSession>;
+  /** Ends each running subscription with an error (a lost lease). */
+  readonly #following = new Set<(err: Error) => void>();
 
   /**
    * `client` serves reads and the watch; `writer` the lease (grant, keepalive, revoke) and the
@@ -38,17 +40,14 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
     readonly writer: Etcd3 = client,
   ) {
     this.session = new Session<LeaseSession>('etcd', {
-      open: async (signal) => {
-        const lease = await LeaseSession.grant(writer, ttlSeconds, signal, (l, err) => this.session.fail(l, err));
-        ctx.health(true); // a lease again: the watches' health is their own once more
-        return lease;
-      },
+      open: (signal) => LeaseSession.grant(writer, ttlSeconds, signal, (l, err) => this.session.fail(l, err)),
       release: (lease, why) => lease.end(true).then(() => void why),
       onLost: (err) => {
         ctx.warnOnce('lease', `etcd: lease lost (${err.message}); granting a new one and writing this client's instances again`);
-        // The keepalives stopped getting through: the watch on the same connection cannot be
-        // trusted either, until a new lease is granted.
-        ctx.health(false, new DiscoveryError('E_DISCOVERY_UNREACHABLE', `etcd: this client's lease was lost (${err.message})`, { cause: err }));
+        // The keepalives stopped getting through: the watch cannot be trusted either. Its run
+        // ends now (its watchers show it), and the follow lists again: healthy once etcd answers.
+        const lost = new DiscoveryError('E_DISCOVERY_UNREACHABLE', `etcd: this client's lease was lost (${err.message}); listing again`, { cause: err });
+        for (const fail of [...this.#following]) fail(lost);
         ctx.lost();
       },
     });
@@ -108,8 +107,23 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
     return [...new Set(keys.map((k) => this.keyOf(k)?.name).filter((n): n is string => n !== undefined))];
   }
 
-  subscribe(_subject: string, sink: FollowSink, signal: AbortSignal): Promise<void> {
-    return followPrefix(this.client, this, sink, signal, this.ctx.livenessMs);
+  async subscribe(_subject: string, sink: FollowSink, signal: AbortSignal): Promise<void> {
+    const run = new AbortController();
+    let failed: Error | undefined;
+    const fail = (err: Error): void => {
+      failed ??= err;
+      run.abort(err);
+    };
+    const onAbort = (): void => run.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#following.add(fail);
+    try {
+      await followPrefix(this.client, this, sink, run.signal, this.ctx.livenessMs);
+    } finally {
+      this.#following.delete(fail);
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (failed !== undefined && !signal.aborted) throw failed;
   }
 
   /** The instance at `key`, or `undefined` (counted, warned once per key) when it is not one of ours. */
