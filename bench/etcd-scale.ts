@@ -45,12 +45,12 @@ function value(i: number): string {
 async function fill(raw: Etcd3, from: number, n: number): Promise<void> {
   for (let i = from; i < n; i += 128 * 8) {
     await Promise.all(
-      Array.from({ length: 8 }, (_, b) => {
+      Array.from({ length: 8 }, async (_, b): Promise<void> => {
         const start = i + b * 128;
         const ops = [];
         for (let j = start; j < Math.min(n, start + 128); j++)
           ops.push({ request_put: { key: Buffer.from(`${PREFIX}/${NAME}/i${String(j).padStart(6, '0')}`), value: Buffer.from(value(j)) } });
-        return ops.length === 0 ? undefined : raw.kv.txn({ success: ops });
+        if (ops.length > 0) await raw.kv.txn({ success: ops });
       }),
     );
   }
