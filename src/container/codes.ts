@@ -65,6 +65,7 @@ export const DISCOVERY_CODES = [
   'E_DISCOVERY_HOOK',
   'E_DISCOVERY_NOT_READY',
   'E_DISCOVERY_STOP',
+  'E_DISCOVERY_UNREACHABLE',
 ] as const;
 
 /** A code of the registry core. */

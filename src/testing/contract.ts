@@ -14,6 +14,7 @@ import type { ServiceInstance } from '../discovery/instance.js';
 import type { ServiceRegistry, Watcher } from '../discovery/types.js';
 import { bdd, type BddRunner } from './runner.js';
 import { eventually, ids, instance, nextWithin, pendingAfter, uniqueName, until } from './helpers.js';
+import { checkSilentPartition, checkUnreachableAtStart, type PartitionedClient, type UnreachableClient } from './partition-check.js';
 
 /** What the suite needs from a backend. */
 export interface ContractSetup {
@@ -23,9 +24,30 @@ export interface ContractSetup {
   propagationMs?: number;
 }
 
+/**
+ * Clients in trouble, for the fault tests of the contract: given, the suite also checks that a
+ * silent partition is noticed within the liveness bound with no stale `getService`, and that
+ * a backend that never answered does not leave a watcher hanging.
+ */
+export interface ContractFaults {
+  /** A new client whose connection can be frozen (e.g. through a {@link TcpProxy}); closed by the suite. */
+  partitioned(): Promise<PartitionedClient>;
+  /** A new client of a backend that does not answer (a closed port, a frozen proxy); closed by the suite. */
+  unreachable(): Promise<UnreachableClient>;
+}
+
+/** Options of {@link discoveryContract}. */
+export interface ContractOptions {
+  /** The BDD functions; the runner's globals by default. */
+  runner?: BddRunner;
+  /** Adds the fault tests (see {@link ContractFaults}). */
+  faults?: ContractFaults;
+}
+
 /** Registers the discovery contract suite for `backend`. See the module comment. */
-export function discoveryContract(backend: string, setup: () => Promise<ContractSetup> | ContractSetup, runner?: BddRunner): void {
-  const { describe, it, beforeEach, afterEach } = bdd(runner);
+export function discoveryContract(backend: string, setup: () => Promise<ContractSetup> | ContractSetup, options?: BddRunner | ContractOptions): void {
+  const o: ContractOptions = options === undefined ? {} : 'describe' in options ? { runner: options } : options;
+  const { describe, it, beforeEach, afterEach } = bdd(o.runner);
   describe(`discovery contract: ${backend}`, function (this: { timeout?(ms: number): void }) {
     this.timeout?.(30_000);
     let s: ContractSetup;
@@ -293,6 +315,21 @@ export function discoveryContract(backend: string, setup: () => Promise<Contract
       await assert.rejects(reg.register(instance(name, 'b')), (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_CLOSED');
       await assert.rejects(reg.watch(name), (e: unknown) => e instanceof DiscoveryError && e.code === 'E_DISCOVERY_CLOSED');
     });
+
+    const faults = o.faults;
+    if (faults !== undefined) {
+      it('a silent partition: health turns false within livenessTimeout, and getService serves no stale list past it', async () => {
+        const p = await faults.partitioned();
+        clients.push(p.client);
+        await checkSilentPartition(p, await client(), wait);
+      });
+
+      it('a backend that never answered: the watcher is unhealthy from the start and its first next() settles within the timeout', async () => {
+        const u = await faults.unreachable();
+        clients.push(u.client);
+        await checkUnreachableAtStart(u);
+      });
+    }
   });
 }
 

@@ -22,6 +22,7 @@ import type { ServiceRegistry, Watcher } from '../discovery/types.js';
 import type { Interposer, KitOptions } from '../discovery/driver/options.js';
 import { eventually, uniqueName } from './helpers.js';
 import { bdd, type BddRunner } from './runner.js';
+import { FREEZE_LIVENESS_MS, freezeFault, type Partition } from './freeze-fault.js';
 
 /** What the check needs from a backend. */
 export interface InterleavingSetup {
@@ -37,6 +38,13 @@ export interface InterleavingSetup {
   faults?: Readonly<Record<string, Fault | { run: Fault; weight: number }>>;
   /** How long convergence may take once the operations are over, in ms (default 15 000). */
   convergeMs?: number;
+  /**
+   * A silent partition of the run's clients (e.g. the `freeze()` and `restore()` of a
+   * {@link TcpProxy} they all go through): adds the `freeze` fault, which checks that no
+   * `getService` answers a stale list past the liveness bound and that health turns false
+   * within it. The runs' clients then get `livenessTimeout` = `partition.livenessMs`.
+   */
+  partition?: Partition;
 }
 
 /** A fault: injects itself, and resolves once healed. */
@@ -198,6 +206,8 @@ export function discoveryInterleavings(backend: string, setup: InterleavingSetup
     weight: typeof f === 'function' ? 1 : f.weight,
     run: typeof f === 'function' ? f : f.run,
   }));
+  const partition = setup.partition;
+  if (partition !== undefined) faults.push({ name: 'freeze', weight: partition.weight ?? 1, run: () => Promise.resolve() }); // run by runOnce, which sees the watchers
   const faultNames = faults.map((f) => f.name);
   it(`${backend}: ${runs} generated interleavings of calls${faultNames.length > 0 ? ` and faults (${faultNames.join(', ')})` : ''} converge to the ground truth`, async function (this: {
     timeout?(ms: number): void;
@@ -271,6 +281,7 @@ async function runOnce(
     interpose,
     timeout: opts.callTimeoutMs ?? 3000,
     closeTimeout: 5000,
+    ...(setup.partition === undefined ? {} : { livenessTimeout: setup.partition.livenessMs ?? FREEZE_LIVENESS_MS }),
     retry: { minMs: 10, maxMs: 200 },
     logger: {
       warn: (m) => (warnings.push(m), process.env['PLUGBOARD_INTERLEAVING_WARNINGS'] === undefined ? undefined : console.error(`      warning: ${m}`)),
@@ -355,10 +366,16 @@ async function runOnce(
         const entry: Watching = { client: op.client, w, last: undefined };
         watching.push(entry);
         void (async () => {
-          try {
-            for await (const list of w) entry.last = list;
-          } catch (err) {
-            unexpected.push(new Error(`a watcher failed: ${err instanceof Error ? err.message : String(err)}`));
+          for (;;) {
+            try {
+              entry.last = await w.next();
+            } catch (err) {
+              if (err instanceof DiscoveryError && err.code === 'E_DISCOVERY_STOPPED') return;
+              // A first list later than the timeout (a fault at the start) is reported, and the watcher goes on.
+              if (err instanceof DiscoveryError && err.code === 'E_DISCOVERY_TIMEOUT' && entry.last === undefined) continue;
+              unexpected.push(new Error(`a watcher failed: ${err instanceof Error ? err.message : String(err)}`));
+              return;
+            }
           }
         })();
         return;
@@ -375,6 +392,12 @@ async function runOnce(
       }
       case 'fault':
         faultsStarted++;
+        if (op.fault === 'freeze' && setup.partition !== undefined) {
+          const view = { clients, closed, name, watchers: () => watching.map((x) => x.w), faults: () => ({ started: faultsStarted, ended: faultsEnded }) };
+          const found = await freezeFault(setup.partition, view).finally(() => faultsEnded++);
+          for (const f of found) unexpected.push(new Error(`freeze: ${f}`));
+          return;
+        }
         // A fault that cannot be injected now (revoking leases while the server restarts) is no fault.
         await faults.get(op.fault)!({ clients, name })
           .catch(() => undefined)
@@ -422,7 +445,7 @@ async function runOnce(
   assert.deepEqual(
     unexpected.map((e) => (e as Error).message),
     [],
-    'only the expected rejections (aborted, timed out, closed), and no call resolved before the store held it',
+    'only the expected rejections (aborted, timed out, closed), no call resolved before the store held it, and no stale read while frozen',
   );
 
   // Settle: the reconcilers converge, then the store must equal the ground truth.

@@ -1,7 +1,7 @@
 /**
  * A loopback TCP proxy for fault injection: point one client at it to make a server
- * unreachable for that client alone (`cut()`), slow (`delay(ms)`), or reachable again
- * (`restore()`), while the server keeps running for everyone else.
+ * unreachable for that client alone (`cut()`), silent (`freeze()`: a partition), slow
+ * (`delay(ms)`), or reachable again (`restore()`), while the server keeps running for everyone else.
  *
  * The proxy runs in a child process of its own. A client under test may block its event loop
  * (the native ZooKeeper client waits up to 1.5 s for the server's answer to a close), and a
@@ -27,23 +27,26 @@ export async function freePort(): Promise<number> {
  * The proxy itself, run with `node -e` in the child (no file to locate from ESM or CJS). It
  * forwards each chunk `delay` ms after it arrived, in order, and closes a side only after the
  * chunks still on their way: a server's last words before it hangs up must reach the client.
+ * While frozen, chunks and closes wait (in order) until `restore()`, as TCP holds them across
+ * a partition that heals.
  */
 const PROXY = String.raw`
 const net = require('node:net');
 const [targetPort, targetHost] = process.argv.slice(1);
 let up = true, delayMs = 0, server;
+let thawed = Promise.resolve(), thaw;
 const sockets = new Set();
 function pipe(from, to) {
   let chain = Promise.resolve();
   from.on('data', (chunk) => {
     const due = Date.now() + delayMs;
-    chain = chain.then(() => {
+    chain = chain.then(() => thawed).then(() => {
       const wait = due - Date.now();
       if (wait <= 0) return void to.write(chunk);
       return new Promise((r) => setTimeout(() => (to.write(chunk), r()), wait));
     });
   });
-  from.on('close', () => { chain = chain.then(() => void to.end()); });
+  from.on('close', () => { chain = chain.then(() => thawed).then(() => void to.end()); });
 }
 function listen(port) {
   return new Promise((resolve, reject) => {
@@ -68,7 +71,11 @@ let port;
 process.on('message', async (m) => {
   try {
     if (m.op === 'cut') await cut();
-    else if (m.op === 'restore') { if (!server) { up = true; await listen(port); } }
+    else if (m.op === 'freeze') { if (!thaw) thawed = new Promise((r) => { thaw = r; }); }
+    else if (m.op === 'restore') {
+      if (thaw) { const t = thaw; thaw = undefined; t(); }
+      if (!server) { up = true; await listen(port); }
+    }
     else if (m.op === 'delay') delayMs = m.ms;
     else if (m.op === 'close') { await cut(); process.send({ id: m.id, ok: true }); process.exit(0); }
     process.send({ id: m.id, ok: true });
@@ -141,7 +148,16 @@ export class TcpProxy {
     return this.send({ op: 'cut' });
   }
 
-  /** Accepts connections again (after {@link cut}). */
+  /**
+   * A silent partition: nothing is forwarded in either direction and nothing is closed; new
+   * connections are accepted and hang the same way. What was sent meanwhile is delivered, in
+   * order, on {@link restore}.
+   */
+  freeze(): Promise<void> {
+    return this.send({ op: 'freeze' });
+  }
+
+  /** Accepts connections again (after {@link cut}), and forwards again (after {@link freeze}). */
   restore(): Promise<void> {
     return this.send({ op: 'restore' });
   }

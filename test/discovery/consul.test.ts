@@ -10,6 +10,7 @@ import { createRegistry, DiscoveryError, type ServiceRegistry } from '../../src/
 import { ConsulRegistry, type ConsulRegistryOptions } from '../../src/discovery/consul/index.js';
 import { ConsulAgent } from '../support/servers/consul.js';
 import { HttpFaults } from '../support/servers/http-faults.js';
+import { TcpProxy } from '../../src/testing/index.js';
 import { discoveryContract, instance, nextWithin, uniqueName, until } from './contract.js';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -44,7 +45,31 @@ describe('consul, against the real Consul agent', function () {
     await Promise.all(open.splice(0).map((r) => r.close()));
   });
 
-  discoveryContract('consul (real agent)', () => ({ client: async () => new ConsulRegistry({ port: server.port, logger: quiet }) }));
+  // The fault tests' clients go through proxies of their own (closed after each test).
+  const proxies: TcpProxy[] = [];
+  const proxy = async (): Promise<TcpProxy> => {
+    const [, port] = server.directAddress.split(':');
+    const p = await TcpProxy.start(Number(port));
+    proxies.push(p);
+    return p;
+  };
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+  });
+  discoveryContract('consul (real agent)', () => ({ client: async () => new ConsulRegistry({ port: server.port, logger: quiet }) }), {
+    faults: {
+      partitioned: async () => {
+        const p = await proxy();
+        const client = new ConsulRegistry({ port: p.port, logger: quiet, livenessTimeout: 1500, timeout: 3000, retry: { minMs: 50, maxMs: 500 } });
+        return { client, livenessMs: 1500, freeze: () => p.freeze(), restore: () => p.restore() };
+      },
+      unreachable: async () => {
+        const p = await proxy();
+        await p.freeze(); // a black hole: connections open, nothing ever answers
+        return { client: new ConsulRegistry({ port: p.port, logger: quiet, timeout: 3000 }), timeoutMs: 3000 };
+      },
+    },
+  });
 
   it('is created from a consul:// URL; code options win over URL options', async () => {
     await import('../../src/discovery/consul/index.js');

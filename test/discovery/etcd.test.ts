@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { createRegistry, type ServiceRegistry } from '../../src/discovery/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
+import { TcpProxy } from '../../src/testing/index.js';
 import { EtcdCluster } from '../support/etcd-server.js';
 import { discoveryContract, instance, nextWithin, uniqueName, until } from './contract.js';
 
@@ -18,10 +19,38 @@ describe('etcd, against a real etcd server', function () {
     await cluster?.destroy();
   });
 
-  discoveryContract('etcd (real etcd 3.4, one node)', () => {
-    const prefix = `/contract-${++prefixN}`;
-    return { client: async () => new EtcdRegistry({ hosts: cluster.endpoints }, { prefix, ttl: '5s', logger: quiet }) };
+  // The fault tests' clients go through proxies of their own (closed after each test).
+  const proxies: TcpProxy[] = [];
+  const proxy = async (): Promise<TcpProxy> => {
+    const p = await TcpProxy.start(cluster.members[0]!.clientPort);
+    proxies.push(p);
+    return p;
+  };
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
   });
+  let contractPrefix = '';
+  discoveryContract(
+    'etcd (real etcd 3.4, one node)',
+    () => {
+      contractPrefix = `/contract-${++prefixN}`;
+      return { client: async () => new EtcdRegistry({ hosts: cluster.endpoints }, { prefix: contractPrefix, ttl: '5s', logger: quiet }) };
+    },
+    {
+      faults: {
+        partitioned: async () => {
+          const p = await proxy();
+          const opts = { prefix: contractPrefix, ttl: '5s', logger: quiet, livenessTimeout: 1500, timeout: 3000, retry: { minMs: 50, maxMs: 500 } };
+          return { client: new EtcdRegistry({ hosts: [p.url] }, opts), livenessMs: 1500, freeze: () => p.freeze(), restore: () => p.restore() };
+        },
+        unreachable: async () => {
+          const p = await proxy();
+          await p.freeze(); // a black hole: connections open, nothing ever answers
+          return { client: new EtcdRegistry({ hosts: [p.url] }, { prefix: contractPrefix, logger: quiet, timeout: 3000 }), timeoutMs: 3000 };
+        },
+      },
+    },
+  );
 
   describe('etcd backend', function () {
     this.timeout(60_000);

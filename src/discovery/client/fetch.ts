@@ -1,3 +1,4 @@
+import { abortable } from '../driver/abort.js';
 import { DiscoveryError } from '../errors.js';
 import type { Discovery } from '../types.js';
 import { BALANCER_NAMES, unknownName, type Balancer, type BalancerName } from './balancers.js';
@@ -66,7 +67,9 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
     const { pick, ...rest } = init ?? {};
     if (!href.startsWith('discovery:')) return fetch(input, rest);
     const target = parseTarget(href);
-    const sel = await selector(target.name);
+    // The selector's start is shared by every call; this call stops waiting on its own signal
+    // (the start itself ends within the registry's timeout, when the first list is late).
+    const sel = await abortable(selector(target.name), rest.signal ?? undefined, `fetch ${href}`);
     const picked = sel.select(pick);
     const node = picked.node;
     // Joined as text, never resolved as a URL reference: a path of `//other:80/x` resolved

@@ -96,7 +96,8 @@ export class Selector {
   }
 
   /**
-   * Starts following the service; resolves once the first list is applied. Idempotent while
+   * Starts following the service; resolves once the first list is applied, or rejects when
+   * the watcher's first `next()` does (a plugboard registry's: within its `timeout`). Idempotent while
    * it succeeds; after a failure, the next call tries again. `close()` during `start()` stops
    * the watcher and makes `start()` reject with `E_DISCOVERY_CLOSED`.
    */

@@ -130,7 +130,7 @@ export class ConsulApi {
       service: name,
       passing: true,
       ...(this.o.dc === undefined ? {} : { dc: this.o.dc }),
-      ...(blocking ? { index: String(q.index), wait: `${Math.round(waitMs / 1000)}s` } : {}),
+      ...(blocking ? { index: String(q.index), wait: goDuration(waitMs) } : {}),
       // The agent may hold a blocking query up to wait + wait/16; give the socket a little more.
       timeout: blocking ? waitMs + waitMs / 16 + 5000 : REQUEST_TIMEOUT_MS,
     };
@@ -179,4 +179,10 @@ export function consulError(what: string, err: unknown): DiscoveryError {
     `consul: ${what} failed${status === undefined ? '' : ` (HTTP ${status})`}: ${detail}`,
     { cause: err },
   );
+}
+
+/** A wait as Consul reads it (a Go duration): whole seconds as `5s`, anything else in ms. */
+function goDuration(ms: number): string {
+  const whole = Math.max(1, Math.round(ms));
+  return whole % 1000 === 0 ? `${whole / 1000}s` : `${whole}ms`;
 }

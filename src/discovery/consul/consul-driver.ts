@@ -26,6 +26,8 @@ export const MIN_QUERY_GAP_MS = 1000;
 export class ConsulDriver implements DiscoveryDriver {
   readonly backend = 'consul';
   readonly follows = 'name' as const;
+  /** Every blocking query returns within half the liveness bound (see {@link queryWaitMs}). */
+  readonly streamLiveness = true;
   readonly heartbeat: DriverHeartbeat;
   /** Times a blocking query's index went backwards and was reset. */
   indexResets = 0;
@@ -75,11 +77,13 @@ export class ConsulDriver implements DiscoveryDriver {
    */
   async subscribe(name: string, sink: FollowSink, signal: AbortSignal): Promise<void> {
     let index = 0;
+    const waitMs = this.queryWaitMs();
+    const gapMs = Math.min(MIN_QUERY_GAP_MS, Math.floor(this.ctx.livenessMs / 4));
     while (!signal.aborted) {
       const started = Date.now();
       let res;
       try {
-        res = await this.api.health(name, { index, waitMs: this.o.waitMs, signal });
+        res = await this.api.health(name, { index, waitMs, signal });
       } catch (err) {
         if (signal.aborted) return;
         throw err;
@@ -90,8 +94,17 @@ export class ConsulDriver implements DiscoveryDriver {
       index = res.index < previous || res.index <= 0 ? 0 : res.index;
       const moved = res.index > 0 && res.index !== previous;
       const elapsed = Date.now() - started;
-      if (!moved && elapsed < MIN_QUERY_GAP_MS) await sleep(MIN_QUERY_GAP_MS - elapsed, signal);
+      if (!moved && elapsed < gapMs) await sleep(gapMs - elapsed, signal);
     }
+  }
+
+  /**
+   * The wait of one blocking query: the `wait` option, but at most half the liveness bound, so
+   * that an agent that answers nothing (a partition, a hung agent) is noticed by the kit within
+   * `livenessTimeout` rather than after wait + wait/16 + the socket's margin.
+   */
+  queryWaitMs(): number {
+    return Math.min(this.o.waitMs, Math.floor(this.ctx.livenessMs / 2));
   }
 
   /** Deregisters this client's services (Consul has no session whose end would), then closes the client if it is ours. */

@@ -19,6 +19,11 @@ import type { InstanceKey } from './reconciler.js';
 export interface DriverContext {
   /** Fires when the registry closes: every loop of the driver must end. */
   readonly closed: AbortSignal;
+  /**
+   * The registry's `livenessTimeout` (ms). A driver with {@link DiscoveryDriver.streamLiveness}
+   * makes its subscriptions report (`sink.alive()`, or any list or event) well within it.
+   */
+  readonly livenessMs: number;
   /** The store lost these instances (every one when `keys` is omitted): the reconciler writes them again. */
   lost(keys?: Iterable<InstanceKey>): void;
   /** The connection as a whole is down (or back): every watcher shows it. */
@@ -43,6 +48,14 @@ export interface DiscoveryDriver {
   readonly backend: string;
   /** One subscription per watched name, or one for the whole prefix. */
   readonly follows: FollowMode;
+  /**
+   * `true`: the driver's subscriptions hear from the backend at least every
+   * `ctx.livenessMs / 2` while it is reachable (progress requests, keepalive answers, bounded
+   * blocking queries), so the kit ends one silent for `livenessMs` as partitioned. Leave it
+   * out when silence is normal and the connection's health comes another way (a session's
+   * state through `ctx.health`, or an in-process store).
+   */
+  readonly streamLiveness?: boolean;
   /** Writes `instance` (create or replace). Throws on failure; the reconciler retries. */
   apply(instance: ServiceInstance, signal: AbortSignal): Promise<void>;
   /** Removes the instance at `key`; an absent one is not an error. */

@@ -36,6 +36,12 @@ export interface FollowSink {
   degraded(err: Error): void;
   /** The driver recovered by itself from what it reported as degraded. */
   recovered(): void;
+  /**
+   * The backend answered something that is no list or event (a progress notification, a
+   * keepalive answer, a blocking query that returned unchanged): the stream is alive. Every
+   * other call above counts as well.
+   */
+  alive(): void;
 }
 
 /** A driver's subscription to `subject`: runs until `signal` fires (then resolves) or until it fails (rejects). */
@@ -44,7 +50,7 @@ export type Subscribe = (subject: string, sink: FollowSink, signal: AbortSignal)
 /** What a {@link Follow} tells its owner (the hub). */
 export interface FollowEvents {
   /** A sink call of the current run. */
-  sink(follow: Follow): Omit<FollowSink, 'degraded' | 'recovered'>;
+  sink(follow: Follow): Omit<FollowSink, 'degraded' | 'recovered' | 'alive'>;
   /** The state or the health changed. */
   changed(follow: Follow): void;
 }
@@ -68,6 +74,8 @@ export class Follow {
     private readonly events: FollowEvents,
     private readonly retry: RetryPolicy,
     private readonly closed: AbortSignal,
+    /** With a value, a run that reports nothing for this long is ended as partitioned (see {@link FollowSink.alive}). */
+    private readonly livenessMs?: number,
   ) {}
 
   get state(): FollowState {
@@ -119,25 +127,35 @@ export class Follow {
   private async loop(): Promise<void> {
     try {
       while (this.#wanted && !this.closed.aborted) {
-        const run = new AbortController();
+        const run = new AbortController(); // release() and close()
+        const sub = new AbortController(); // the subscription: the run, or the liveness deadline
         const onClose = (): void => run.abort();
+        const onRun = (): void => sub.abort();
         this.closed.addEventListener('abort', onClose, { once: true });
+        run.signal.addEventListener('abort', onRun, { once: true });
         this.#run = run;
+        // A fresh start knows nothing yet: the watchers must not read "healthy" until the backend answers.
+        if (this.#failures === 0) this.setHealth(awaitingFirstAnswer(this.subject));
         this.setState(this.#failures === 0 ? 'starting' : 'retrying');
         this.runs++;
+        const liveness = this.liveness(sub);
         try {
-          await this.subscribe(this.subject, this.sinkFor(run.signal), run.signal);
-          if (!run.signal.aborted) throw new DiscoveryError('E_DISCOVERY_BACKEND', `follow '${this.subject || '*'}': the subscription ended by itself`);
+          await this.subscribe(this.subject, this.sinkFor(sub.signal, liveness.arm), sub.signal);
+          if (!run.signal.aborted)
+            throw liveness.silent() ?? new DiscoveryError('E_DISCOVERY_BACKEND', `follow '${this.subject || '*'}': the subscription ended by itself`);
         } catch (err) {
           if (!run.signal.aborted) {
             this.#failures++;
-            this.setHealth(err instanceof Error ? err : new Error(String(err)));
+            this.setHealth(liveness.silent() ?? (err instanceof Error ? err : new Error(String(err))));
             this.setState('retrying');
             // Ref'd: watchers are held open on purpose, and keep the process alive like a socket would.
             await sleep(backoff(this.#failures - 1, this.retry), run.signal, true);
           }
         } finally {
+          liveness.dispose();
           this.closed.removeEventListener('abort', onClose);
+          run.signal.removeEventListener('abort', onRun);
+          sub.abort(); // whatever ended the run, its subscription's late reports are ignored
           this.#run = undefined;
         }
       }
@@ -147,13 +165,43 @@ export class Follow {
     }
   }
 
-  private sinkFor(signal: AbortSignal): FollowSink {
+  /**
+   * The liveness deadline of one run: re-armed by every report of the subscription; when it
+   * passes, the subscription is ended (as a partition: a silent stream is no healthy one) and
+   * the loop retries, which lists again. Unref'd: the run's own sockets keep the process alive.
+   */
+  private liveness(sub: AbortController): { arm: () => void; silent: () => DiscoveryError | undefined; dispose: () => void } {
+    const ms = this.livenessMs;
+    let timer: NodeJS.Timeout | undefined;
+    let silent: DiscoveryError | undefined;
+    const arm = (): void => {
+      if (ms === undefined || silent !== undefined) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        silent = new DiscoveryError(
+          'E_DISCOVERY_UNREACHABLE',
+          `follow '${this.subject || '*'}': the backend sent nothing (no event, no progress, no keepalive answer) for ${ms} ms; reconnecting`,
+        );
+        sub.abort(silent);
+      }, ms);
+      timer.unref();
+    };
+    arm();
+    return { arm, silent: () => silent, dispose: () => clearTimeout(timer) };
+  }
+
+  private sinkFor(signal: AbortSignal, alive: () => void): FollowSink {
     const target = this.events.sink(this);
-    const live = (): boolean => !signal.aborted;
+    const live = (): boolean => {
+      if (signal.aborted) return false;
+      alive();
+      return true;
+    };
     const listed = (): void => {
       this.#failures = 0;
-      this.setHealth(undefined);
+      // State first: the hub resets a mirror on every change seen while 'starting'.
       this.setState('following');
+      this.setHealth(undefined);
     };
     return {
       list: (name, instances) => {
@@ -178,6 +226,7 @@ export class Follow {
       recovered: () => {
         if (live()) this.setHealth(undefined);
       },
+      alive: () => void live(),
     };
   }
 
@@ -194,4 +243,18 @@ export class Follow {
     this.#since = Date.now();
     this.events.changed(this);
   }
+}
+
+/** Errors standing for "no answer yet" (a new follow before its first list), told apart from failures by {@link isAwaitingFirstAnswer}. */
+const firstAnswer = new WeakSet<Error>();
+
+function awaitingFirstAnswer(subject: string): DiscoveryError {
+  const err = new DiscoveryError('E_DISCOVERY_UNREACHABLE', `follow '${subject || '*'}': waiting for the backend's first answer`);
+  firstAnswer.add(err);
+  return err;
+}
+
+/** Whether `err` is the health error of a watch that has simply not heard from its backend yet (no failure seen). */
+export function isAwaitingFirstAnswer(err: Error | undefined): boolean {
+  return err !== undefined && firstAnswer.has(err);
 }

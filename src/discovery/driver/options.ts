@@ -176,6 +176,13 @@ export interface KitOptions {
   timeout?: number | string;
   /** How long `close()` may take before it drops connections without waiting: ms or `'5s'` (default 5 s). */
   closeTimeout?: number | string;
+  /**
+   * How long a watch stream may deliver nothing at all (no event, no progress notification, no
+   * keepalive answer) before it counts as partitioned: ms or `'10s'` (default 10 s, from 500 ms to
+   * 5 m). Its watchers then show `E_DISCOVERY_UNREACHABLE`, `getService` reads the store, and
+   * the kit reconnects and lists again. Backends that ask for progress do so well within it.
+   */
+  livenessTimeout?: number | string;
   /** Where warnings go (bad data under our prefix, failing writes). Default: `process.emitWarning`. */
   logger?: {
     /** One line of warning. */
@@ -193,15 +200,20 @@ export interface KitOptions {
 export type Interposer = <T>(what: string, run: () => Promise<T>) => Promise<T>;
 
 /** The kit options' names, in code and in URLs (`?timeout=10s&closeTimeout=2s`). */
-export const KIT_OPTIONS = ['retry', 'timeout', 'closeTimeout', 'logger', 'interpose'] as const;
+export const KIT_OPTIONS = ['retry', 'timeout', 'closeTimeout', 'livenessTimeout', 'logger', 'interpose'] as const;
 /** The kit options a URL may carry. */
-export const KIT_URL_OPTIONS = ['timeout', 'closeTimeout'] as const;
+export const KIT_URL_OPTIONS = ['timeout', 'closeTimeout', 'livenessTimeout'] as const;
+
+/** The default {@link KitOptions.livenessTimeout}: 10 s. */
+export const DEFAULT_LIVENESS_MS = 10_000;
 
 /** {@link KitOptions}, resolved. */
 export interface ResolvedKitOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   closeTimeoutMs: number;
+  /** See {@link KitOptions.livenessTimeout}. */
+  livenessMs: number;
   /** Where warnings go (a function, not a method: the kit passes it around). */
   warn: (msg: string) => void;
   interpose: Interposer;
@@ -218,6 +230,12 @@ export function resolveKitOptions(backend: string, config: BackendConfig | undef
   const closeTimeoutMs =
     parseDuration('closeTimeout', code.closeTimeout ?? q?.get('closeTimeout') ?? undefined, { bareUnit: fromCode(code.closeTimeout) ? 'ms' : 's', min: 0 }) ??
     5000;
+  const livenessMs =
+    parseDuration('livenessTimeout', code.livenessTimeout ?? q?.get('livenessTimeout') ?? undefined, {
+      bareUnit: fromCode(code.livenessTimeout) ? 'ms' : 's',
+      min: 500,
+      max: 300_000,
+    }) ?? DEFAULT_LIVENESS_MS;
   const minMs = code.retry?.minMs ?? DEFAULT_RETRY.minMs;
   const maxMs = code.retry?.maxMs ?? Math.max(DEFAULT_RETRY.maxMs, minMs);
   if (!(minMs > 0 && maxMs >= minMs && maxMs <= MAX_TIMER_MS)) {
@@ -233,6 +251,7 @@ export function resolveKitOptions(backend: string, config: BackendConfig | undef
     retry: { minMs, maxMs },
     timeoutMs,
     closeTimeoutMs,
+    livenessMs,
     warn: logger !== undefined ? (msg) => logger.warn(msg) : (msg) => process.emitWarning(msg, { code: `PLUGBOARD_${backend.toUpperCase()}` }),
   };
 }

@@ -65,6 +65,7 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
     this.#warn = new WarnOnce(kit.warn);
     const ctx: DriverContext = {
       closed: this.#closer.signal,
+      livenessMs: kit.livenessMs,
       lost: (keys) => this.#reconciler.invalidate(keys),
       health: (healthy, error) => this.#hub.setClientHealth(healthy, error),
       warnOnce: (key, msg) => void this.#warn.warnOnce(key, msg),
@@ -94,6 +95,8 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
       subscribe: (subject, sink, signal) => driver.subscribe(subject, sink, signal),
       retry: kit.retry,
       closed: this.#closer.signal,
+      ...(driver.streamLiveness === true ? { livenessMs: kit.livenessMs } : {}),
+      firstListMs: kit.timeoutMs,
     });
     const hb = driver.heartbeat;
     this.#heartbeat =
@@ -151,7 +154,11 @@ export class DriverRegistry<D extends DiscoveryDriver = DiscoveryDriver> impleme
     return sortInstances(await this.call(what, opts, (signal) => this.#kit.interpose(`read ${name}`, () => this.driver.read(name, signal))));
   }
 
-  /** A watcher of `name`. It never waits for the backend: its first `next()` resolves once a list exists. */
+  /**
+   * A watcher of `name`. It never waits for the backend: its first `next()` resolves once a list
+   * exists, or rejects with `E_DISCOVERY_TIMEOUT` after the registry's `timeout`. Until the
+   * backend has answered, `health` is `{ healthy: false }` with `E_DISCOVERY_UNREACHABLE`.
+   */
   async watch(name: string, opts: CallOptions = {}): Promise<Watcher> {
     this.assertOpen('watch');
     validateServiceName(name, 'watch', 'read');

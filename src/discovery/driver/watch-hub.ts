@@ -28,6 +28,10 @@ export interface WatchHubOptions {
   retry: RetryPolicy;
   /** Fires on close(): every follow stops. */
   closed: AbortSignal;
+  /** A subscription silent for this long is ended as partitioned; absent for drivers whose subscriptions may be silent (a session tells). */
+  livenessMs?: number;
+  /** How long a watcher's first `next()` waits for a first list before it rejects with `E_DISCOVERY_TIMEOUT` (the registry's `timeout`). */
+  firstListMs?: number;
 }
 
 /** The mirror of one subject: instances by name and id, with sorted lists built on demand. */
@@ -72,7 +76,7 @@ export class WatchHub {
 
   /** Creates a watcher of `name`. Its first `next()` resolves once a list of `name` exists. */
   watch(name: string, signal?: AbortSignal): Watcher {
-    const w = new ListWatcher(name, (stopped) => this.remove(name, stopped), signal);
+    const w = new ListWatcher(name, (stopped) => this.remove(name, stopped), signal, this.#opts.firstListMs);
     let set = this.#watchers.get(name);
     if (set === undefined) this.#watchers.set(name, (set = new Set()));
     set.add(w);
@@ -142,7 +146,7 @@ export class WatchHub {
   private followOf(subject: string): Follow {
     let f = this.#follows.get(subject);
     if (f === undefined) {
-      f = new Follow(subject, this.#opts.subscribe, this.#events, this.#opts.retry, this.#opts.closed);
+      f = new Follow(subject, this.#opts.subscribe, this.#events, this.#opts.retry, this.#opts.closed, this.#opts.livenessMs);
       this.#follows.set(subject, f);
     }
     return f;

@@ -21,12 +21,19 @@ export class ListWatcher implements Watcher {
   readonly #onStop: (w: ListWatcher) => void;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.stop();
+  readonly #firstListMs: number | undefined;
+  #firstTimer: NodeJS.Timeout | undefined;
 
-  /** @internal Created by the kit's `WatchHub`. Aborting `signal` stops the watcher. */
-  constructor(name: string, onStop: (w: ListWatcher) => void, signal?: AbortSignal) {
+  /**
+   * @internal Created by the kit's `WatchHub`. Aborting `signal` stops the watcher. With
+   * `firstListMs`, a first `next()` that has no list after that long rejects with
+   * `E_DISCOVERY_TIMEOUT` (the watcher goes on: a later `next()` waits again).
+   */
+  constructor(name: string, onStop: (w: ListWatcher) => void, signal?: AbortSignal, firstListMs?: number) {
     this.#name = name;
     this.#onStop = onStop;
     this.#signal = signal;
+    this.#firstListMs = firstListMs;
     signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
@@ -45,7 +52,26 @@ export class ListWatcher implements Watcher {
     if (this.#pending !== undefined) return Promise.resolve(this.take());
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
+      if (this.#lastDelivered === undefined && this.#firstListMs !== undefined && Number.isFinite(this.#firstListMs)) {
+        // Ref'd, like a call's timeout: someone awaits this next().
+        this.#firstTimer = setTimeout(() => this.firstListLate(), this.#firstListMs);
+      }
     });
+  }
+
+  /** The first list did not come within `firstListMs`: the pending first `next()` rejects, naming the backend's last trouble. */
+  private firstListLate(): void {
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    this.#firstTimer = undefined;
+    const last = this.#health.error;
+    waiter?.reject(
+      new DiscoveryError(
+        'E_DISCOVERY_TIMEOUT',
+        `watch '${this.#name}': no list from the backend within ${this.#firstListMs} ms${last === undefined ? '' : ` (${last.message})`}`,
+        last === undefined ? {} : { cause: last },
+      ),
+    );
   }
 
   stop(): void {
@@ -56,6 +82,7 @@ export class ListWatcher implements Watcher {
     this.#signal?.removeEventListener('abort', this.#onAbort);
     const waiter = this.#waiter;
     this.#waiter = undefined;
+    clearTimeout(this.#firstTimer);
     waiter?.reject(this.stoppedError());
     this.#onStop(this);
   }
@@ -83,6 +110,7 @@ export class ListWatcher implements Watcher {
     if (this.#waiter !== undefined) {
       const waiter = this.#waiter;
       this.#waiter = undefined;
+      clearTimeout(this.#firstTimer);
       waiter.resolve(this.take());
     }
   }

@@ -6,7 +6,9 @@ import type { FollowSink } from '../driver/follow.js';
 import type { InstanceKey } from '../driver/reconciler.js';
 import { Session } from '../driver/session.js';
 import type { ServiceInstance } from '../instance.js';
+import { DiscoveryError } from '../errors.js';
 import { etcdError, isLeaseGone, rpcOptions } from './errors.js';
+import { pagedRange, prefixEnd } from './paged-range.js';
 import { LeaseSession } from './lease-session.js';
 import { followPrefix, type PrefixCodec } from './prefix-watch.js';
 
@@ -18,20 +20,34 @@ import { followPrefix, type PrefixCodec } from './prefix-watch.js';
 export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
   readonly backend = 'etcd';
   readonly follows = 'prefix' as const;
+  readonly streamLiveness = true;
   readonly session: Session<LeaseSession>;
+  /** Ends each running subscription with an error (a lost lease). */
+  readonly #following = new Set<(err: Error) => void>();
 
+  /**
+   * `client` serves reads and the watch; `writer` the lease (grant, keepalive, revoke) and the
+   * writes under it. When the registry made its clients they are two, each with its own
+   * etcd3 circuit breakers: failing reads (a huge list, a slow range) never open the breaker
+   * that the keepalive goes through, so they can never delay it.
+   */
   constructor(
     private readonly ctx: DriverContext,
     readonly client: Etcd3,
     private readonly ownsClient: boolean,
     readonly prefix: string,
     readonly ttlSeconds: number,
+    readonly writer: Etcd3 = client,
   ) {
     this.session = new Session<LeaseSession>('etcd', {
-      open: (signal) => LeaseSession.grant(client, ttlSeconds, signal, (lease, err) => this.session.fail(lease, err)),
+      open: (signal) => LeaseSession.grant(writer, ttlSeconds, signal, (l, err) => this.session.fail(l, err)),
       release: (lease, why) => lease.end(true).then(() => void why),
       onLost: (err) => {
         ctx.warnOnce('lease', `etcd: lease lost (${err.message}); granting a new one and writing this client's instances again`);
+        // The keepalives stopped getting through: the watch cannot be trusted either. Its run
+        // ends now (its watchers show it), and the follow lists again: healthy once etcd answers.
+        const lost = new DiscoveryError('E_DISCOVERY_UNREACHABLE', `etcd: this client's lease was lost (${err.message}); listing again`, { cause: err });
+        for (const fail of [...this.#following]) fail(lost);
         ctx.lost();
       },
     });
@@ -45,7 +61,7 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
     const { value: lease } = await this.session.get(signal);
     const key = this.keyFor(instance);
     try {
-      await abortable(this.client.put(key).value(encodeInstance(instance)).lease(lease.id).options(rpcOptions()).exec(), signal, `etcd: put ${key}`);
+      await abortable(this.writer.put(key).value(encodeInstance(instance)).lease(lease.id).options(rpcOptions()).exec(), signal, `etcd: put ${key}`);
     } catch (err) {
       // Revoked or expired before we noticed: drop it now, so the retry (and every other instance) goes under a new one.
       if (isLeaseGone(err)) this.session.fail(lease, err as Error);
@@ -56,7 +72,7 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
   async remove(k: InstanceKey, signal: AbortSignal): Promise<void> {
     const key = this.keyFor(k);
     try {
-      await abortable(this.client.delete().key(key).options(rpcOptions()).exec(), signal, `etcd: delete ${key}`);
+      await abortable(this.writer.delete().key(key).options(rpcOptions()).exec(), signal, `etcd: delete ${key}`);
     } catch (err) {
       throw etcdError(`delete ${key}`, err);
     }
@@ -66,7 +82,7 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
     const from = `${this.prefix}/${name}/`;
     let res;
     try {
-      res = await abortable(this.client.getAll().prefix(from).options(rpcOptions()).exec(), signal, `etcd: list ${from}`);
+      res = await pagedRange(this.client, Buffer.from(from), prefixEnd(from), signal, `etcd: list ${from}`);
     } catch (err) {
       throw etcdError(`getService '${name}'`, err);
     }
@@ -81,15 +97,33 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
   async services(signal: AbortSignal): Promise<string[]> {
     let keys: string[];
     try {
-      keys = await abortable(this.client.getAll().prefix(`${this.prefix}/`).options(rpcOptions()).keys(), signal, 'etcd: services');
+      const from = `${this.prefix}/`;
+      keys = (await pagedRange(this.client, Buffer.from(from), prefixEnd(from), signal, 'etcd: services', { keysOnly: true })).kvs.map((kv) =>
+        kv.key.toString(),
+      );
     } catch (err) {
       throw etcdError('services', err);
     }
     return [...new Set(keys.map((k) => this.keyOf(k)?.name).filter((n): n is string => n !== undefined))];
   }
 
-  subscribe(_subject: string, sink: FollowSink, signal: AbortSignal): Promise<void> {
-    return followPrefix(this.client, this, sink, signal);
+  async subscribe(_subject: string, sink: FollowSink, signal: AbortSignal): Promise<void> {
+    const run = new AbortController();
+    let failed: Error | undefined;
+    const fail = (err: Error): void => {
+      failed ??= err;
+      run.abort(err);
+    };
+    const onAbort = (): void => run.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#following.add(fail);
+    try {
+      await followPrefix(this.client, this, sink, run.signal, this.ctx.livenessMs);
+    } finally {
+      this.#following.delete(fail);
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (failed !== undefined && !signal.aborted) throw failed;
   }
 
   /** The instance at `key`, or `undefined` (counted, warned once per key) when it is not one of ours. */
@@ -109,11 +143,13 @@ export class EtcdDriver implements DiscoveryDriver, PrefixCodec {
   /** Revoking the lease removes every key of this client at once. */
   async close(_present: readonly InstanceKey[], signal: AbortSignal): Promise<void> {
     await abortable(this.session.close(), signal, 'etcd: close').catch(() => undefined);
-    if (this.ownsClient) this.client.close();
+    this.destroy();
   }
 
   destroy(): void {
-    if (this.ownsClient) this.client.close();
+    if (!this.ownsClient) return;
+    this.client.close();
+    if (this.writer !== this.client) this.writer.close();
   }
 
   stats(): { leases: number; leasesLost: number } {

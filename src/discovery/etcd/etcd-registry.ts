@@ -3,6 +3,7 @@ import { isBackendConfig, type BackendConfig } from '../backend-config.js';
 import { RegisterBackend } from '../driver/register-backend.js';
 import { DriverRegistry } from '../driver/registry.js';
 import { EtcdDriver } from './etcd-driver.js';
+import { MAX_RECEIVE_BYTES } from './paged-range.js';
 import { resolveEtcdOptions, type EtcdConnectionOptions, type EtcdRegistryOptions } from './options.js';
 
 /**
@@ -33,10 +34,30 @@ export class EtcdRegistry extends DriverRegistry<EtcdDriver> {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)
     const code = { ...(config !== undefined ? config.options : given === 'client' ? {} : (first as object)), ...opts };
     const r = resolveEtcdOptions(config, code, given);
-    const client = given === 'client' ? (first as Etcd3) : new Etcd3(r.client);
-    super((ctx) => new EtcdDriver(ctx, client, given !== 'client', r.prefix, r.ttlSeconds), r.kit);
+    const client = given === 'client' ? (first as Etcd3) : new Etcd3(withChannelDefaults(r.client!, r.kit.livenessMs));
+    // Our own clients: a second one for the lease and the writes, with breakers of its own (see EtcdDriver).
+    const writer = given === 'client' ? client : new Etcd3(withChannelDefaults(r.client!, r.kit.livenessMs));
+    super((ctx) => new EtcdDriver(ctx, client, given !== 'client', r.prefix, r.ttlSeconds, writer), r.kit);
     this.prefix = r.prefix;
     this.ttlSeconds = r.ttlSeconds;
     this.client = client;
   }
+}
+
+/**
+ * The channel options of a client we make, unless given: gRPC keepalive pings on open streams
+ * (the watch, the lease keepalive), so a connection gone silent is closed and dialled again
+ * rather than trusted forever; never more often than etcd's default `--grpc-keepalive-min-time`
+ * of 5 s allows. And the receive limit, set on purpose (lists are paged to stay well below it).
+ */
+function withChannelDefaults(o: IOptions, livenessMs: number): IOptions {
+  return {
+    ...o,
+    grpcOptions: {
+      'grpc.keepalive_time_ms': Math.max(10_000, livenessMs),
+      'grpc.keepalive_timeout_ms': Math.max(1000, Math.floor(livenessMs / 2)),
+      'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+      ...o.grpcOptions,
+    },
+  };
 }

@@ -111,6 +111,8 @@ export function resolveEtcdOptions(
     logger: _l,
     timeout: _to,
     closeTimeout: _ct,
+    livenessTimeout: _lt,
+    interpose: _ip,
     username: _u,
     password: _pw,
     tls: _tls,

@@ -3,7 +3,8 @@ import { abortable } from '../driver/abort.js';
 import type { FollowSink } from '../driver/follow.js';
 import type { ServiceInstance } from '../instance.js';
 import { DiscoveryError } from '../errors.js';
-import { etcdError, rpcOptions } from './errors.js';
+import { etcdError } from './errors.js';
+import { pagedRange, prefixEnd } from './paged-range.js';
 
 /** How the driver reads one key/value under the prefix: the instance, or the key it was at. */
 export interface PrefixCodec {
@@ -24,18 +25,18 @@ export interface PrefixCodec {
  * timer is not ours to clear (it kept a closed client's process alive for up to 30 s), and the
  * follow state machine already owns retrying.
  */
-export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: FollowSink, signal: AbortSignal): Promise<void> {
+export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: FollowSink, signal: AbortSignal, livenessMs: number): Promise<void> {
   const from = `${codec.prefix}/`;
   let revision: number;
   try {
-    const res = await abortable(client.getAll().prefix(from).options(rpcOptions()).exec(), signal, `etcd: list ${from}`);
+    const res = await pagedRange(client, Buffer.from(from), prefixEnd(from), signal, `etcd: list ${from}`, { onPage: () => sink.alive() });
     const all: ServiceInstance[] = [];
     for (const kv of res.kvs) {
       const inst = codec.parse(kv.key.toString(), kv.value);
       if (inst !== undefined) all.push(inst);
     }
     sink.snapshot(all);
-    revision = Number(res.header.revision);
+    revision = Number(res.revision);
   } catch (err) {
     if (signal.aborted) return;
     throw etcdError(`list ${from}`, err);
@@ -54,8 +55,23 @@ export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: Foll
     throw etcdError(`watch ${from}`, err);
   }
   const s = stream;
+  // Liveness: etcd answers a progress request at once with the current revision, so a healthy
+  // stream is heard from every livenessMs/3 even when nothing changes (the kit ends it after
+  // livenessMs of silence). Unref'd: the stream keeps the process alive, not this timer.
+  const progress = setInterval(
+    () => {
+      try {
+        s.write({ progress_request: {} });
+      } catch {
+        /* the stream is ending: its 'error' or 'end' says so */
+      }
+    },
+    Math.max(100, Math.floor(livenessMs / 3)),
+  );
+  progress.unref();
   await new Promise<void>((resolve, reject) => {
     const finish = (err?: Error): void => {
+      clearInterval(progress);
       signal.removeEventListener('abort', onAbort);
       cancelQuietly(s);
       if (err === undefined || signal.aborted) resolve();
@@ -64,6 +80,7 @@ export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: Foll
     const onAbort = (): void => finish();
     signal.addEventListener('abort', onAbort, { once: true });
     s.on('data', (res: IWatchResponse) => {
+      sink.alive();
       if (res.canceled) {
         const compacted = res.compact_revision !== undefined && Number(res.compact_revision) > 0;
         return finish(
@@ -85,7 +102,8 @@ export async function followPrefix(client: Etcd3, codec: PrefixCodec, sink: Foll
     });
     s.on('error', (err: Error) => finish(etcdError(`watch ${from}`, err)));
     s.on('end', () => finish(new DiscoveryError('E_DISCOVERY_BACKEND', `etcd: the watch stream on ${from} ended`)));
-    s.write({ create_request: { key: Buffer.from(from), range_end: prefixEnd(from), start_revision: String(revision + 1) } });
+    // `fragment`: a revision with more events than fit in one message comes in several.
+    s.write({ create_request: { key: Buffer.from(from), range_end: prefixEnd(from), start_revision: String(revision + 1), fragment: true } });
   });
 }
 
@@ -96,17 +114,4 @@ function cancelQuietly(stream: { cancel(): void }): void {
   } catch {
     /* already closed */
   }
-}
-
-/** The range end that covers every key starting with `prefix` (etcd's convention: the prefix with its last byte plus one). */
-function prefixEnd(prefix: string): Buffer {
-  const b = Buffer.from(prefix);
-  for (let i = b.length - 1; i >= 0; i--) {
-    if (b[i]! < 0xff) {
-      const end = Buffer.from(b.subarray(0, i + 1));
-      end[i] = b[i]! + 1;
-      return end;
-    }
-  }
-  return Buffer.from([0]);
 }

@@ -30,7 +30,7 @@ export class MergeHub {
       this.#follows.set(name, follow);
     }
     const f = follow;
-    const w = new ListWatcher(name, (stopped) => this.remove(name, f, stopped), signal);
+    const w = new ListWatcher(name, (stopped) => this.remove(name, f, stopped), signal, this.#timeoutMs);
     if (w.stopped) return w; // the signal had fired: nothing to follow
     f.add(w);
     f.start();

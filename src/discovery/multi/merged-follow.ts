@@ -26,6 +26,7 @@ import type { SourceHealth, WatchHealth, Watcher } from '../types.js';
 import { abortable, Deadline, sleep } from '../driver/abort.js';
 import { backoff, type RetryPolicy } from '../driver/backoff.js';
 import { ListWatcher } from '../driver/watcher.js';
+import { isAwaitingFirstAnswer } from '../driver/follow.js';
 import { mergeById, mergeHealth } from './merge.js';
 import type { Source } from './source.js';
 
@@ -76,9 +77,15 @@ export class MergedFollow {
     return this.#health;
   }
 
-  /** Whether every source has delivered a list or is unhealthy, and one has a list: only then is a merged list published. */
+  /**
+   * Whether every source has delivered a list or is failing, and one has a list: only then is a
+   * merged list published. A source that has simply not answered yet is waited for.
+   */
   get ready(): boolean {
-    return this.#states.some((s) => s.list !== undefined) && this.#states.every((s) => s.list !== undefined || !s.health.healthy);
+    return (
+      this.#states.some((s) => s.list !== undefined) &&
+      this.#states.every((s) => s.list !== undefined || (!s.health.healthy && !isAwaitingFirstAnswer(s.health.error)))
+    );
   }
 
   /**

@@ -55,6 +55,8 @@ export class ZkDriver implements DiscoveryDriver {
       release: (zk) => this.closeClient(zk),
       onLost: (err) => {
         ctx.warnOnce('session', `${err.message}`);
+        // The watches were set on the lost session: untrusted until the next one connects (its 'connect' says healthy).
+        ctx.health(false, new DiscoveryError('E_DISCOVERY_UNREACHABLE', `zookeeper: this client's session was lost (${err.message})`, { cause: err }));
         ctx.lost();
       },
     });

@@ -40,5 +40,7 @@ describe('interleavings: consul (real Consul agent)', function () {
         await server.resume();
       },
     },
+    // A silent partition: the proxy in front of the agent stops forwarding and closes nothing (checked by the kit's `freeze` fault).
+    partition: { freeze: () => server.freeze(), restore: () => server.resume(), livenessMs: 1000, weight: 0.25 },
   });
 });

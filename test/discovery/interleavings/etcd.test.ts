@@ -51,5 +51,7 @@ describe('interleavings: etcd (real etcd)', function () {
         },
       },
     },
+    // A silent partition: the proxy stops forwarding and closes nothing (checked by the kit's `freeze` fault).
+    partition: { freeze: () => proxy.freeze(), restore: () => proxy.restore(), livenessMs: 1000, weight: 0.25 },
   });
 });

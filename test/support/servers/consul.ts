@@ -136,7 +136,12 @@ export class ConsulAgent {
     return this.serial(() => this.proxy.cut());
   }
 
-  /** The network comes back (after {@link stop}); the agent kept its state. */
+  /** A silent partition: the proxy stops forwarding in both directions and closes nothing. */
+  freeze(): Promise<void> {
+    return this.serial(() => this.proxy.freeze());
+  }
+
+  /** The network comes back (after {@link stop} or {@link freeze}); the agent kept its state. */
   resume(): Promise<void> {
     return this.serial(() => this.proxy.restore());
   }
