@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { createRegistry, type Registry, type ServiceInstance } from '../../src/discovery/index.js';
 import { nextWithin, uniqueName, until } from '../../src/testing/index.js';
-import { KratosHelper, type KratosInstance, type KratosOptions } from '../support/servers/kratos.js';
+import { KratosError, KratosHelper, type KratosInstance, type KratosNext, type KratosOptions } from '../support/servers/kratos.js';
 
 export interface KratosInteropSetup {
   backend: KratosOptions['backend'];
@@ -25,6 +25,15 @@ export interface KratosInteropSetup {
   kratosShortLived: Partial<KratosOptions>;
   /** What kratos's GetService and Next return for a plugboard instance. */
   kratosReads(i: ServiceInstance): KratosInstance;
+  /** Puts what kratos returned in a comparable form (Consul: kratos lists endpoints in Go's random map order). */
+  kratosView?(k: KratosInstance): KratosInstance;
+  /**
+   * What the server holds for the instance `name`/`id` (the etcd value, the ZooKeeper leaf, the
+   * agent's service definition), to compare what kratos and plugboard store for one instance.
+   */
+  stored(name: string, id: string): Promise<unknown>;
+  /** What kratos's GetService and its watcher's first Next() give for a service never registered. */
+  kratosOfUnknown: { get: KratosNext; firstNext?: KratosNext };
   /** Whether kratos's watcher delivers the empty list after the last instance left (Consul's never does). */
   kratosSeesEmpty: boolean;
   /** What closing kratos's client does to its instances: gone at once (a session), after the TTL (a lease), or nothing. */
@@ -62,7 +71,7 @@ export function kratosInstances(name: string): KratosInstance[] {
       id: 'k-escapes',
       name,
       version: 'v1.2.0',
-      metadata: { note: 'a<b>&c "q" \\ /', zone: 'zürich ✓ 東京 😀', blank: '' },
+      metadata: { note: 'a<b>&c "q" \\ / \u2028\u2029', zone: 'zürich ✓ 東京 😀', blank: '' },
       endpoints: ['grpc://127.0.0.1:9000?isSecure=false', 'http://127.0.0.1:8000/x?a=1&b=<2>'],
     },
     { id: 'k-nil-metadata', name, version: 'v1', metadata: null, endpoints: ['grpc://127.0.0.1:9001?isSecure=false'] },
@@ -78,7 +87,7 @@ export function plugboardInstances(name: string): ServiceInstance[] {
       id: 'p-escapes',
       name,
       version: 'v2.0.1',
-      metadata: { note: 'x<y>&z', zone: 'zürich ✓ 東京 😀' },
+      metadata: { note: 'x<y>&z \u2028\u2029', zone: 'zürich ✓ 東京 😀' },
       endpoints: ['grpc://127.0.0.1:9100?isSecure=false', 'http://127.0.0.1:8100/p?q=1&r=2'],
     },
     { id: 'p-empty-metadata', name, version: 'v1', metadata: {}, endpoints: ['http://127.0.0.1:8101'] },
@@ -124,6 +133,7 @@ setInterval(() => {}, 1 << 30);
 
 /** The matrix, inside the backend's describe (whose before() started the server). */
 export function kratosInterop(setup: KratosInteropSetup): void {
+  const view = (l: readonly KratosInstance[]): KratosInstance[] => byId(l.map((k) => setup.kratosView?.(k) ?? k));
   const helpers: KratosHelper[] = [];
   const registries: Registry[] = [];
   const children: PlugboardChild[] = [];
@@ -160,6 +170,44 @@ export function kratosInterop(setup: KratosInteropSetup): void {
     w.stop();
   });
 
+  it('what kratos reads of a service never registered (plugboard: the empty list)', async () => {
+    const name = uniqueName('kratos');
+    const r = await plugboard();
+    expect(await r.getService(name)).to.deep.equal([]);
+    const k = await kratos();
+    const got = await k.getService(name).then(
+      (instances): KratosNext => ({ instances }),
+      (e: unknown): KratosNext => {
+        if (!(e instanceof KratosError)) throw e;
+        return { error: e.kratos.replaceAll(name, '<name>') };
+      },
+    );
+    expect(got).to.deep.equal(setup.kratosOfUnknown.get);
+    if (setup.kratosOfUnknown.firstNext !== undefined) {
+      const kw = await k.watch(name);
+      expect(await kw.next()).to.deep.equal(setup.kratosOfUnknown.firstNext);
+      await kw.stop();
+    }
+  });
+
+  it('plugboard stores exactly what kratos stores for the same instance', async () => {
+    const name = uniqueName('kratos');
+    const k = await kratos();
+    const r = await plugboard();
+    for (const p of plugboardInstances(name)) {
+      // the same instance as a kratos app holds it: no metadata is a nil map, no endpoints an empty slice
+      const same: KratosInstance = { ...p, metadata: Object.keys(p.metadata).length === 0 ? null : p.metadata };
+      await k.register(same);
+      const theirs = await setup.stored(name, p.id);
+      expect(theirs, `what kratos stored for ${p.id}`).to.not.equal(undefined);
+      await k.deregister(same);
+      await r.register(p);
+      const ours = await setup.stored(name, p.id);
+      await r.deregister(p);
+      expect(ours, p.id).to.deep.equal(theirs);
+    }
+  });
+
   it('a plugboard instance is read by kratos’s GetService and Watcher.Next field for field', async () => {
     const name = uniqueName('kratos');
     const k = await kratos();
@@ -168,8 +216,8 @@ export function kratosInterop(setup: KratosInteropSetup): void {
     const written = plugboardInstances(name);
     for (const i of written) await r.register(i);
     const want = byId(written.map((i) => setup.kratosReads(i)));
-    expect(byId(await kw.until((l) => l.length === written.length, 15_000, 'the plugboard instances'))).to.deep.equal(want);
-    expect(byId(await k.getService(name))).to.deep.equal(want);
+    expect(view(await kw.until((l) => l.length === written.length, 15_000, 'the plugboard instances'))).to.deep.equal(want);
+    expect(view(await k.getService(name))).to.deep.equal(want);
     await kw.stop();
   });
 
@@ -197,7 +245,12 @@ export function kratosInterop(setup: KratosInteropSetup): void {
     await kw.stop();
   });
 
-  it(`kratos’s Deregister is seen by plugboard’s watcher, and closing kratos’s client removes its instances ${setup.kratosClose}`, async () => {
+  const closing = {
+    'at once': 'closing kratos’s client (its session) removes its instances at once',
+    'after the TTL': 'closing kratos’s client removes its instances when their leases expire',
+    nothing: 'kratos’s registry has no client to close (its app deregisters)',
+  }[setup.kratosClose];
+  it(`kratos’s Deregister is seen by plugboard’s watcher; ${closing}`, async () => {
     const name = uniqueName('kratos');
     const r = await plugboard();
     const w = await r.watch(name);
@@ -286,7 +339,7 @@ export function kratosInterop(setup: KratosInteropSetup): void {
               kw.until(sameIds(want), 20_000, `kratos at ${JSON.stringify(want.sort())}`),
             ]);
             // field for field: each side's instances as the other side reads them
-            const seenByKratos = new Map(kl.map((i) => [i.id, i]));
+            const seenByKratos = new Map(view(kl).map((i) => [i.id, i]));
             for (const p of pl) {
               const seen = seenByKratos.get(p.id)!;
               if (p.id.startsWith('p-')) expect(seen).to.deep.equal(setup.kratosReads(p));

@@ -10,6 +10,8 @@ import { createRegistry, DiscoveryError, type Registry } from '../../src/discove
 import { ZooKeeperRegistry } from '../../src/discovery/zookeeper/index.js';
 import { nextWithin, uniqueName, until } from '../../src/testing/index.js';
 import { KRATOS_VERSION, KratosError, KratosHelper, type KratosOptions } from '../support/servers/kratos.js';
+import type { ZkClient } from '../../src/discovery/zookeeper/zk-client.js';
+import { isolatedClient } from '../../src/discovery/zookeeper/zk-process.js';
 import { ZooKeeperServer } from '../support/zookeeper-server.js';
 import { kratosInstances, kratosInterop, kratosReadsJson, plugboardInstances, plugboardReads } from './kratos-matrix.js';
 
@@ -19,10 +21,18 @@ const ids = (l: ReadonlyArray<{ id: string }>): string[] => l.map((i) => i.id).s
 describe(`kratos ${KRATOS_VERSION} (contrib/registry/zookeeper) and plugboard on a real ZooKeeper`, function () {
   this.timeout(60_000);
   let server: ZooKeeperServer;
+  let raw: ZkClient; // a client of its own, in a process of its own (as plugboard's run)
   before(async () => {
     server = await ZooKeeperServer.start();
+    raw = isolatedClient({ connect: server.connect, timeout: 10_000, debug_level: 1 });
+    await new Promise<void>((resolve) => {
+      raw.once('connect', resolve);
+      raw.init({});
+    });
   });
   after(async () => {
+    raw?.close();
+    await raw?.exited;
     await server?.destroy();
   });
 
@@ -33,6 +43,15 @@ describe(`kratos ${KRATOS_VERSION} (contrib/registry/zookeeper) and plugboard on
     kratos: () => ({ backend: 'zookeeper', address: server.connect }),
     kratosShortLived: { ttl: '2s' },
     kratosReads: kratosReadsJson,
+    // the leaf's bytes, its ACL, whether it is ephemeral, and its parents' data and ACLs
+    stored: async (name, id) => {
+      const node = async (path: string) => {
+        const [stat, data] = await raw.get(path, false);
+        return { data: data?.toString() ?? '', acl: (await raw.get_acl(path))[0], ephemeral: !/^0+$/.test(String(stat.ephemeralOwner)) };
+      };
+      return { leaf: await node(`/microservices/${name}/${id}`), service: await node(`/microservices/${name}`), root: await node('/microservices') };
+    },
+    kratosOfUnknown: { get: { error: 'zk: node does not exist' }, firstNext: { error: 'zk: node does not exist' } },
     kratosSeesEmpty: true,
     kratosClose: 'at once',
   });
