@@ -7,7 +7,10 @@ class SummaryReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
     super(runner, options);
     const failures = [];
-    runner.on('fail', (test, err) => failures.push({ title: test.fullTitle(), message: String(err && err.message) }));
+    runner.on('fail', (test, err) => {
+      failures.push({ title: test.fullTitle(), message: String(err && err.message) });
+      globalThis.__plugboardTestFailed = true; // test/support/servers/logs.ts then keeps the servers' logs
+    });
     // The test running now, so that a process that dies (a native crash, an exit) says where.
     runner.on('test', (test) => {
       if (process.env.PLUGBOARD_TEST_SUMMARY) writeFileSync(`${process.env.PLUGBOARD_TEST_SUMMARY}.running`, test.fullTitle());

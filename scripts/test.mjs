@@ -34,7 +34,7 @@ function run(cmd, argv, opts = {}) {
 }
 
 /** What makes a test file an integration test: real servers, a browser, child processes. */
-const INTEGRATION = /support\/(etcd-server|zookeeper-server|tcp-proxy)|playwright|node:child_process/;
+const INTEGRATION = /support\/(etcd-server|zookeeper-server|tcp-proxy|servers\/)|playwright|node:child_process/;
 /** The TypeScript source of a compiled test file (.build/<flavour>/test/x.test.js → test/x.test.ts). */
 const source = (js) => js.replace(/^\.build\/[^/]+\//, '').replace(/\.js$/, '.ts');
 const isIntegration = (js) => /interleavings/.test(js) || INTEGRATION.test(readFileSync(source(js), 'utf8'));
@@ -96,6 +96,12 @@ for (const [label, project] of projects) {
     console.log('0 passed, 1 failed');
     process.exit(1);
   }
+}
+
+// The servers built from Go modules (Consul, the kratos helper programs): built once per machine, before any suite.
+if (selected.some((s) => s.group === 'integration')) {
+  console.log('\n== servers built from Go modules (cached per machine) ==');
+  if (run(node, ['.build/legacy/test/support/servers/prepare.js']) !== 0) problems.push('a server could not be built (see above); its tests fail');
 }
 
 const summaryDir = mkdtempSync(join(tmpdir(), 'plugboard-test-'));

@@ -110,12 +110,18 @@ export class TcpProxy {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       execPath: process.execPath,
     });
-    child.unref();
-    (child.channel as { unref?(): void } | undefined)?.unref?.();
+    // Held until the proxy is ready (a script awaiting start() must not exit meanwhile); then
+    // unref'd, so that an open proxy never keeps the caller's process alive.
+    const idle = (): void => {
+      child.unref();
+      (child.channel as { unref?(): void } | undefined)?.unref?.();
+    };
     return new Promise((resolve, reject) => {
-      child.once('message', (m: { ready?: number; error?: string }) =>
-        m.ready !== undefined ? resolve(new TcpProxy(child, m.ready)) : reject(new Error(`TcpProxy: ${m.error}`)),
-      );
+      child.once('message', (m: { ready?: number; error?: string }) => {
+        idle();
+        if (m.ready !== undefined) resolve(new TcpProxy(child, m.ready));
+        else reject(new Error(`TcpProxy: ${m.error}`));
+      });
       child.once('exit', (code) => reject(new Error(`TcpProxy: the proxy process exited (${code})`)));
     });
   }
@@ -149,6 +155,7 @@ export class TcpProxy {
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.ref(); // held until the proxy's process has exited, as start() holds it until ready
     await this.send({ op: 'close' }).catch(() => undefined);
     await exited;
   }

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
-import { ConsulServer } from '../support/consul/consul-server.js';
+import { ConsulAgent } from '../support/servers/consul.js';
 import { EtcdCluster } from '../support/etcd-server.js';
 import { freePort } from '../support/free-port.js';
 
@@ -171,7 +171,7 @@ describe('plugboard CLI', function () {
   });
 
   it('ls against the Consul test server', async () => {
-    const consul = await ConsulServer.start();
+    const consul = await ConsulAgent.start();
     const reg = new ConsulRegistry({ port: consul.port, logger: quiet });
     try {
       await reg.register({ id: 'c1', name: 'payments', endpoints: ['http://10.0.0.9:80'] });

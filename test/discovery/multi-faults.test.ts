@@ -12,7 +12,7 @@ import { App, createRegistry, MemoryRegistry, MemoryStore, MultiRegistry, type S
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
-import { ConsulServer } from '../support/consul/consul-server.js';
+import { ConsulAgent } from '../support/servers/consul.js';
 import { EtcdCluster } from '../support/etcd-server.js';
 import { parseRegistryUrl } from '../../src/discovery/driver/options.js';
 import { sourceIdentity } from '../../src/discovery/multi/source-identity.js';
@@ -337,13 +337,13 @@ describe('multi:// faults (review 2)', () => {
 describe('multi:// faults over a stalled etcd and the Consul test agent (review 2)', function () {
   this.timeout(60_000);
   let cluster: EtcdCluster;
-  let consul: ConsulServer;
+  let consul: ConsulAgent;
   let proxy: TcpProxy;
   const open: ServiceRegistry[] = [];
   const consulClient = (): ConsulRegistry => new ConsulRegistry({ port: consul.port, ttl: 2000, logger: quiet, retry: { minMs: 50, maxMs: 500 } });
 
   before(async () => {
-    [cluster, consul] = await Promise.all([EtcdCluster.start(1), ConsulServer.start({ reapIntervalMs: 200, minDeregisterAfterMs: 0 })]);
+    [cluster, consul] = await Promise.all([EtcdCluster.start(1), ConsulAgent.start()]);
   });
   beforeEach(async () => {
     proxy = await TcpProxy.start(cluster.members[0]!.clientPort);

@@ -1,5 +1,5 @@
 /**
- * `multi://`: the contract suite over two memory sources and over real etcd + the Consul test
+ * `multi://`: the contract suite over two memory sources and over real etcd + the real Consul
  * server, the URL and option rules, merge precedence, per-source health, a source that is
  * down, the migration from Consul to etcd end to end, and the interleaving check.
  */
@@ -18,7 +18,7 @@ import {
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { discoveryInterleavings } from '../../src/testing/index.js';
-import { ConsulServer } from '../support/consul/consul-server.js';
+import { ConsulAgent } from '../support/servers/consul.js';
 import { EtcdCluster } from '../support/etcd-server.js';
 import { discoveryContract, eventually, ids, instance, nextWithin, uniqueName, until } from './contract.js';
 
@@ -424,17 +424,17 @@ describe('multi://', () => {
   });
 });
 
-describe('multi over real etcd and the Consul test server', function () {
+describe('multi over real etcd and the real Consul agent', function () {
   this.timeout(60_000);
   let cluster: EtcdCluster;
-  let consul: ConsulServer;
+  let consul: ConsulAgent;
   let prefixN = 0;
   const etcd = (prefix: string): EtcdRegistry =>
     new EtcdRegistry({ hosts: cluster.endpoints }, { prefix, ttl: '5s', logger: quiet, retry: { minMs: 50, maxMs: 500 } });
   const consulClient = (): ConsulRegistry => new ConsulRegistry({ port: consul.port, ttl: 2000, logger: quiet, retry: { minMs: 50, maxMs: 500 } });
 
   before(async () => {
-    [cluster, consul] = await Promise.all([EtcdCluster.start(1), ConsulServer.start({ reapIntervalMs: 200, minDeregisterAfterMs: 0 })]);
+    [cluster, consul] = await Promise.all([EtcdCluster.start(1), ConsulAgent.start()]);
   });
   after(async () => {
     await Promise.all([cluster?.destroy(), consul?.destroy()]);

@@ -26,7 +26,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConsulServer } from '../support/consul/consul-server.js';
+import { ConsulAgent } from '../support/servers/consul.js';
 import { EtcdCluster } from '../support/etcd-server.js';
 import { ZooKeeperServer } from '../support/zookeeper-server.js';
 import { blocks, type Block } from './blocks.js';
@@ -202,7 +202,7 @@ describe('docs: runnable TypeScript code blocks run', function () {
       stops.push(() => zk.destroy());
     }
     if (wanted.has('consul')) {
-      const consul = await ConsulServer.start();
+      const consul = await ConsulAgent.start();
       servers.consul = consul.address;
       stops.push(() => consul.destroy());
     }

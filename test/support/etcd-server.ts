@@ -3,10 +3,11 @@
  * temporary data directories, stopped and removed afterwards. Never a default port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { removeUnlessFailed } from './servers/logs.js';
 
 const ETCD = process.env['PLUGBOARD_ETCD_BIN'] ?? '/usr/bin/etcd';
 
@@ -151,7 +152,7 @@ export class EtcdCluster {
   /** Stops every member and deletes the data. */
   async destroy(): Promise<void> {
     await Promise.all(this.members.map((m) => m.kill()));
-    rmSync(this.root, { recursive: true, force: true });
+    removeUnlessFailed(this.root, 'etcd');
   }
 }
 

@@ -3,11 +3,12 @@
  * temporary data dir, the admin server off, stopped and removed afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
+import { removeUnlessFailed } from './servers/logs.js';
 
 const JAR = '/usr/share/java/zookeeper.jar';
 
@@ -122,7 +123,7 @@ export class ZooKeeperServer {
 
   async destroy(): Promise<void> {
     await this.stopProcess();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeUnlessFailed(this.dir, 'ZooKeeper');
   }
 }
 

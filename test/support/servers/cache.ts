@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export function cacheRoot(): string {
   const root =
@@ -18,10 +18,13 @@ export function cacheRoot(): string {
   return root;
 }
 
-/** A short hash of the given files' contents (the recipe a build came from). */
+/**
+ * A short hash of the given files' names and contents (the recipe a build came from). Names
+ * only, not folders: every clone of the repository shares one cache entry.
+ */
 export function hashFiles(files: readonly string[]): string {
   const h = createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  for (const f of files) h.update(basename(f)).update('\0').update(readFileSync(f)).update('\0');
   return h.digest('hex').slice(0, 12);
 }
 

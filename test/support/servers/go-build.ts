@@ -5,8 +5,9 @@
  * machine (the README's test command needs nothing else); modules come from the Go module proxy.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cached, hashFiles } from './cache.js';
 
 export interface GoProgram {
@@ -18,15 +19,30 @@ export interface GoProgram {
   packages: readonly string[];
 }
 
+/** The repository's root (the folder of plugboard's package.json), from wherever this file was compiled to. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) || !readFileSync(join(dir, 'package.json'), 'utf8').includes('"name": "plugboard"')) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("cannot find plugboard's package.json above " + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
 let goChecked: string | undefined;
 
 /** The `go` command, or one clear line saying it is missing. */
 function goBinary(): string {
   if (goChecked !== undefined) return goChecked;
-  const go = process.env['PLUGBOARD_GO'] ?? 'go';
+  // PATH first; Go's own install folder when a service manager's PATH lacks it.
+  const candidates = process.env['PLUGBOARD_GO'] !== undefined ? [process.env['PLUGBOARD_GO']] : ['go', '/usr/local/go/bin/go', '/usr/lib/go/bin/go'];
+  const go = candidates.find((c) => spawnSync(c, ['version'], { encoding: 'utf8' }).status === 0) ?? candidates[0]!;
   const r = spawnSync(go, ['version'], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`Go is not installed (\`${go} version\` failed): the Consul and kratos tests build their programs with Go ≥ 1.22; install Go or set PLUGBOARD_GO`);
+    throw new Error(
+      `Go is not installed (\`${go} version\` failed): the Consul and kratos tests build their programs with Go ≥ 1.22; install Go or set PLUGBOARD_GO`,
+    );
   }
   goChecked = go;
   return go;
