@@ -6,11 +6,9 @@
  * on what kratos did, never on time. Its stderr is kept and quoted when something fails.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { goBuild } from './go-build.js';
+import { goBuild, repoRoot } from './go-build.js';
 
 /** The kratos release the helper is built with (test/interop/kratos/go.mod pins it). */
 export const KRATOS_VERSION = 'v2.9.2';
@@ -56,16 +54,8 @@ interface Line {
 /** What one `Watcher.Next()` returned. */
 export type KratosNext = { instances: KratosInstance[]; error?: undefined } | { error: string; instances?: undefined };
 
-/** test/interop/kratos of the checkout, found from this file (compiled under .build/<flavour>/ or not). */
-const moduleDir = (): string => {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ;) {
-    const candidate = join(dir, 'test', 'interop', 'kratos');
-    if (existsSync(join(candidate, 'go.mod'))) return candidate;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find test/interop/kratos/go.mod above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-};
+/** The module of the helper program, in the source tree (whichever build folder this file was compiled to). */
+const moduleDir = (): string => join(repoRoot(), 'test', 'interop', 'kratos');
 
 /** The folder of the built helper (built on first use, then cached per machine). */
 export function buildKratos(): Promise<string> {
