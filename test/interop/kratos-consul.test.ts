@@ -5,6 +5,7 @@
  * TaggedAddresses per scheme, a TTL check `service:<id>` kept passing by its heartbeat) and
  * reads `/v1/health/service/<name>?passing` through its defaultResolver.
  */
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { expect } from 'chai';
 import { createRegistry, type Registry, type ServiceInstance } from '../../src/discovery/index.js';
 import '../../src/discovery/consul/index.js';
@@ -58,6 +59,37 @@ describe(`kratos ${KRATOS_VERSION} (contrib/registry/consul) and plugboard on th
     kratosOfUnknown: { get: { error: 'service <name> not resolved in registry' } },
     kratosSeesEmpty: false,
     kratosClose: 'nothing',
+  });
+
+  describe('kratos’s default health checks (a TCP check per endpoint)', () => {
+    const helpers: KratosHelper[] = [];
+    const registries: Registry[] = [];
+    const servers: Server[] = [];
+    afterEach(async () => {
+      await Promise.all(registries.splice(0).map((r) => r.close()));
+      await Promise.all(helpers.splice(0).map((h) => h.destroy()));
+      await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+    });
+
+    it('plugboard lists a kratos instance once the agent’s TCP check of its endpoint passes, and drops it when the endpoint stops listening', async () => {
+      const name = uniqueName('kratos');
+      const server = createServer((socket) => socket.destroy());
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as AddressInfo).port;
+      const r = await createRegistry(`consul://${agent.address}`, { logger: quiet });
+      registries.push(r);
+      const w = await r.watch(name);
+      const k = await KratosHelper.start({ backend: 'consul', address: agent.address, healthCheck: true, interval: 1 });
+      helpers.push(k);
+      const k1: KratosInstance = { id: 'k-checked', name, version: 'v1', metadata: null, endpoints: [`grpc://127.0.0.1:${port}?isSecure=false`] };
+      await k.register(k1);
+      expect(await until(w, (l) => l.length === 1, 15_000, 'the kratos instance, its TCP check passing')).to.deep.equal([plugboardReads(k1)]);
+      await new Promise((resolve) => server.close(resolve));
+      servers.pop();
+      expect(await until(w, (l) => l.length === 0, 15_000, 'the instance gone, its TCP check critical')).to.deep.equal([]);
+      w.stop();
+    });
   });
 
   describe('two endpoints of one scheme', () => {

@@ -40,6 +40,11 @@ export interface KratosOptions {
   token?: string;
   /** Consul: `WithHealthCheckInterval` in seconds (the TTL check is twice that). */
   interval?: number;
+  /**
+   * Consul: `WithHealthCheck(true)`, kratos's default: a TCP check of every endpoint. Off unless
+   * asked for, since most tests' endpoints do not listen.
+   */
+  healthCheck?: boolean;
 }
 
 interface Line {
@@ -161,6 +166,7 @@ export class KratosHelper {
     if (opts.acl !== undefined) args.push('-acl', opts.acl);
     if (opts.token !== undefined) args.push('-token', opts.token);
     if (opts.interval !== undefined) args.push('-interval', String(opts.interval));
+    if (opts.healthCheck === true) args.push('-health-check');
     const h = new KratosHelper(spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] }), opts.backend);
     await h.expect(0);
     return h;
