@@ -6,8 +6,12 @@
  * Usage: node .build/legacy/test/support/servers/prepare.js
  */
 import { consulBinary, CONSUL_VERSION } from './consul.js';
+import { buildKratos, KRATOS_VERSION } from './kratos.js';
 
-const steps: Array<[string, () => Promise<unknown>]> = [[`Consul ${CONSUL_VERSION}`, consulBinary]];
+const steps: Array<[string, () => Promise<unknown>]> = [
+  [`Consul ${CONSUL_VERSION}`, consulBinary],
+  [`the kratos ${KRATOS_VERSION} helper (test/interop/kratos)`, buildKratos],
+];
 
 let failed = false;
 for (const [what, build] of steps) {
