@@ -12,8 +12,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 
 export function cacheRoot(): string {
-  const root =
-    process.env['PLUGBOARD_SERVER_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'plugboard', 'servers');
+  const root = process.env['PLUGBOARD_SERVER_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'plugboard', 'servers');
   mkdirSync(root, { recursive: true });
   return root;
 }
