@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { PluginError } from './errors.js';
 import { baseDirectory, confine, packageDir, packageEntry } from './paths.js';
+import { canLoadTypeScript, isTypeScriptModule, warnSkippedTypeScript } from './typescript.js';
 
 /** Where a plugin was found. */
 export type PluginOrigin = 'explicit' | 'package.json' | 'directory' | 'convention';
@@ -29,8 +30,17 @@ export interface FindPluginsOptions {
   base?: string | URL;
   /** Read `"plugboard": { "plugins": [globs] }` from the host's `package.json` (default true). */
   packageJson?: boolean;
-  /** Directories of plugin modules (files `*.js`/`*.mjs`/`*.cjs`, or folders with a `package.json`). */
+  /**
+   * Directories of plugin modules (files `*.js`/`*.mjs`/`*.cjs`, or folders with a
+   * `package.json`; `*.ts`/`*.mts`/`*.cts` too when the process can import TypeScript).
+   */
   directories?: readonly string[];
+  /**
+   * Whether the TypeScript files of `directories` are plugins. Default: whether this process
+   * can import them (tsx, ts-node, Node's type stripping); without, they are skipped with a
+   * `PLUGBOARD_PLUGIN_TS_SKIPPED` warning, once per directory.
+   */
+  typescript?: boolean;
   /** Installed packages named `plugboard-plugin-*`, `@scope/plugboard-plugin` or `@scope/plugboard-plugin-*` (default false). */
   conventions?: boolean;
   /** Plugin paths must stay inside these (default `[root]`; relative ones are resolved against `root`). */
@@ -79,19 +89,25 @@ export function findPlugins(opts: FindPluginsOptions = {}): FoundPlugin[] {
   if (opts.packageJson !== false) {
     for (const name of fromPackageJson(root)) asPackage(name, 'package.json');
   }
+  const typescript = opts.typescript ?? canLoadTypeScript();
+  const warnSkipped = opts.typescript === undefined; // told not to: nothing to warn about
   for (const d of opts.directories ?? []) {
     collect(resolve(base, d), 'directory', () => {
       const dir = confine(resolve(base, d), roots, `plugin directory '${d}'`);
+      const skipped: string[] = [];
       for (const f of listDirectory(dir, `plugin directory '${d}'`)) {
         const path = join(dir, f);
         collect(path, 'directory', () => {
           if (isDirectory(path, `'${f}' in plugin directory '${d}'`)) {
             if (existsSync(join(path, 'package.json'))) add({ file: confine(packageEntry(path), roots, `plugin folder '${f}'`), origin: 'directory' });
-          } else if (/\.(m|c)?js$/.test(f)) {
+          } else if (/\.(m|c)?js$/.test(f) || (typescript && isTypeScriptModule(f))) {
             add({ file: confine(path, roots, `plugin file '${f}'`), origin: 'directory' });
+          } else if (isTypeScriptModule(f)) {
+            skipped.push(f);
           }
         });
       }
+      if (warnSkipped) warnSkippedTypeScript(dir, `plugin directory '${d}'`, skipped);
     });
   }
   if (opts.conventions === true) {

@@ -1,6 +1,7 @@
 /**
- * A consumer of the packed tarball, as a user gets it: `npm pack`, then a project of its own in a
- * temporary directory with plugboard and its dependencies, and none of the optional peers.
+ * A consumer of the packed tarball, as a user gets it: `npm pack` in a fresh clone (the
+ * prepack script builds dist), then a project of its own in a temporary directory with
+ * plugboard and its dependencies, and none of the optional peers.
  *
  * How it is installed: the tarball is unpacked into the project's node_modules/plugboard, as
  * npm would, and plugboard's dependencies (their whole closure) are linked from this checkout's
@@ -15,7 +16,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { blocks } from '../docs/blocks.js';
@@ -77,9 +78,21 @@ describe('package: a consumer of the packed tarball, without optional peers', fu
   let files: string[];
 
   before(() => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'plugboard-consumer-'));
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as {
+    // A fresh clone of this working tree (its tracked files, as they are now): no dist, no
+    // .build. `npm pack` there must build what it ships (#32: there was no prepack script, and
+    // a fresh clone's tarball had no dist). node_modules is this checkout's, as `npm ci` made it.
+    const clone = join(dir, 'clone');
+    for (const f of execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8' }).split('\0')) {
+      if (f === '' || !existsSync(f)) continue; // deleted in the working tree
+      mkdirSync(dirname(join(clone, f)), { recursive: true });
+      copyFileSync(f, join(clone, f));
+    }
+    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    expect(existsSync(join(clone, 'dist')), 'a fresh clone has no dist').to.equal(false);
+    // The prepack script's own output comes first on stdout; npm's JSON report follows.
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: clone, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const packed = JSON.parse(out.slice(out.search(/^\[/m))) as {
       filename: string;
       files: { path: string }[];
     }[];

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { FactoryRegistry } from '../../src/container/index.js';
 import { findPlugins, PluginError } from '../../src/plugins/index.js';
+import Module from 'node:module';
 import { expectError, expectRejection } from '../support/expect-error.js';
+import { captureWarnings } from '../support/warnings.js';
 import { APP, newHost } from './host-fixtures.js';
 
 const rel = (files: Array<{ file: string }>): string[] => files.map((f) => relative(APP, f.file));
@@ -28,6 +30,42 @@ describe('plugins: finding and loading modules', () => {
     const found = findPlugins({ root: APP, packageJson: false, conventions: true });
     expect(found.map((f) => f.packageName)).to.deep.equal(['@acme/plugboard-plugin', 'plugboard-plugin-cache', 'plugboard-plugin-metrics']);
     expect(found.every((f) => f.origin === 'convention')).to.equal(true);
+  });
+
+  // #32: under tsx, findPlugins({ directories }) matched only .js/.mjs/.cjs: it found nothing and said nothing.
+  describe('plugins written in TypeScript', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'plugboard-ts-plugins-'));
+      for (const f of ['a.ts', 'b.mts', 'c.cts', 'types.d.ts', 'd.js']) writeFileSync(join(dir, f), 'export default {};\n');
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const names = (found: Array<{ file: string }>): string[] => found.map((f) => relative(dir, f.file));
+
+    it('without a TypeScript loader: skips .ts/.mts/.cts with one warning per directory naming them', () => {
+      const w = captureWarnings();
+      try {
+        expect(names(findPlugins({ root: dir, packageJson: false, directories: ['.'] }))).to.deep.equal(['d.js']);
+        expect(names(findPlugins({ root: dir, packageJson: false, directories: ['.'] }))).to.deep.equal(['d.js']);
+        expect(w.warnings.map((x) => x.code)).to.deep.equal(['PLUGBOARD_PLUGIN_TS_SKIPPED'], 'once');
+        expect(w.warnings[0]!.message).to.include("plugin directory '.': skipped 3 TypeScript files (a.ts, b.mts, c.cts)").and.include('tsx');
+        expect(findPlugins({ root: dir, packageJson: false, directories: ['.'], typescript: false })).to.have.length(1);
+        expect(w.warnings, 'typescript: false asks for no warning').to.have.length(1);
+      } finally {
+        w.restore();
+      }
+    });
+
+    it('with a loader registered (a .ts require hook, as tsx and ts-node add) or typescript: true: finds them, never .d.ts', () => {
+      expect(names(findPlugins({ root: dir, packageJson: false, directories: ['.'], typescript: true }))).to.deep.equal(['a.ts', 'b.mts', 'c.cts', 'd.js']);
+      const extensions = (Module as unknown as { _extensions: Record<string, unknown> })._extensions;
+      extensions['.ts'] = extensions['.js'];
+      try {
+        expect(names(findPlugins({ root: dir, packageJson: false, directories: ['.'] }))).to.deep.equal(['a.ts', 'b.mts', 'c.cts', 'd.js']);
+      } finally {
+        delete extensions['.ts'];
+      }
+    });
   });
 
   it('finds the modules of a directory: ESM and CJS files and folders with a package.json', () => {

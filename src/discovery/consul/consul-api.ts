@@ -1,4 +1,4 @@
-import Consul from 'consul';
+import type Consul from 'consul';
 import { EventEmitter } from 'node:events';
 import { DiscoveryError } from '../errors.js';
 import type { AgentServiceRegistration, HealthEntry } from './codec.js';
@@ -69,8 +69,8 @@ export class ConsulApi {
     private readonly o: Pick<ResolvedConsulOptions, 'token' | 'dc'>,
   ) {}
 
-  static create(o: ResolvedConsulOptions): Consul {
-    return new Consul({ host: o.host, port: o.port, secure: o.secure, ...(o.token === undefined ? {} : { defaults: { token: o.token } }) });
+  static create(ConsulClass: typeof Consul, o: ResolvedConsulOptions): Consul {
+    return new ConsulClass({ host: o.host, port: o.port, secure: o.secure, ...(o.token === undefined ? {} : { defaults: { token: o.token } }) });
   }
 
   /**

@@ -1,7 +1,8 @@
-import Consul from 'consul';
+import type Consul from 'consul';
 import { isBackendConfig, type BackendConfig } from '../backend-config.js';
 import { RegisterBackend } from '../driver/register-backend.js';
 import { DriverRegistry } from '../driver/registry.js';
+import { requirePeer } from '../peer.js';
 import { ConsulApi } from './consul-api.js';
 import { ConsulDriver } from './consul-driver.js';
 import { resolveConsulOptions, type ConsulRegistryOptions, type ResolvedConsulOptions } from './options.js';
@@ -26,11 +27,13 @@ export class ConsulRegistry extends DriverRegistry<ConsulDriver> {
   readonly options: Readonly<ResolvedConsulOptions>;
 
   constructor(first: BackendConfig | Consul | ConsulRegistryOptions = {}, opts: ConsulRegistryOptions = {}) {
+    // Loaded here, not at import: without consul installed, `import 'plugboard/discovery/consul'` works and this says what to install.
+    const ConsulClass = requirePeer<typeof Consul>('consul', 'consul');
     const config = isBackendConfig(first) ? first : undefined;
-    const isClient = first instanceof Consul;
+    const isClient = first instanceof ConsulClass;
     const code = { ...(config !== undefined ? (config.options as ConsulRegistryOptions) : isClient ? {} : (first as ConsulRegistryOptions)), ...opts };
     const options = Object.freeze(resolveConsulOptions(config, code));
-    const client = isClient ? first : ConsulApi.create(options);
+    const client = isClient ? first : ConsulApi.create(ConsulClass, options);
     super((ctx) => new ConsulDriver(ctx, new ConsulApi(client, options), client, !isClient, options), options.kit);
     this.client = client;
     this.options = options;

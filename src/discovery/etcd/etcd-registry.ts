@@ -1,6 +1,7 @@
-import { Etcd3, type IOptions } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import { isBackendConfig, type BackendConfig } from '../backend-config.js';
 import { RegisterBackend } from '../driver/register-backend.js';
+import { requirePeer } from '../peer.js';
 import { DriverRegistry } from '../driver/registry.js';
 import { EtcdDriver } from './etcd-driver.js';
 import { MAX_RECEIVE_BYTES } from './paged-range.js';
@@ -29,6 +30,8 @@ export class EtcdRegistry extends DriverRegistry<EtcdDriver> {
   readonly client: Etcd3;
 
   constructor(first: BackendConfig | Etcd3 | (IOptions & EtcdRegistryOptions) | (EtcdConnectionOptions & EtcdRegistryOptions), opts: EtcdRegistryOptions = {}) {
+    // Loaded here, not at import: without etcd3 installed, `import 'plugboard/discovery/etcd'` works and this says what to install.
+    const { Etcd3 } = requirePeer<typeof import('etcd3')>('etcd', 'etcd3');
     const config = isBackendConfig(first) ? first : undefined;
     const given = config !== undefined ? 'url' : first instanceof Etcd3 ? 'client' : 'options';
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed by tsc (the rule's inference differs)

@@ -22,13 +22,10 @@
  * Results, watches and events arrive as messages, so our code (and our users' code) never
  * runs inside a native callback either.
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { DiscoveryError } from '../errors.js';
+import { resolvePeer } from '../peer.js';
 import type { ZkAcl, ZkClient, ZkStat, ZkWatch } from './zk-client.js';
 
 /** The child: one native client, driven by messages. Plain CommonJS, run with `node -e`. */
@@ -73,20 +70,6 @@ type Snapshot = { state: number; client_id: string; client_password: string };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Listener = (...args: any[]) => void;
 
-/** Where the `zookeeper` package is, resolved as this module resolves it (ESM or CJS alike). */
-function zookeeperModule(): string {
-  const frame = /(file:\/\/\/[^\s:)]+|\/[^\s:)]+\.[cm]?[jt]s)/.exec(new Error().stack?.split('\n')[1] ?? '')?.[1];
-  const from = frame === undefined ? join(process.cwd(), 'index.js') : frame.startsWith('file:') ? fileURLToPath(frame) : frame;
-  for (const base of [from, join(process.cwd(), 'index.js')]) {
-    try {
-      return createRequire(base).resolve('zookeeper');
-    } catch {
-      /* try the next */
-    }
-  }
-  throw new DiscoveryError('E_DISCOVERY_BACKEND', "zookeeper: the 'zookeeper' package is not installed (npm install zookeeper)");
-}
-
 let modulePath: string | undefined;
 
 /** ZOO_SESSION_EVENT: a connection state change, delivered to watches without consuming them. */
@@ -124,7 +107,7 @@ const EXPIRED_SESSION_STATE = -112;
 
 /** A native client in a process of its own, behind the {@link ZkClient} face. */
 export function isolatedClient(config: object): ZkClient {
-  modulePath ??= zookeeperModule();
+  modulePath ??= resolvePeer('zookeeper', 'zookeeper');
   const child = spawn(process.execPath, ['-e', CHILD, JSON.stringify({ module: modulePath, config })], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'advanced',
