@@ -85,6 +85,40 @@ describe('Selector', () => {
     await sel.close();
   });
 
+  it("start({ signal }) ends this caller's wait on a first list that does not come; a start without one still gets it", async () => {
+    // A watcher whose first list comes only when the test says; stop() ends a pending next().
+    let deliver: ((l: ServiceInstance[]) => void) | undefined;
+    let stopped: (() => void) | undefined;
+    const silent: Discovery = {
+      getService: async () => [],
+      watch: async () =>
+        ({
+          next: () =>
+            new Promise<ServiceInstance[]>((resolve, reject) => {
+              deliver ??= resolve;
+              stopped = () => reject(new DiscoveryError('E_DISCOVERY_STOPPED', 'stopped'));
+            }),
+          stop: () => stopped?.(),
+          health: { healthy: false, since: Date.now() },
+          stopped: false,
+        }) as unknown as Watcher,
+    };
+    const sel = new Selector({ discovery: silent, name: 'quiet' });
+    const patient = sel.start();
+    const started = Date.now();
+    const err = await sel.start({ signal: AbortSignal.timeout(100) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(DiscoveryError);
+    expect((err as DiscoveryError).code).to.equal('E_DISCOVERY_ABORTED');
+    expect(Date.now() - started).to.be.below(1000);
+    deliver!([instance('quiet', 'a')]);
+    await patient;
+    expect(sel.nodes().map((n) => n.instance.id)).to.deep.equal(['a']);
+    await sel.close();
+  });
+
   it('says when pick() is called before start()', () => {
     const sel = new Selector({ discovery: new MemoryRegistry({ store: new MemoryStore() }), name: 'x' });
     expect(() => sel.pick()).to.throw(DiscoveryError, 'not started');

@@ -1,6 +1,6 @@
 import { closestName } from '../../container/names.js';
 import { InvalidOptionError } from '../../container/errors.js';
-import { sleep } from '../driver/abort.js';
+import { abortable, sleep } from '../driver/abort.js';
 import { DiscoveryError } from '../errors.js';
 import type { ServiceInstance } from '../instance.js';
 import type { Discovery, Watcher } from '../types.js';
@@ -99,15 +99,17 @@ export class Selector {
    * Starts following the service; resolves once the first list is applied, or rejects when
    * the watcher's first `next()` does (a plugboard registry's: within its `timeout`). Idempotent while
    * it succeeds; after a failure, the next call tries again. `close()` during `start()` stops
-   * the watcher and makes `start()` reject with `E_DISCOVERY_CLOSED`.
+   * the watcher and makes `start()` reject with `E_DISCOVERY_CLOSED`. `signal` ends this
+   * caller's wait (`E_DISCOVERY_ABORTED`), not the start shared with others.
    */
-  start(): Promise<void> {
+  start(opts: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(this.closedError());
     this.#ready ??= this.begin().catch((err: unknown) => {
       this.#ready = undefined;
       throw err;
     });
-    return this.#ready;
+    // The start is shared; a caller's signal only ends this caller's wait.
+    return opts.signal === undefined ? this.#ready : abortable(this.#ready, opts.signal, `selector '${this.name}': start`);
   }
 
   private async begin(): Promise<void> {

@@ -3,10 +3,16 @@ import { abortable } from '../driver/abort.js';
 import { rpcOptions } from './errors.js';
 
 /**
- * Keys per page of a prefix list. No single response is ever bigger than a page: a store of
+ * Keys of the first page of a list. No single response is ever bigger than a page: a store of
  * any size is read in pages, never in one message that could pass the receive limit.
  */
-export const PAGE_KEYS = 1000;
+export const FIRST_PAGE_KEYS = 500;
+
+/** The most keys a page asks for (etcd counts the rest of the range on every page: few, big pages are cheaper). */
+export const MAX_PAGE_KEYS = 10_000;
+
+/** The size a page aims at: later pages ask for as many keys as fit, at the sizes seen so far. */
+export const PAGE_BYTES = 4 * 1024 * 1024;
 
 /**
  * The client's receive limit (`grpc.max_receive_message_length`), set on purpose rather than
@@ -23,7 +29,8 @@ export interface PagedRange {
 }
 
 /**
- * Reads `[key, rangeEnd)` in pages of at most {@link PAGE_KEYS} keys, every page at the
+ * Reads `[key, rangeEnd)` in pages of about {@link PAGE_BYTES} (by the sizes seen so far; at
+ * most {@link MAX_PAGE_KEYS} keys), every page at the
  * revision of the first (so the pages form one consistent snapshot), each next page starting
  * just after the last key of the one before. `onPage` runs after each page (progress for the
  * liveness deadline). A compaction past that revision mid-list fails the read (the caller lists
@@ -40,7 +47,8 @@ export async function pagedRange(
   const kvs: IKeyValue[] = [];
   let start = key;
   let revision: string | undefined;
-  let limit = PAGE_KEYS;
+  let limit = FIRST_PAGE_KEYS;
+  let bytes = 0;
   for (;;) {
     let res;
     try {
@@ -66,8 +74,12 @@ export async function pagedRange(
       throw err;
     }
     revision ??= String(res.header.revision);
-    kvs.push(...res.kvs);
+    for (const kv of res.kvs) {
+      kvs.push(kv);
+      bytes += kv.key.length + (kv.value?.length ?? 0) + 32;
+    }
     opts.onPage?.();
+    if (kvs.length > 0) limit = Math.max(1, Math.min(MAX_PAGE_KEYS, Math.floor(PAGE_BYTES / (bytes / kvs.length))));
     const last = res.kvs[res.kvs.length - 1];
     if (!res.more || last === undefined) return { kvs, revision };
     start = Buffer.concat([last.key, Buffer.from([0])]); // the smallest key after the last one

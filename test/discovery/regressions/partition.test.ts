@@ -10,9 +10,10 @@ import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { createDiscoveryFetch, createRegistry, DiscoveryError } from '../../../src/discovery/index.js';
 import { EtcdRegistry } from '../../../src/discovery/etcd/index.js';
-import '../../../src/discovery/consul/index.js';
 import { encodeInstance } from '../../../src/discovery/driver/codec.js';
 import { freePort } from '../../../src/testing/index.js';
+import { ConsulRegistry } from '../../../src/discovery/consul/index.js';
+import { ConsulAgent } from '../../support/servers/consul.js';
 import { EtcdCluster } from '../../support/etcd-server.js';
 import { instance, nextWithin, uniqueName, until } from '../contract.js';
 
@@ -112,6 +113,46 @@ describe('issue #27 regressions: unreachable at start, stores larger than a mess
       }
       expect(await raw.get(myKey).string()).to.not.equal(null);
       expect(lost).to.deep.equal([], 'our own instance never left etcd');
+      w.stop();
+      wBig.stop();
+    });
+  });
+
+  describe('consul: a service of 10,000 instances (a health response of about 10 MB)', () => {
+    let server: ConsulAgent;
+    before(async function () {
+      this.timeout(1_200_000); // a first run on a machine builds the agent
+      server = await ConsulAgent.start();
+    });
+    after(async () => {
+      await server?.destroy();
+    });
+
+    it('watchers of other names deliver, getService and a watch of the big name work, and our own instance stays listed', async () => {
+      const big = uniqueName('big');
+      const pad = 'x'.repeat(400);
+      // Plain agent registrations (no check: passing), 50 at a time, through the agent's HTTP API.
+      for (let i = 0; i < 10_000; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, async (_, j) => {
+            const id = `i${String(i + j).padStart(5, '0')}`;
+            const body = { Name: big, ID: id, Tags: ['version=v1'], Meta: { pad }, Address: '10.0.0.1', Port: 8000 + ((i + j) % 1000) };
+            const res = await fetch(`http://${server.directAddress}/v1/agent/service/register`, { method: 'PUT', body: JSON.stringify(body) });
+            if (!res.ok) throw new Error(`registering ${id}: HTTP ${res.status}`);
+          }),
+        );
+      }
+      const r = new ConsulRegistry({ host: server.address.split(':')[0]!, port: Number(server.address.split(':')[1]), logger: quiet, ttl: 2000 });
+      open.push(r);
+      const mine = instance(uniqueName('mine'), 'me');
+      await r.register(mine);
+      const small = uniqueName('small');
+      const w = await r.watch(small);
+      expect(await nextWithin(w, 10_000, 'the first list of a small name')).to.deep.equal([]);
+      const wBig = await r.watch(big);
+      expect((await nextWithin(wBig, 20_000, 'the first list of the big name')).length).to.equal(10_000);
+      expect((await r.getService(big)).length).to.equal(10_000);
+      expect((await r.getService(mine.name)).map((i) => i.id)).to.deep.equal(['me']);
       w.stop();
       wBig.stop();
     });
