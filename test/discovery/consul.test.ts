@@ -221,10 +221,11 @@ describe('consul, against the real Consul agent', function () {
     const r = client({ ttl: 1000 });
     const disc = client();
     const name = uniqueName();
+    const registeredAt = Date.now(); // service id 'a' is used by earlier tests on this agent too
     await r.register(instance(name, 'a'));
     const w = await disc.watch(name);
     await until(w, (l) => l.length === 1, 3000, 'a');
-    await wait(() => server.seen('/v1/agent/check/pass/service:a').length > 0, 2000, 'a first heartbeat');
+    await wait(() => server.seen('/v1/agent/check/pass/service:a', registeredAt).length > 0, 2000, 'a first heartbeat');
     await r.deregister(instance(name, 'a'));
     const since = Date.now();
     expect(await until(w, (l) => l.length === 0, 3000, 'the empty list')).to.deep.equal([]);

@@ -35,7 +35,7 @@ describe(`kratos ${KRATOS_VERSION} (contrib/registry/consul) and plugboard on th
   this.timeout(60_000);
   let agent: ConsulAgent;
   before(async function () {
-    this.timeout(600_000); // a first run builds Consul from its module
+    this.timeout(1_200_000); // a first run builds Consul from its module
     agent = await ConsulAgent.start();
   });
   after(async () => {

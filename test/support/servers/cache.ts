@@ -9,21 +9,29 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 
 export function cacheRoot(): string {
-  const root = process.env['PLUGBOARD_SERVER_CACHE'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'plugboard', 'servers');
+  const set = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+  // Absolute: `go build -o` resolves a relative path against the module's folder.
+  const root = resolve(
+    set(process.env['PLUGBOARD_SERVER_CACHE']) ?? join(set(process.env['XDG_CACHE_HOME']) ?? join(homedir(), '.cache'), 'plugboard', 'servers'),
+  );
   mkdirSync(root, { recursive: true });
   return root;
 }
 
 /**
- * A short hash of the given files' names and contents (the recipe a build came from). Names
- * only, not folders: every clone of the repository shares one cache entry.
+ * A short hash of the given files' names and contents and of `extra` (the recipe a build came
+ * from). Names relative to their module, not absolute folders: every clone shares one entry.
  */
-export function hashFiles(files: readonly string[]): string {
-  const h = createHash('sha256');
-  for (const f of files) h.update(basename(f)).update('\0').update(readFileSync(f)).update('\0');
+export function hashFiles(files: readonly string[], extra = '', base?: string): string {
+  const h = createHash('sha256').update(extra).update('\0');
+  for (const f of files)
+    h.update(base === undefined ? basename(f) : relative(base, f))
+      .update('\0')
+      .update(readFileSync(f))
+      .update('\0');
   return h.digest('hex').slice(0, 12);
 }
 
@@ -37,7 +45,8 @@ const building = new Map<string, Promise<string>>();
  */
 export function cached(key: string, build: (dir: string) => Promise<void>): Promise<string> {
   const dir = join(cacheRoot(), key);
-  if (existsSync(dir)) return Promise.resolve(dir);
+  // A folder counts only with its BUILT marker, written last by the build.
+  if (existsSync(join(dir, 'BUILT'))) return Promise.resolve(dir);
   let p = building.get(key);
   if (p === undefined) {
     p = (async () => {
@@ -46,8 +55,15 @@ export function cached(key: string, build: (dir: string) => Promise<void>): Prom
       mkdirSync(tmp, { recursive: true });
       try {
         await build(tmp);
-        if (!existsSync(dir)) renameSync(tmp, dir);
-        else rmSync(tmp, { recursive: true, force: true });
+        if (!existsSync(join(tmp, 'BUILT'))) throw new Error(`the build of ${key} wrote no BUILT marker`);
+        rmSync(dir, { recursive: true, force: true }); // a folder without its marker: a broken earlier build
+        try {
+          renameSync(tmp, dir);
+        } catch (err) {
+          // Another process finished the same build first: its folder serves.
+          if (!existsSync(join(dir, 'BUILT'))) throw err;
+          rmSync(tmp, { recursive: true, force: true });
+        }
         return dir;
       } catch (err) {
         rmSync(tmp, { recursive: true, force: true });

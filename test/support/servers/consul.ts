@@ -7,7 +7,7 @@
  * {@link ConsulAgent.seen} reads that log, so tests assert what the real server received.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TcpProxy, freePort } from '../../../src/testing/tcp-proxy.js';
@@ -93,10 +93,12 @@ export class ConsulAgent {
     }
   }
 
-  /** Requests the agent has answered whose path starts with `prefix`, finished at or after `since`. */
+  /** Requests the agent has answered (in every run, across restarts) whose path starts with `prefix`, finished at or after `since`. */
   seen(prefix: string, since = 0): SeenRequest[] {
     const out: SeenRequest[] = [];
-    for (const line of this.log().split('\n')) {
+    const runs = Array.from({ length: this.#generation }, (_, i) => join(this.dir, `agent-${i + 1}.log`));
+    const lines = runs.flatMap((f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n') : []));
+    for (const line of lines) {
       const m = REQUEST.exec(line);
       if (m === null) continue;
       const url = m[3]!.startsWith('"') ? (JSON.parse(m[3]!) as string) : m[3]!;
@@ -204,9 +206,14 @@ export class ConsulAgent {
     const proc = spawn(this.bin, args, { stdio: ['ignore', log, log] });
     closeSync(log);
     this.#proc = proc;
-    const exited = new Promise<never>((_, reject) =>
-      proc.once('exit', (code, signal) => reject(new Error(`consul agent exited (${code ?? signal}) before serving:\n${this.log().slice(-3000)}`))),
-    );
+    // An agent never outlives the test process, even one that ends without destroy() (a timed-out hook).
+    const reap = (): void => void proc.kill('SIGKILL');
+    process.once('exit', reap);
+    proc.once('exit', () => process.removeListener('exit', reap));
+    const exited = new Promise<never>((_, reject) => {
+      proc.once('error', (err) => reject(new Error(`consul agent could not be started (${this.bin}): ${err.message}`)));
+      proc.once('exit', (code, signal) => reject(new Error(`consul agent exited (${code ?? signal}) before serving:\n${this.log().slice(-3000)}`)));
+    });
     exited.catch(() => undefined);
     await Promise.race([this.serving(), exited]);
   }

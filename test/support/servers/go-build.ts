@@ -30,6 +30,9 @@ export function repoRoot(): string {
   return dir;
 }
 
+/** Our build flags (part of the cache key). */
+const FLAGS = ['-trimpath'];
+
 let goChecked: string | undefined;
 
 /** The `go` command, or one clear line saying it is missing. */
@@ -51,7 +54,7 @@ function goBinary(): string {
 /** The first lines of a failed `go` run that say why (a refused module, a compile error). */
 function reason(log: string): string {
   const lines = log.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('go: downloading'));
-  const refused = lines.find((l) => /403 Forbidden|404 Not Found|410 Gone|not available|dial tcp|no such host/.test(l));
+  const refused = lines.find((l) => /403 Forbidden|404 Not Found|410 Gone|not available|dial tcp|no such host|lookup disabled/.test(l));
   return (refused ?? lines.slice(-8).join('\n')).trim();
 }
 
@@ -64,19 +67,21 @@ function run(go: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): P
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new Error(`go ${args.join(' ')} failed in ${cwd}:\n${reason(log)}`));
+      else reject(new Error(`go build of ${args.at(-1)} failed in ${cwd}: ${reason(log)}`));
     });
   });
 }
 
 /** The folder holding the built binaries of `program` (built now if not cached). */
 export function goBuild(program: GoProgram): Promise<string> {
-  const files = readdirSync(program.moduleDir)
-    .filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'))
+  const files = readdirSync(program.moduleDir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => /(^|\/)(go\.mod|go\.sum)$|\.go$/.test(f))
     .sort()
     .map((f) => join(program.moduleDir, f));
   if (!files.some((f) => f.endsWith('go.sum'))) throw new Error(`${program.moduleDir} has no go.sum: pin its modules (go mod tidy)`);
-  const key = `${program.name}-${hashFiles(files)}`;
+  // The recipe: the module's files, the packages, our flags and the user's GOFLAGS.
+  const recipe = JSON.stringify({ packages: program.packages, flags: FLAGS, goflags: process.env['GOFLAGS'] ?? '' });
+  const key = `${program.name}-${hashFiles(files, recipe, program.moduleDir)}`;
   return cached(key, async (dir) => {
     const go = goBinary();
     // -mod=readonly: go.sum is the pin; a build never edits it. GOFLAGS from the user is kept.
@@ -84,7 +89,7 @@ export function goBuild(program: GoProgram): Promise<string> {
     process.stderr.write(`[servers] building ${program.name} with Go (once per machine; cached in ${dir.replace(/\.tmp-\d+$/, '')})\n`);
     for (const pkg of program.packages) {
       const out = join(dir, pkg.split('/').pop() ?? pkg);
-      await run(go, ['build', '-trimpath', '-o', out, pkg], program.moduleDir, env);
+      await run(go, ['build', ...FLAGS, '-o', out, pkg], program.moduleDir, env);
       if (!existsSync(out)) throw new Error(`go build ${pkg} produced no binary`);
     }
     writeFileSync(join(dir, 'BUILT'), `${program.name}\n${new Date().toISOString()}\n`);

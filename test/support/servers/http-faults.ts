@@ -59,9 +59,20 @@ export class HttpFaults {
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const [host, port] = this.target.split(':');
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      return void res.destroy(); // the client went away mid-body
+    }
     const body = Buffer.concat(chunks);
-    this.requests.push({ method: req.method ?? '', path: decodeURIComponent((req.url ?? '/').split('?')[0]!), body: body.toString() });
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    let path = rawPath;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      // kept as sent; the server answers it
+    }
+    this.requests.push({ method: req.method ?? '', path, body: body.toString() });
     const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
       void (async () => {
         if (this.delayMs > 0 && (req.url ?? '').startsWith(this.delayPrefix)) await new Promise((r) => setTimeout(r, this.delayMs));
@@ -71,10 +82,12 @@ export class HttpFaults {
         else if (this.index === 'zero') headers['x-consul-index'] = '0';
         else if (this.index === 'lower' && asked > 1) headers['x-consul-index'] = String(asked - 1);
         res.writeHead(up.statusCode ?? 502, headers);
+        up.on('error', () => res.destroy());
         up.pipe(res);
       })();
     });
     upstream.on('error', () => res.destroy());
+    res.on('close', () => upstream.destroy()); // a client that gives up ends its request upstream too
     upstream.end(body);
   }
 }

@@ -147,6 +147,12 @@ export class KratosHelper {
       this.log = (this.log + d.toString()).slice(-20_000);
     });
     createInterface({ input: proc.stdout }).on('line', (raw) => this.receive(raw));
+    // A binary that cannot be started (a broken cache) fails at once, as an exit does.
+    proc.on('error', (err) => {
+      if (this.exited) return;
+      this.log += `\n${err.message}`;
+      proc.emit('exit', null, 'ENOENT');
+    });
     proc.on('exit', (code, signal) => {
       this.exited = true;
       const err = this.failure(`the kratos helper exited (${signal ?? `code ${code}`})`);
