@@ -58,6 +58,22 @@ describe('registry URLs with a password not percent-encoded (review 2)', () => {
     expect(redact('bob:s3cr@h:2379')).to.equal('bob:***@h:2379');
   });
 
+  // #32: etcd://127.0.0.1:notaport masked the port as if it were a password.
+  it('a bad port after an address, with no password anywhere, is shown and named as a port', async () => {
+    for (const [url, host] of [
+      ['etcd://127.0.0.1:notaport', '127.0.0.1:notaport'],
+      ['etcd://user:pw@db.local:x1/p', 'db.local:x1'],
+      ['etcd://localhost:abc', 'localhost:abc'],
+    ] as const) {
+      const e = await refusal(url);
+      expect(e.code).to.equal('E_DISCOVERY_URL');
+      expect(e.message).to.include(`host 1 '${host}' is not host[:port] (the port '${host.slice(host.indexOf(':') + 1)}' is not a number)`);
+      expect(e.message).not.to.include('pw');
+    }
+    expect(redact('etcd://127.0.0.1:notaport')).to.equal('etcd://127.0.0.1:notaport');
+    expect(redact('etcd://127.0.0.1:s3/cr@h:2379'), 'a password that cut the authority short stays hidden').to.equal('etcd://127.0.0.1:***@h:2379');
+  });
+
   // Standards: bad input gets a typed error with a stable code. Before the fix a '%' left
   // unencoded in a password (decodeURIComponent in etcd/options.ts) surfaced as E_FACTORY "URI malformed".
   it('F7: a malformed percent-escape in a source URL is E_DISCOVERY_URL naming the source and the key', async () => {

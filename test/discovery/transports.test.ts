@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import { registerDiscoveryResolver } from '../../src/discovery/client/grpc.js';
-import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, type DiscoveryError } from '../../src/discovery/index.js';
+import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, DiscoveryError } from '../../src/discovery/index.js';
 import { countingDiscovery } from '../support/counting-discovery.js';
 import { greeterDefinition } from '../support/grpc-greeter.js';
 import { uniqueName } from './contract.js';
@@ -127,6 +127,28 @@ describe('fetch helper after close()', () => {
     expect(watching(), 'watchers opened after close() and never stopped').to.equal(0);
     await f.close(); // idempotent
     await registry.close();
+  });
+});
+
+describe('fetch helper: a target with two slashes', () => {
+  // #32: discovery://greeter/hello reads 'greeter' as the authority and 'hello' as the service.
+  it('discovery://greeter/hello fails naming discovery:///greeter/hello', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('http');
+    await registry.register({ id: 'a', name, endpoints: ['http://127.0.0.1:1'] });
+    const f = createDiscoveryFetch({ discovery: registry });
+    try {
+      const err = (await f(`discovery://${name}/hello`).then(
+        () => expect.fail('expected a rejection'),
+        (e: unknown) => e,
+      )) as DiscoveryError;
+      expect(err).to.be.instanceOf(DiscoveryError);
+      expect(err.message).to.include(`did you mean discovery:///${name}/hello?`);
+      expect(err.message).to.include(`'${name}' is the authority`);
+    } finally {
+      await f.close();
+      await registry.close();
+    }
   });
 });
 

@@ -70,7 +70,12 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
     // The selector's start is shared by every call; this call stops waiting on its own signal
     // (the start itself ends within the registry's timeout, when the first list is late).
     const sel = await abortable(selector(target.name), rest.signal ?? undefined, `fetch ${href}`);
-    const picked = sel.select(pick);
+    let picked: ReturnType<typeof sel.select>;
+    try {
+      picked = sel.select(pick);
+    } catch (err) {
+      throw target.authority === '' || !(err instanceof DiscoveryError) ? err : twoSlashes(err, href, target.authority);
+    }
     const node = picked.node;
     // Joined as text, never resolved as a URL reference: a path of `//other:80/x` resolved
     // against the endpoint would be a protocol-relative URL to another host.
@@ -98,4 +103,17 @@ export function createDiscoveryFetch(opts: DiscoveryFetchOptions): DiscoveryFetc
       await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
     },
   });
+}
+
+/**
+ * A pick that failed for `discovery://greeter/hello`: two slashes make `greeter` the
+ * authority and `hello` the service, which is rarely what was meant.
+ */
+function twoSlashes(err: DiscoveryError, href: string, authority: string): DiscoveryError {
+  const meant = `discovery:///${href.slice('discovery://'.length)}`;
+  return new DiscoveryError(
+    err.code,
+    `${err.message} (did you mean ${meant}? in ${href}, '${authority}' is the authority and what follows it the service; a service name comes after three slashes)`,
+    { cause: err },
+  );
 }

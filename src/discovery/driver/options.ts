@@ -37,8 +37,15 @@ export function parseRegistryUrl(url: string | URL): { url: URL; hosts: string[]
   const hosts = authority === '' ? [] : authority.split(',');
   hosts.forEach((h, i) => {
     if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(h)) {
-      const shown = redactHost(h);
-      const hint = shown === h ? '' : " (a password holding '/', '?' or '#' must be percent-encoded)";
+      const shown = plainHost(h, rest) ? h : redactHost(h);
+      const colon = h.startsWith('[') ? h.indexOf(']:') + 1 : h.indexOf(':');
+      const port = colon > 0 ? h.slice(colon + 1) : '';
+      const hint =
+        shown !== h
+          ? " (a password holding '/', '?' or '#' must be percent-encoded)"
+          : colon > 0 && !/^\d{1,5}$/.test(port)
+            ? ` (the port '${port}' is not a number)`
+            : '';
       throw new DiscoveryError('E_DISCOVERY_URL', `registry URL '${redact(url)}': host ${i + 1} '${shown}' is not host[:port]${hint}`, { key: 'host' });
     }
   });
@@ -65,12 +72,27 @@ export function redact(url: string): string {
     return `${head}${colon < 0 ? user : `${user.slice(0, colon + 1)}***`}@${authority.slice(at + 1)}${rest}`;
   }
   const hosts = authority.split(',');
-  const shown = hosts.map(redactHost);
+  const shown = hosts.map((h) => (plainHost(h, rest) ? h : redactHost(h)));
   if (shown.every((h, i) => h === hosts[i])) return url;
   // The password went on past the cut: hide the rest of it, up to its '@'.
-  const end = rest.search(/\?|$/);
-  const restAt = rest.lastIndexOf('@', end);
+  const restAt = passwordCut(rest);
   return `${head}${shown.join(',')}${restAt < 0 ? rest : rest.slice(restAt)}`;
+}
+
+/** Where, in what follows the authority, the '@' of a password that cut it short is (before the query), or -1. */
+function passwordCut(rest: string): number {
+  return rest.lastIndexOf('@', rest.search(/\?|$/));
+}
+
+/**
+ * Whether `h`, a host with a bad port, is shown as it is: no '@' comes later (no password cut
+ * the authority short) and what precedes the ':' is an address (`127.0.0.1`, `db.local`,
+ * `localhost`), not a user name, so `etcd://127.0.0.1:notaport` shows its port.
+ */
+function plainHost(h: string, rest: string): boolean {
+  if (passwordCut(rest) >= 0 || h.includes('@')) return false;
+  const name = h.slice(0, Math.max(0, h.indexOf(':')));
+  return name === 'localhost' || /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(name);
 }
 
 /** One host of a URL's authority, for messages: hidden after its ':' when that is no port (so may be a password). */
