@@ -325,6 +325,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Builds the error thrown when a lookup that needs a hit misses. */
   protected unknown(key: string): UnknownNameError {
+    if (typeof key !== 'string') validateName(this.id, key); // mustGet(undefined): E_INVALID_NAME, not a miss
     const known = this.names();
     return new UnknownNameError(this.id, key, known, closestName(key, known));
   }
