@@ -80,6 +80,8 @@ export class Scope {
 
   /** Calls `fn` with every registry this scope creates from now on (observability). Returns the unsubscribe function. */
   onRegistryCreated(fn: (registry: AnyRegistry) => void): () => void {
+    if (typeof fn !== 'function')
+      throw new InvalidOptionError(`scope '${this.name}'`, undefined, `onRegistryCreated needs a function, got ${fn === null ? 'null' : typeof fn}`);
     this.#created.add(fn);
     return () => this.#created.delete(fn);
   }
@@ -269,6 +271,12 @@ export class Scope {
    * (`scope.installModule(await import('./drivers'))`). Returns the classes installed.
    */
   installModule(namespace: Readonly<Record<string, unknown>>): Array<abstract new (...args: never[]) => unknown> {
+    if (typeof namespace !== 'object' || namespace === null)
+      throw new InvalidOptionError(
+        `scope '${this.name}'`,
+        undefined,
+        `installModule needs a module namespace (await import(...)), got ${namespace === null ? 'null' : typeof namespace}`,
+      );
     const classes = [...new Set(Object.values(namespace))].filter(
       (v): v is abstract new (...args: never[]) => unknown => typeof v === 'function' && intentsOf(v as never).length > 0,
     );

@@ -80,7 +80,12 @@ export function matchesFilter<V>(entry: TaggedEntry<V>, filter: TagFilter<V> | u
 
 /** A filter is omitted, a predicate, or an object of wanted tags; anything else is `E_INVALID_OPTION`. */
 function checkFilter(registry: string, filter: unknown): void {
-  if (filter === undefined || typeof filter === 'function') return;
+  if (filter === undefined) return;
+  if (typeof filter === 'function') {
+    if (/^class\b/.test(Function.prototype.toString.call(filter)))
+      throw new InvalidOptionError(registry, undefined, 'a tag filter predicate must be a function, not a class');
+    return;
+  }
   if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
     throw new InvalidOptionError(
       registry,

@@ -4,9 +4,11 @@ import {
   FactoryRegistry,
   FormatRegistry,
   HandlerRegistry,
+  HierarchicalRegistry,
   ImplementationRegistry,
   InvalidNameError,
   InvalidOptionError,
+  PlugboardAggregateError,
   RegistryError,
   Scope,
   TaggedRegistry,
@@ -124,5 +126,42 @@ describe('registry core against hostile input (issue #28)', () => {
     f.register('json', { magic: '{', decode: () => 'json' });
     for (const e of f.entries()) for (const k of Reflect.ownKeys(e.meta)) if (typeof e.meta[k] === 'object') expect(Object.isFrozen(e.meta[k])).to.equal(true);
     expect(f.sniff(new TextEncoder().encode('{'))?.name).to.equal('json');
+  });
+
+  it('found by the generated-input test: callbacks, options, paths and namespaces of the wrong type are E_INVALID_OPTION / E_INVALID_NAME', () => {
+    expectError(
+      () => new ImplementationRegistry('codecs', null as never),
+      InvalidOptionError,
+      'E_INVALID_OPTION',
+      'registry options must be an object, got null',
+    );
+    const r = new ImplementationRegistry<number>('codecs');
+    expectError(() => r.range(42 as never), InvalidOptionError, 'E_INVALID_OPTION', 'range needs a function, got number');
+    expectError(() => r.onChange(class {} as never), InvalidOptionError, 'E_INVALID_OPTION', 'onChange needs a function, got a class');
+    const t = new TaggedRegistry<number>('tags');
+    expectError(() => t.select(class {} as never), InvalidOptionError, 'E_INVALID_OPTION', 'not a class');
+    const h = new HierarchicalRegistry<number>('commands');
+    expectError(() => h.children(null as never), InvalidNameError, 'E_INVALID_NAME', 'a path must be a string');
+    expectError(() => h.resolve(null as never), InvalidOptionError, 'E_INVALID_OPTION', 'resolve needs a path or an array of segments');
+    const s = new Scope('app');
+    expectError(() => s.onRegistryCreated(1 as never), InvalidOptionError, 'E_INVALID_OPTION', 'onRegistryCreated needs a function');
+    expectError(() => s.installModule(null as never), InvalidOptionError, 'E_INVALID_OPTION', 'installModule needs a module namespace');
+  });
+
+  it('a 200,000-item batch of junk is refused quickly, reporting the first 100 problems', () => {
+    const r = new ImplementationRegistry<number>('codecs');
+    const err = expectError<PlugboardAggregateError>(() => r.registerAll(new Array<string>(200_000).fill('x') as never), PlugboardAggregateError, 'E_BATCH');
+    expect(err.errors).to.have.length(100);
+    expect(r.version).to.equal(0);
+  });
+
+  it('HierarchicalRegistry.resolve of 200,000 segments only tries prefixes that fit in a key', () => {
+    const h = new HierarchicalRegistry<number>('commands');
+    h.register('users', 1);
+    const started = performance.now();
+    const hit = h.resolve(['users', ...new Array<string>(200_000).fill('x')]);
+    expect(hit?.path).to.equal('users');
+    expect(hit?.rest).to.have.length(200_000);
+    expect(performance.now() - started).to.be.below(5000); // minutes before (a join per prefix)
   });
 });
