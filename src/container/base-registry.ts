@@ -1,5 +1,5 @@
 import type { ChangeListener, Entry, RegisterOptions, RegistryChange, RegistryJSON, RegistryState } from './entry.js';
-import { DuplicateRegistrationError, FrozenRegistryError, NilRegistrationError, throwCollected, UnknownNameError } from './errors.js';
+import { DuplicateRegistrationError, FrozenRegistryError, InvalidOptionError, NilRegistrationError, throwCollected, UnknownNameError } from './errors.js';
 import { closestName, validateName } from './names.js';
 import { captureSite, LazySite, resolveSite, type CapturedStack, type SiteEntry, type SiteRef } from './site.js';
 import { ChangeListeners } from './change-listeners.js';
@@ -47,6 +47,8 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   constructor(id: string, options: RegistryOptions = {}) {
     validateName('registry id', id);
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidOptionError(id, undefined, `registry options must be an object, got ${options === null ? 'null' : typeof options}`);
     this.id = id;
     this.#listeners = new ChangeListeners<V>(id);
     this.scopeName = options.scope;
@@ -120,6 +122,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Calls `fn` for every entry in key order; returning `false` stops early. Iterates a snapshot. */
   range(fn: (value: V, key: string, entry: Entry<V>) => boolean | void): void {
+    checkCallback(this.id, 'range', fn);
     for (const e of this.entries()) if (fn(e.value, e.key, e) === false) return;
   }
 
@@ -301,6 +304,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Subscribes to additions, replacements and removals. Returns the unsubscribe function. */
   onChange(listener: ChangeListener<V>): () => void {
+    checkCallback(this.id, 'onChange', listener);
     return this.#listeners.add(listener);
   }
 
@@ -326,6 +330,7 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
 
   /** Builds the error thrown when a lookup that needs a hit misses. */
   protected unknown(key: string): UnknownNameError {
+    if (typeof key !== 'string') validateName(this.id, key); // mustGet(undefined): E_INVALID_NAME, not a miss
     const known = this.names();
     return new UnknownNameError(this.id, key, known, closestName(key, known), undefined, undefined, this.mistypedId());
   }
@@ -436,4 +441,14 @@ export abstract class BaseRegistry<V, O extends RegisterOptions = RegisterOption
     this.#version++;
     if (this.#listeners.active) this.#listeners.emit(changes, this.#version);
   }
+}
+
+/** A callback argument must be a plain function (a class cannot be called): `range(42)` is E_INVALID_OPTION, not a TypeError later. */
+function checkCallback(registry: string, method: string, fn: unknown): void {
+  if (typeof fn !== 'function' || /^class\b/.test(Function.prototype.toString.call(fn)))
+    throw new InvalidOptionError(
+      registry,
+      undefined,
+      `${method} needs a function, got ${fn === null ? 'null' : typeof fn === 'function' ? 'a class' : typeof fn}`,
+    );
 }

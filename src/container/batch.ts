@@ -30,6 +30,9 @@ export function toItems<V, O>(registry: string, operation: string, input: BatchI
   return Object.keys(input).map((k) => [k, (input as Record<string, V>)[k]!] as const);
 }
 
+/** The most problems one batch refusal reports. */
+export const MAX_BATCH_ERRORS = 100;
+
 /** What a kind's `prepare` returns for one item (see `BaseRegistry.prepare`). */
 interface PreparedItem<V> {
   key: string;
@@ -58,8 +61,10 @@ export function prepareBatch<V, O extends RegisterOptions, P extends PreparedIte
 ): { prepared: Array<CheckedItem<O, P>>; errors: unknown[] } {
   const prepared: Array<CheckedItem<O, P>> = [];
   const errors: unknown[] = [];
-  const seen = repeats ? new Set<string>() : undefined;
-  for (let i = 0; i < items.length; i++) {
+  const seen = repeats ? new Map<string, P>() : undefined;
+  // A 200,000-item batch of junk is refused after the first MAX_BATCH_ERRORS problems, not
+  // after building 200,000 errors (seconds of work for one refusal).
+  for (let i = 0; i < items.length && errors.length < MAX_BATCH_ERRORS; i++) {
     const item: unknown = items[i]; // indexed, not destructured: array destructuring runs the iterator protocol
     if (!Array.isArray(item)) {
       errors.push(new InvalidOptionError(registry, undefined, `item ${i} must be a [name, value, opts?] tuple, got ${item === null ? 'null' : typeof item}`));
@@ -72,12 +77,12 @@ export function prepareBatch<V, O extends RegisterOptions, P extends PreparedIte
       const p = prepare(name, value, opts);
       const held = opts?.replace !== true ? existing(p.key) : undefined;
       if (held !== undefined || seen?.has(p.key) === true) {
-        const earlier = prepared.find((x) => x.p.key === p.key)?.p;
+        const earlier = seen?.get(p.key);
         const itemSite = resolveSite(opts?.site ?? site) ?? captureSite();
         const first = held ?? { value: earlier?.value, ...(itemSite === undefined ? {} : { site: itemSite }) };
         throw new DuplicateRegistrationError(registry, p.key, first, { value: p.value, ...(itemSite === undefined ? {} : { site: itemSite }) });
       }
-      seen?.add(p.key);
+      seen?.set(p.key, p);
       prepared.push({ p, opts });
     } catch (err) {
       errors.push(err);

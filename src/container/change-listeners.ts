@@ -1,5 +1,14 @@
 import type { ChangeListener, RegistryChange } from './entry.js';
 
+/** A thrown value as text, whatever it is (an Error, a null-prototype object, a revoked Proxy). */
+export function describeThrown(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return `a thrown ${err === null ? 'null' : typeof err} that cannot be printed`;
+  }
+}
+
 /**
  * The `onChange` listeners of one registry. Each change is delivered stamped with the version
  * it produced; a listener that throws does not undo the committed change nor starve the
@@ -48,9 +57,8 @@ export class ChangeListeners<V> {
         try {
           listener(stamped);
         } catch (err) {
-          process.emitWarning(`${this.registry}: onChange listener threw: ${err instanceof Error ? err.message : String(err)}`, {
-            code: 'PLUGBOARD_LISTENER',
-          });
+          // Whatever was thrown (a null-prototype object has no toString), the other listeners still hear of the change.
+          process.emitWarning(`${this.registry}: onChange listener threw: ${describeThrown(err)}`, { code: 'PLUGBOARD_LISTENER' });
         }
       }
     }

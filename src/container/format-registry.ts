@@ -25,7 +25,7 @@ const MAX_MAGIC = 1024;
 const COMPILED = Symbol('plugboard.format.magic');
 
 /** Compiles a magic prefix to byte values, with -1 for a wildcard. */
-function compileMagic(registry: string, name: string, magic: Magic): Int16Array {
+function compileMagic(registry: string, name: string, magic: Magic): readonly number[] {
   let bytes: Array<number>;
   if (typeof magic === 'string') {
     bytes = [...magic].map((ch) => {
@@ -46,10 +46,16 @@ function compileMagic(registry: string, name: string, magic: Magic): Int16Array 
   }
   if (bytes.length === 0) throw new InvalidOptionError(registry, name, 'magic must not be empty');
   if (bytes.length > MAX_MAGIC) throw new InvalidOptionError(registry, name, `magic must be at most ${MAX_MAGIC} bytes`);
-  return Int16Array.from(bytes);
+  return Object.freeze(bytes); // frozen: entries() hands meta to readers, who must not change sniffing
 }
 
-function hex(magic: Int16Array): string {
+function describeInput(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}
+
+function hex(magic: Iterable<number>): string {
   return [...magic].map((b) => (b < 0 ? '??' : b.toString(16).padStart(2, '0'))).join(' ');
 }
 
@@ -95,9 +101,10 @@ export class FormatRegistry<T = unknown> extends BaseRegistry<Format<T>, Registe
   }
 
   /** The format whose magic prefix matches the start of `bytes` (longest match wins), or `undefined`. */
-  sniff(bytes: Uint8Array): SniffResult<T> | undefined {
+  sniff(input: Uint8Array | ArrayBuffer | ArrayBufferView): SniffResult<T> | undefined {
+    const bytes = this.#bytes(input, 'sniff');
     for (const e of this.byLength()) {
-      const magic = e.meta[COMPILED] as Int16Array;
+      const magic = e.meta[COMPILED] as readonly number[];
       if (bytes.length < magic.length) continue;
       let ok = true;
       for (let i = 0; i < magic.length; i++) {
@@ -113,10 +120,11 @@ export class FormatRegistry<T = unknown> extends BaseRegistry<Format<T>, Registe
   }
 
   /** Sniffs and decodes. Throws `RegistryError` `E_UNKNOWN_FORMAT` when no magic matches. */
-  decode(bytes: Uint8Array): { name: string; value: T } {
+  decode(input: Uint8Array | ArrayBuffer | ArrayBufferView): { name: string; value: T } {
+    const bytes = this.#bytes(input, 'decode');
     const hit = this.sniff(bytes);
     if (hit === undefined) {
-      const head = hex(Int16Array.from(bytes.subarray(0, 8)));
+      const head = hex(bytes.subarray(0, 8));
       throw new RegistryError(
         'E_UNKNOWN_FORMAT',
         `${this.id}: no registered format matches the input (starts with ${head || 'nothing'}); known: ${this.names().join(', ') || '(none)'}`,
@@ -128,11 +136,23 @@ export class FormatRegistry<T = unknown> extends BaseRegistry<Format<T>, Registe
     return { name: hit.name, value: hit.decode(bytes) };
   }
 
+  /** The bytes of `input`: a Uint8Array as is, any other view or an ArrayBuffer as a Uint8Array over the same memory. */
+  #bytes(input: unknown, operation: string): Uint8Array {
+    if (input instanceof Uint8Array) return input;
+    if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    if (input instanceof ArrayBuffer || input instanceof SharedArrayBuffer) return new Uint8Array(input);
+    throw new InvalidOptionError(
+      this.id,
+      undefined,
+      `${operation} needs bytes (a Uint8Array, another typed array or an ArrayBuffer), got ${describeInput(input)}`,
+    );
+  }
+
   private byLength(): Array<Entry<Format<T>>> {
     const v = this.lineageVersion();
     if (v !== this.#sortedFor) {
       this.#sorted = [...this.merged().values()].sort(
-        (a, b) => (b.meta[COMPILED] as Int16Array).length - (a.meta[COMPILED] as Int16Array).length || a.seq - b.seq,
+        (a, b) => (b.meta[COMPILED] as readonly number[]).length - (a.meta[COMPILED] as readonly number[]).length || a.seq - b.seq,
       );
       this.#sortedFor = v;
     }

@@ -41,7 +41,8 @@ export function compilePattern(registry: string, pattern: string, separator: str
     }
   });
   const cls = segments.some((s) => s.kind === Seg.Wildcard) ? 'wildcard' : names.size > 0 ? 'param' : 'exact';
-  return { pattern, class: cls, segments };
+  // Frozen through: entries() hands meta to readers, who must not change routing.
+  return Object.freeze({ pattern, class: cls, segments: Object.freeze(segments.map((s) => Object.freeze(s))) });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { BaseRegistry, type Prepared, type RegistryOptions } from './base-registry.js';
 import type { Entry, RegisterOptions } from './entry.js';
-import { InvalidOptionError, UnknownNameError } from './errors.js';
+import { InvalidNameError, InvalidOptionError, UnknownNameError } from './errors.js';
 import { closestName } from './names.js';
 import { compilePattern, comparePatterns, matchPattern, type CompiledPattern } from './handler-pattern.js';
 
@@ -58,6 +58,7 @@ export class HandlerRegistry<H> extends BaseRegistry<H, RegisterOptions> {
 
   /** The handler for `key` with its captured params, or `undefined`. */
   match(key: string): HandlerMatch<H> | undefined {
+    if (typeof key !== 'string') throw new InvalidNameError(this.id, key, 'a key to match must be a string');
     const exact = this.entry(key);
     if (exact !== undefined && (exact.meta[COMPILED] as CompiledPattern).class === 'exact') {
       return { handler: exact.value, pattern: exact.key, params: NO_PARAMS };

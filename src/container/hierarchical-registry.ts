@@ -1,6 +1,7 @@
 import { BaseRegistry, type Prepared, type RegistryOptions } from './base-registry.js';
 import type { RegisterOptions } from './entry.js';
 import { InvalidNameError, InvalidOptionError } from './errors.js';
+import { MAX_NAME_LENGTH } from './names.js';
 
 /** Options of a {@link HierarchicalRegistry}. */
 export interface HierarchicalRegistryOptions<R = unknown> extends RegistryOptions<R> {
@@ -77,8 +78,17 @@ export class HierarchicalRegistry<V> extends BaseRegistry<V, RegisterOptions> {
    * `['users', 'list', '--all']`), with the segments left over; `undefined` if none.
    */
   resolve(segments: readonly string[] | string): { path: string; value: V; rest: string[] } | undefined {
-    const parts = typeof segments === 'string' ? segments.split(this.separator) : [...segments];
-    for (let n = parts.length; n > 0; n--) {
+    if (typeof segments !== 'string' && !Array.isArray(segments))
+      throw new InvalidOptionError(this.id, undefined, `resolve needs a path or an array of segments, got ${segments === null ? 'null' : typeof segments}`);
+    const parts: unknown[] = typeof segments === 'string' ? segments.split(this.separator) : [...(segments as readonly unknown[])];
+    if (!parts.every((p): p is string => typeof p === 'string')) throw new InvalidOptionError(this.id, undefined, 'resolve: every segment must be a string');
+    // Only prefixes no longer than a key can be one: 200,000 segments cost a few joins, not 200,000.
+    let longest = 0;
+    for (let len = -this.separator.length; longest < parts.length; longest++) {
+      len += this.separator.length + (parts[longest] as string).length;
+      if (len > MAX_NAME_LENGTH) break;
+    }
+    for (let n = longest; n > 0; n--) {
       const path = parts.slice(0, n).join(this.separator);
       const value = this.get(path);
       if (value !== undefined) return { path, value, rest: parts.slice(n) };
@@ -87,6 +97,7 @@ export class HierarchicalRegistry<V> extends BaseRegistry<V, RegisterOptions> {
   }
 
   private node(path: string): Node | undefined {
+    if (typeof path !== 'string') throw new InvalidNameError(this.id, path, 'a path must be a string');
     let node: Node | undefined = this.tree();
     if (path === '') return node;
     for (const seg of path.split(this.separator)) {

@@ -56,7 +56,8 @@ function distance(a: string, b: string, max: number): number {
  * @internal The known name closest to `name`, if it is close enough to be a typo: within a
  * third of the name's length (at least 1, at most 3 edits), or equal ignoring case.
  */
-export function closestName(name: string, known: readonly string[]): string | undefined {
+export function closestName(name: unknown, known: readonly string[]): string | undefined {
+  if (typeof name !== 'string') return undefined; // mustGet(undefined): nothing is close to a non-name
   const max = Math.min(3, Math.max(1, Math.floor(name.length / 3)));
   let best: string | undefined;
   let bestDistance = max + 1;

@@ -1,6 +1,6 @@
-import type { RegistryOptions } from './base-registry.js';
+import { BaseRegistry, type RegistryOptions } from './base-registry.js';
 import type { Entry, RegistryJSON } from './entry.js';
-import { FrozenRegistryError, RegistryError, RegistryKindError, throwCollected } from './errors.js';
+import { FrozenRegistryError, InvalidOptionError, RegistryError, RegistryKindError, throwCollected } from './errors.js';
 import type { Resolver } from './di/resolver.js';
 import { Injector, type AbortOptions, type GetOptions } from './di/injector.js';
 import type { Provider } from './di/providers.js';
@@ -59,6 +59,7 @@ export class Scope {
     Kind: RegistryClass<R, O>,
     options?: Omit<O, 'parent' | 'scope'>,
   ): R {
+    checkKind(this.name, id, Kind);
     const existing = this.#registries.get(id);
     if (existing !== undefined) {
       if (existing.kind !== Kind.kind) throw new RegistryKindError(this.name, id, existing.kind, Kind.kind);
@@ -89,6 +90,8 @@ export class Scope {
 
   /** Calls `fn` with every registry this scope creates from now on (observability). Returns the unsubscribe function. */
   onRegistryCreated(fn: (registry: AnyRegistry) => void): () => void {
+    if (typeof fn !== 'function')
+      throw new InvalidOptionError(`scope '${this.name}'`, undefined, `onRegistryCreated needs a function, got ${fn === null ? 'null' : typeof fn}`);
     this.#created.add(fn);
     return () => this.#created.delete(fn);
   }
@@ -140,7 +143,13 @@ export class Scope {
    * (`FrozenRegistryError`): freezing is terminal, so tests that freeze use a fresh scope.
    */
   restore(snap: ScopeSnapshot): void {
-    if (snap.scope !== this) throw new RegistryError('E_SNAPSHOT', `scope '${this.name}': the snapshot was taken from scope '${snap.scope.name}'`);
+    if (typeof snap !== 'object' || snap === null || !((snap.registries as unknown) instanceof Map))
+      throw new RegistryError('E_SNAPSHOT', `scope '${this.name}': restore needs what snapshot() returned, got ${snap === null ? 'null' : typeof snap}`);
+    if (snap.scope !== this)
+      throw new RegistryError(
+        'E_SNAPSHOT',
+        `scope '${this.name}': the snapshot was taken from ${snap.scope instanceof Scope ? `scope '${snap.scope.name}'` : 'something else'}`,
+      );
     if (this.#frozen) throw new FrozenRegistryError(`scope '${this.name}'`, undefined, 'restore a snapshot');
     const frozen = [...this.#registries.values()].find((r) => r.state === 'frozen');
     if (frozen !== undefined) throw new FrozenRegistryError(frozen.id, undefined, 'restore a snapshot');
@@ -233,6 +242,9 @@ export class Scope {
   install(...classes: Array<abstract new (...args: never[]) => unknown>): void {
     const done: Installation[] = [];
     const errors: unknown[] = [];
+    // What each touched registry held before, so that a failure puts back exactly that (an
+    // entry a decorated class replaced included), and registries this call created go again.
+    const before = new Map<string, { registry: AnyRegistry | undefined; entries: ReadonlyArray<Entry<unknown>> }>();
     for (const cls of classes) {
       const intents = typeof cls === 'function' ? intentsOf(cls) : [];
       if (intents.length === 0) {
@@ -240,6 +252,11 @@ export class Scope {
         continue;
       }
       for (const intent of intents) {
+        const id = typeof intent.registry === 'string' ? intent.registry : '';
+        if (!before.has(id)) {
+          const r = this.#registries.get(id);
+          before.set(id, { registry: r, entries: r === undefined ? [] : r.localSnapshot() });
+        }
         try {
           done.push(installIntent(this, cls, intent));
         } catch (err) {
@@ -248,7 +265,14 @@ export class Scope {
       }
     }
     if (errors.length === 0) return;
-    for (const { registry, key } of done.reverse()) if (registry.state !== 'frozen') registry.unregister(key);
+    if (done.length > 0) {
+      for (const [id, was] of before) {
+        const now = this.#registries.get(id);
+        if (now === undefined || now.state === 'frozen') continue;
+        if (was.registry === undefined) this.#registries.delete(id);
+        else if (!sameEntries(now.localSnapshot(), was.entries)) now.restoreEntries(was.entries);
+      }
+    }
     throwCollected(errors, (n) => `scope '${this.name}': install failed (${n} errors); nothing was installed`);
   }
 
@@ -257,6 +281,12 @@ export class Scope {
    * (`scope.installModule(await import('./drivers'))`). Returns the classes installed.
    */
   installModule(namespace: Readonly<Record<string, unknown>>): Array<abstract new (...args: never[]) => unknown> {
+    if (typeof namespace !== 'object' || namespace === null)
+      throw new InvalidOptionError(
+        `scope '${this.name}'`,
+        undefined,
+        `installModule needs a module namespace (await import(...)), got ${namespace === null ? 'null' : typeof namespace}`,
+      );
     const classes = [...new Set(Object.values(namespace))].filter(
       (v): v is abstract new (...args: never[]) => unknown => typeof v === 'function' && intentsOf(v as never).length > 0,
     );
@@ -274,6 +304,20 @@ export class Scope {
       children: this.children().map((c) => c.toJSON()),
     };
   }
+}
+
+function sameEntries(a: ReadonlyArray<Entry<unknown>>, b: ReadonlyArray<Entry<unknown>>): boolean {
+  return a.length === b.length && a.every((e, i) => e === b[i]);
+}
+
+/** `Kind` must be a registry class (a constructor with a static `kind`): `scope.registry(id, undefined)` is E_INVALID_OPTION. */
+function checkKind(scope: string, id: unknown, Kind: unknown): void {
+  if (typeof Kind !== 'function' || typeof (Kind as { kind?: unknown }).kind !== 'string' || !(Kind.prototype instanceof BaseRegistry))
+    throw new InvalidOptionError(
+      `scope '${scope}'`,
+      typeof id === 'string' ? id : undefined,
+      `registry(id, Kind) needs a registry class such as ImplementationRegistry as Kind, got ${describeClass(Kind)}`,
+    );
 }
 
 function describeClass(cls: unknown): string {

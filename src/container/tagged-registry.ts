@@ -63,6 +63,9 @@ function toTagged<V>(e: Entry<V>): TaggedEntry<V> {
 
 /** Whether `entry` passes `filter`. */
 export function matchesFilter<V>(entry: TaggedEntry<V>, filter: TagFilter<V> | undefined): boolean {
+  if (typeof entry !== 'object' || entry === null || typeof entry.tags !== 'object' || entry.tags === null)
+    throw new InvalidOptionError('matchesFilter', undefined, 'the entry must be a tagged entry (with tags)');
+  checkFilter('matchesFilter', filter);
   if (filter === undefined) return true;
   if (typeof filter === 'function') return filter(entry);
   for (const k of Object.keys(filter)) {
@@ -73,6 +76,22 @@ export function matchesFilter<V>(entry: TaggedEntry<V>, filter: TagFilter<V> | u
     if (Array.isArray(want) ? !want.includes(have) : have !== want) return false;
   }
   return true;
+}
+
+/** A filter is omitted, a predicate, or an object of wanted tags; anything else is `E_INVALID_OPTION`. */
+function checkFilter(registry: string, filter: unknown): void {
+  if (filter === undefined) return;
+  if (typeof filter === 'function') {
+    if (/^class\b/.test(Function.prototype.toString.call(filter)))
+      throw new InvalidOptionError(registry, undefined, 'a tag filter predicate must be a function, not a class');
+    return;
+  }
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
+    throw new InvalidOptionError(
+      registry,
+      undefined,
+      `a tag filter must be an object of tags or a predicate, got ${filter === null ? 'null' : Array.isArray(filter) ? 'an array' : typeof filter}`,
+    );
 }
 
 /**
@@ -89,6 +108,9 @@ export class TaggedView<V> {
 
   /** @internal Use {@link TaggedRegistry.view}. */
   constructor(registry: TaggedRegistry<V>, filter: TagFilter<V> | undefined) {
+    if (!(registry instanceof TaggedRegistry))
+      throw new InvalidOptionError('TaggedView', undefined, 'a view needs a TaggedRegistry (use registry.view(filter))');
+    checkFilter(registry.id, filter);
     this.#registry = registry;
     this.#filter = filter;
   }
@@ -161,6 +183,7 @@ export class TaggedRegistry<V> extends BaseRegistry<V, TaggedRegisterOptions> {
 
   /** The entries matching `filter` (all when omitted), highest rank first, then earliest registered. */
   select(filter?: TagFilter<V>): Array<TaggedEntry<V>> {
+    checkFilter(this.id, filter);
     return [...this.merged().values()]
       .sort((a, b) => (b.meta['rank'] as number) - (a.meta['rank'] as number) || a.seq - b.seq)
       .map(toTagged)
@@ -174,6 +197,7 @@ export class TaggedRegistry<V> extends BaseRegistry<V, TaggedRegisterOptions> {
 
   /** A live view of the entries matching `filter`. */
   view(filter?: TagFilter<V>): TaggedView<V> {
+    checkFilter(this.id, filter);
     return new TaggedView(this, filter);
   }
 

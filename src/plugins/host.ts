@@ -1,7 +1,8 @@
-import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { validateConfig } from '../container/config-validation.js';
 import { defaultScope } from '../container/default-scope.js';
+import { readDuration } from '../container/duration.js';
+import { checkHostOptions, directoryOption, ownConfig } from './host-options.js';
 import { PlugboardAggregateError } from '../container/errors.js';
 import { childLogger, defaultLogger, type Logger } from '../container/logger.js';
 import type { AnyRegistry, RegistryClass } from '../container/registry-class.js';
@@ -30,14 +31,14 @@ export interface PluginHostOptions {
   /** The scope plugins register into (default: the default scope). */
   scope?: Scope;
   /** The host's directory: package names are found in its `node_modules` (default `process.cwd()`). */
-  root?: string;
+  root?: string | URL;
   /**
    * Where relative plugin paths (`'./plugins/audit.js'`) are resolved: a directory, or a
    * module's URL such as `import.meta.url` (its directory). Default: `root`.
    */
   base?: string | URL;
-  /** Plugin files must stay inside these directories (default `[root]`; relative ones are resolved against `root`). */
-  roots?: readonly string[];
+  /** Plugin files must stay inside these directories (default `[root]`, and `base` when given; relative ones are resolved against `root`). */
+  roots?: ReadonlyArray<string | URL>;
   /** Deadline of each lifecycle call, in ms (default 10 000). */
   timeoutMs?: number;
   /** Throw at the first failure instead of isolating it (default false). */
@@ -75,10 +76,15 @@ export class PluginHost {
   #reloadSeq = 0;
 
   constructor(opts: PluginHostOptions = {}) {
+    checkHostOptions(opts);
     this.scope = opts.scope ?? defaultScope();
-    const root = resolve(opts.root ?? process.cwd());
-    this.#places = { root, base: baseDirectory(opts.base, root), roots: (opts.roots ?? [root]).map((r) => resolve(root, r)) };
-    this.#timeoutMs = opts.timeoutMs ?? 10_000;
+    const root = opts.root === undefined ? process.cwd() : directoryOption('root', opts.root, process.cwd());
+    const base = baseDirectory(opts.base, root);
+    // `base: import.meta.url` works whatever the working directory: the base is a root too, unless roots are given.
+    const roots = opts.roots ?? (base === root ? [root] : [root, base]);
+    this.#places = { root, base, roots: roots.map((r, i) => directoryOption(`roots[${i}]`, r, root)) };
+    // One parser, one bound: Infinity or 2^31 ms would become a 1 ms timer (setTimeout clamps it).
+    this.#timeoutMs = readDuration('PluginHost', 'timeoutMs', opts.timeoutMs) ?? 10_000;
     this.#failFast = opts.failFast ?? false;
     this.#logger = childLogger(opts.logger ?? defaultLogger, { component: 'plugins' });
     this.#config = opts.config ?? {};
@@ -220,7 +226,7 @@ export class PluginHost {
       return this.#fail(c, 'load', err);
     }
     try {
-      config = await validateConfig('plugins', name, c.plugin!.config, this.#config[name]);
+      config = await validateConfig('plugins', name, c.plugin!.config, ownConfig(this.#config, name));
     } catch (err) {
       return this.#fail(c, 'config', err); // setup never ran: nothing to dispose
     }
@@ -304,7 +310,7 @@ export class PluginHost {
           throw new PluginError('E_PLUGIN_MANIFEST', `reload of '${name}': the new module is plugin '${c.record.name}'`, { plugin: name });
         this.#slots.checkDependencies(c.record);
         this.#slots.checkNoCycle(name, c.record.dependencies);
-        const config = await validateConfig('plugins', name, c.plugin!.config, this.#config[name]);
+        const config = await validateConfig('plugins', name, c.plugin!.config, ownConfig(this.#config, name));
         setUp = true;
         await withTimeout(name, 'setup', this.#timeoutMs, () => c.plugin!.setup(this.#context(c, config)));
         this.#slots.checkDependencies(c.record);

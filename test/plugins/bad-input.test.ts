@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ImplementationRegistry } from '../../src/container/index.js';
+import { ImplementationRegistry, InvalidOptionError } from '../../src/container/index.js';
 import { definePlugin, findPlugins, PluginError, validatePlugin } from '../../src/plugins/index.js';
 import { expectError } from '../support/expect-error.js';
 import { codecPlugin, newHost } from './host-fixtures.js';
@@ -155,5 +155,48 @@ describe('plugins: bad input', () => {
         'config class Bare has no class-validator decorators',
       );
     });
+  });
+});
+
+/** Issue #28, plugins (22, 26, 27). */
+describe('plugins: host options against hostile input (issue #28)', () => {
+  it('22: timeoutMs Infinity or ≥ 2^31 is E_INVALID_OPTION naming the option (setTimeout would make it 1 ms)', () => {
+    for (const bad of [Infinity, 2 ** 31, -1, NaN])
+      expectError(() => newHost({ timeoutMs: bad }), InvalidOptionError, 'E_INVALID_OPTION', 'PluginHost', "'timeoutMs'");
+    expect(() => newHost({ timeoutMs: 2 ** 31 - 1 })).to.not.throw();
+  });
+
+  it('26: plugins named constructor or toString get no config, not Object', async () => {
+    const seen: unknown[] = [];
+    const host = newHost();
+    const named = (name: string) =>
+      definePlugin({
+        meta: { name, version: '1.0.0', api: '^1' },
+        setup(ctx) {
+          seen.push(ctx.config);
+        },
+      });
+    const report = await host.load([named('constructor'), named('toString')]);
+    expect(report.failed).to.equal(0);
+    expect(seen).to.deep.equal([undefined, undefined]);
+  });
+
+  it('27: unknown options are refused with did-you-mean; root may be a file: URL', () => {
+    expectError(() => newHost({ cwd: '/tmp' } as never), InvalidOptionError, 'E_INVALID_OPTION', "'cwd'", 'unknown option', 'known: apiVersion');
+    expectError(() => newHost({ rot: '/tmp' } as never), InvalidOptionError, 'E_INVALID_OPTION', "did you mean 'root'?");
+    expect(() => newHost({ root: pathToFileURL(tmpdir()) })).to.not.throw();
+  });
+
+  it('27: base: a module URL works whatever the working directory (the base is a root too)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plugboard-base-'));
+    try {
+      mkdirSync(join(dir, 'plugins'));
+      writeFileSync(join(dir, 'plugins', 'p.mjs'), "export default { meta: { name: 'p', version: '1.0.0', api: '^1' }, setup() {} };");
+      const host = newHost({ root: tmpdir().replace(/\/?$/, '/nowhere-above'), base: pathToFileURL(join(dir, 'main.mjs')).href });
+      const report = await host.load('./plugins/p.mjs');
+      expect(report.plugins.map((p) => [p.name, p.state, p.errors.map((e) => e.code)])).to.deep.equal([['p', 'loaded', []]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

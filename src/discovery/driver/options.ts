@@ -8,9 +8,10 @@ import { DiscoveryError } from '../errors.js';
 import type { BackendConfig } from '../backend-config.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 import { showValue } from '../../container/show-value.js';
+import { formatMs, MAX_TIMER_MS, toMilliseconds } from '../../container/duration.js';
 
 /** The longest delay a Node timer can hold (about 24.8 days); longer ones fire at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export { MAX_TIMER_MS };
 
 /**
  * Parses a registry URL, with `E_DISCOVERY_URL` naming what is wrong. The authority may list
@@ -133,17 +134,11 @@ export interface DurationBounds {
 export function parseDuration(what: string, value: unknown, bounds: DurationBounds | 'ms' | 's' = {}): number | undefined {
   const b = typeof bounds === 'string' ? { bareUnit: bounds } : bounds;
   if (value === undefined || value === null || value === '') return undefined;
-  let ms: number | undefined;
-  const bare = b.bareUnit ?? 'ms';
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) ms = bare === 's' ? value * 1000 : value;
-  else if (typeof value === 'string') {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-    if (m !== null) ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? bare]!;
-  }
-  if (ms === undefined || !Number.isFinite(ms)) {
+  const ms = toMilliseconds(value, b.bareUnit ?? 'ms'); // the one parser (container/duration.ts)
+  if (ms === undefined) {
     throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': '${showValue(value, 80)}' is not a duration (use e.g. 15s, 500ms, 1m)`, { key: what });
   }
-  const max = b.max ?? MAX_TIMER_MS;
+  const max = Math.min(b.max ?? MAX_TIMER_MS, MAX_TIMER_MS);
   if (ms > max)
     throw new DiscoveryError('E_DISCOVERY_URL', `option '${what}': ${showValue(value)} is longer than the largest allowed, ${formatMs(max)}`, { key: what });
   if (b.min !== undefined && ms < b.min)
@@ -151,13 +146,6 @@ export function parseDuration(what: string, value: unknown, bounds: DurationBoun
       key: what,
     });
   return ms;
-}
-
-function formatMs(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }
 
 /**
