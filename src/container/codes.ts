@@ -29,7 +29,17 @@ export const AGGREGATE_CODES = ['E_BATCH'] as const;
 export const DECORATOR_CODES = ['E_DECORATOR'] as const;
 
 /** Codes of the native DI injector (`DiError`). */
-export const DI_CODES = ['E_DI_CYCLE', 'E_DI_MISSING', 'E_DI_CONTEXT', 'E_DI_ASYNC', 'E_DI_TOKEN', 'E_DI_PARAMS', 'E_DI_DISPOSED', 'E_DI_ABORTED', 'E_DI_DISPOSE'] as const;
+export const DI_CODES = [
+  'E_DI_CYCLE',
+  'E_DI_MISSING',
+  'E_DI_CONTEXT',
+  'E_DI_ASYNC',
+  'E_DI_TOKEN',
+  'E_DI_PARAMS',
+  'E_DI_DISPOSED',
+  'E_DI_ABORTED',
+  'E_DI_DISPOSE',
+] as const;
 
 /** Codes of the plugin layer (`PluginError`). */
 export const PLUGIN_CODES = [

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
-import { registerDiscoveryResolver } from '../../src/discovery/client/grpc.js';
+import { discoveryChannelOptions, registerDiscoveryResolver } from '../../src/discovery/client/grpc.js';
 import { createDiscoveryFetch, MemoryRegistry, MemoryStore, parseTarget, DiscoveryError } from '../../src/discovery/index.js';
 import { countingDiscovery } from '../support/counting-discovery.js';
 import { greeterDefinition } from '../support/grpc-greeter.js';
@@ -167,6 +167,31 @@ describe('grpc-js resolver against two real gRPC servers', function () {
     );
     return { server, port };
   }
+
+  // #32: with grpc-js's own policies, a failing call ended "… Resolution note: " with nothing after it.
+  it('a call that cannot connect, under round_robin, ends with a resolution note that says something', async () => {
+    const registry = new MemoryRegistry({ store: new MemoryStore() });
+    const name = uniqueName('grpc');
+    await registry.register({ id: 'dead', name, endpoints: ['grpc://127.0.0.1:1'] });
+    registerDiscoveryResolver(registry);
+    const Client = grpc.makeGenericClientConstructor(definition, 'Greeter');
+    const client = new Client(
+      `discovery:///${name}`,
+      grpc.credentials.createInsecure(),
+      discoveryChannelOptions({ discovery: registry, loadBalancing: 'round_robin' }),
+    ) as unknown as {
+      sayHello(req: Buffer, cb: (err: (Error & { details?: string }) | null, res: Buffer) => void): void;
+      close(): void;
+    };
+    try {
+      const err = await new Promise<Error & { details?: string }>((resolve) => client.sayHello(Buffer.from('hi'), (e) => resolve(e!)));
+      expect(err.details).to.match(/Resolution note: \S/, String(err.details));
+      expect(err.details).to.include(`discovery:///${name}: 1 endpoint`);
+    } finally {
+      client.close();
+      await registry.close();
+    }
+  });
 
   it('load-balances discovery:///name over live instances and follows a deregistration', async () => {
     const a = await grpcServer('A');

@@ -127,9 +127,10 @@ export class DiscoveryResolver implements experimental.Resolver {
     // connections and calls fail with UNAVAILABLE, rather than reported as an error that
     // grpc-js would answer by keeping the old connections.
     const schemes = (this.#config?.opts.schemes ?? ['grpc', 'grpcs']).join('/');
+    // Never empty: grpc-js's own policies end their messages with "Resolution note: <note>".
     const note =
       endpoints.length > 0
-        ? ''
+        ? `discovery:///${sel.name}: ${endpoints.length} endpoint${endpoints.length === 1 ? '' : 's'}`
         : `no instances with a ${schemes} endpoint${sel.instances().length > 0 ? ` passing the filters (${sel.instances().length} instance(s))` : ''}`;
     const policy = this.#config?.opts.loadBalancing ?? 'plugboard_selector';
     const serviceConfig = { loadBalancingConfig: [{ [policy]: {} }], methodConfig: [] };
