@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Etcd3 } from 'etcd3';
 import { EtcdRegistry } from '../src/discovery/etcd/index.js';
-import { EtcdCluster } from '../test/support/etcd-server.js';
+import { EtcdCluster } from '../test/support/servers/etcd.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

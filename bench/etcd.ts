@@ -5,7 +5,7 @@
  */
 import { Etcd3 } from 'etcd3';
 import { EtcdRegistry } from '../src/discovery/etcd/index.js';
-import { EtcdCluster } from '../test/support/etcd-server.js';
+import { EtcdCluster } from '../test/support/servers/etcd.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

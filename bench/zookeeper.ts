@@ -6,7 +6,7 @@
 import ZooKeeper from 'zookeeper';
 import { ZooKeeperRegistry } from '../src/discovery/zookeeper/index.js';
 import { ZK, type ZkClient } from '../src/discovery/zookeeper/zk-client.js';
-import { ZooKeeperServer } from '../test/support/zookeeper-server.js';
+import { ZooKeeperServer } from '../test/support/servers/zookeeper.js';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -34,7 +34,7 @@ function run(cmd, argv, opts = {}) {
 }
 
 /** What makes a test file an integration test: real servers, a browser, child processes. */
-const INTEGRATION = /support\/(etcd-server|zookeeper-server|tcp-proxy|servers\/)|playwright|node:child_process/;
+const INTEGRATION = /support\/(tcp-proxy|servers\/)|playwright|node:child_process/;
 /** The TypeScript source of a compiled test file (.build/<flavour>/test/x.test.js → test/x.test.ts). */
 const source = (js) => js.replace(/^\.build\/[^/]+\//, '').replace(/\.js$/, '.ts');
 const isIntegration = (js) => /interleavings/.test(js) || INTEGRATION.test(readFileSync(source(js), 'utf8'));

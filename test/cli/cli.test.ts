@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { ConsulAgent } from '../support/servers/consul.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { freePort } from '../support/free-port.js';
 
 const BIN = '.build/legacy/src/cli/plugboard.js';

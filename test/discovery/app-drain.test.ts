@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { until, uniqueName } from './contract.js';
 
 /** GET `path` on a fresh connection: the body, or the connection error's code. */

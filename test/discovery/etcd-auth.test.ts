@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { createRegistry, DiscoveryError } from '../../src/discovery/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { makePki, type Pki } from '../support/tls-certs.js';
 import { instance, uniqueName } from './contract.js';
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Etcd3 } from 'etcd3';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import type { ServiceInstance, Watcher } from '../../src/discovery/index.js';
-import { EtcdCluster, type EtcdMember } from '../support/etcd-server.js';
+import { EtcdCluster, type EtcdMember } from '../support/servers/etcd.js';
 import { nextWithin, uniqueName } from './contract.js';
 
 /** The member that is the raft leader now, asked of each running member. */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { Etcd3 } from 'etcd3';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import type { ServiceInstance } from '../../src/discovery/index.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { instance, nextWithin, uniqueName, until } from './contract.js';
 

@@ -3,7 +3,7 @@ import { Etcd3 } from 'etcd3';
 import { createRegistry, type ServiceRegistry } from '../../src/discovery/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { discoveryContract, instance, nextWithin, uniqueName, until } from './contract.js';
 
 let cluster: EtcdCluster;

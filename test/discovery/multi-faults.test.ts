@@ -13,7 +13,7 @@ import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { TcpProxy } from '../../src/testing/index.js';
 import { ConsulAgent } from '../support/servers/consul.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { parseRegistryUrl } from '../../src/discovery/driver/options.js';
 import { sourceIdentity } from '../../src/discovery/multi/source-identity.js';
 import { eventually, ids, instance, nextWithin, uniqueName } from './contract.js';

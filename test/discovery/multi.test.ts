@@ -19,7 +19,7 @@ import { ConsulRegistry } from '../../src/discovery/consul/index.js';
 import { EtcdRegistry } from '../../src/discovery/etcd/index.js';
 import { discoveryInterleavings } from '../../src/testing/index.js';
 import { ConsulAgent } from '../support/servers/consul.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { discoveryContract, eventually, ids, instance, nextWithin, uniqueName, until } from './contract.js';
 
 const quiet = { warn: () => undefined };

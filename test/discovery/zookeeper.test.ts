@@ -4,7 +4,7 @@ import ZooKeeper from 'zookeeper';
 import { createRegistry } from '../../src/discovery/index.js';
 import { ZooKeeperRegistry } from '../../src/discovery/zookeeper/index.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { closeZk, ZooKeeperServer } from '../support/zookeeper-server.js';
+import { closeZk, ZooKeeperServer } from '../support/servers/zookeeper.js';
 import { discoveryContract, instance, nextWithin, uniqueName, until } from './contract.js';
 
 const quiet = { warn: () => undefined };

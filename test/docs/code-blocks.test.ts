@@ -27,8 +27,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConsulAgent } from '../support/servers/consul.js';
-import { EtcdCluster } from '../support/etcd-server.js';
-import { ZooKeeperServer } from '../support/zookeeper-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
+import { ZooKeeperServer } from '../support/servers/zookeeper.js';
 import { blocks, type Block } from './blocks.js';
 
 const OUT = '.build/docs-blocks';

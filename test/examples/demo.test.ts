@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { DebugSnapshot } from '../../src/observability/index.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 
 /** Runs a command until its "ready" line; returns its output so far and the process. */
 function untilReady(cmd: string, args: string[], ms = 90_000): Promise<{ p: ChildProcess; out: () => string }> {

@@ -5,7 +5,7 @@
  */
 import { Etcd3 } from 'etcd3';
 import { KRATOS_VERSION } from '../support/servers/kratos.js';
-import { EtcdCluster } from '../support/etcd-server.js';
+import { EtcdCluster } from '../support/servers/etcd.js';
 import { kratosInterop, kratosReadsJson } from './kratos-matrix.js';
 
 describe(`kratos ${KRATOS_VERSION} (contrib/registry/etcd) and plugboard on a real etcd`, function () {

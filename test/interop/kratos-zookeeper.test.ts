@@ -12,7 +12,7 @@ import { nextWithin, uniqueName, until } from '../../src/testing/index.js';
 import { KRATOS_VERSION, KratosError, KratosHelper, type KratosOptions } from '../support/servers/kratos.js';
 import type { ZkClient } from '../../src/discovery/zookeeper/zk-client.js';
 import { isolatedClient } from '../../src/discovery/zookeeper/zk-process.js';
-import { ZooKeeperServer } from '../support/zookeeper-server.js';
+import { ZooKeeperServer } from '../support/servers/zookeeper.js';
 import { kratosInstances, kratosInterop, kratosReadsJson, plugboardInstances, plugboardReads } from './kratos-matrix.js';
 
 const quiet = { warn: () => undefined };

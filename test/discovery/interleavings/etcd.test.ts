@@ -2,7 +2,7 @@ import { Etcd3 } from 'etcd3';
 import { EtcdRegistry } from '../../../src/discovery/etcd/index.js';
 import type { ServiceInstance } from '../../../src/discovery/index.js';
 import { discoveryInterleavings, TcpProxy } from '../../../src/testing/index.js';
-import { EtcdCluster } from '../../support/etcd-server.js';
+import { EtcdCluster } from '../../support/servers/etcd.js';
 
 describe('interleavings: etcd (real etcd)', function () {
   this.timeout(60_000);

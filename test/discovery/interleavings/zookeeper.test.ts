@@ -3,7 +3,7 @@ import type { ServiceInstance } from '../../../src/discovery/index.js';
 import { ZooKeeperRegistry } from '../../../src/discovery/zookeeper/index.js';
 import { isolatedClient } from '../../../src/discovery/zookeeper/zk-process.js';
 import { discoveryInterleavings, TcpProxy } from '../../../src/testing/index.js';
-import { closeZk, expireSession, ZooKeeperServer } from '../../support/zookeeper-server.js';
+import { closeZk, expireSession, ZooKeeperServer } from '../../support/servers/zookeeper.js';
 
 interface RawZk {
   init(c: object): void;

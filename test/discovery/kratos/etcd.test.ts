@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { createRegistry } from '../../../src/discovery/index.js';
 import { EtcdRegistry } from '../../../src/discovery/etcd/index.js';
-import { EtcdCluster } from '../../support/etcd-server.js';
+import { EtcdCluster } from '../../support/servers/etcd.js';
 import { nextWithin, until } from '../contract.js';
 import {
   emptyEndpoints,

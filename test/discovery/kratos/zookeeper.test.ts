@@ -14,7 +14,7 @@ import { createRegistry } from '../../../src/discovery/index.js';
 import { ZooKeeperRegistry } from '../../../src/discovery/zookeeper/index.js';
 import type { ZkAcl, ZkClient } from '../../../src/discovery/zookeeper/zk-client.js';
 import { isolatedClient } from '../../../src/discovery/zookeeper/zk-process.js';
-import { ZooKeeperServer } from '../../support/zookeeper-server.js';
+import { ZooKeeperServer } from '../../support/servers/zookeeper.js';
 import { instance, nextWithin, uniqueName, until } from '../contract.js';
 import {
   emptyEndpoints,

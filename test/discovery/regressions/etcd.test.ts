@@ -8,7 +8,7 @@ import { Etcd3 } from 'etcd3';
 import { EtcdRegistry } from '../../../src/discovery/etcd/index.js';
 import { App, DiscoveryError, type ServiceInstance } from '../../../src/discovery/index.js';
 import { TcpProxy } from '../../../src/testing/index.js';
-import { EtcdCluster } from '../../support/etcd-server.js';
+import { EtcdCluster } from '../../support/servers/etcd.js';
 import { eventually, instance, nextWithin, uniqueName, until } from '../contract.js';
 
 const quiet = { warn: () => undefined };

@@ -14,7 +14,7 @@ import { encodeInstance } from '../../../src/discovery/driver/codec.js';
 import { freePort } from '../../../src/testing/index.js';
 import { ConsulRegistry } from '../../../src/discovery/consul/index.js';
 import { ConsulAgent } from '../../support/servers/consul.js';
-import { EtcdCluster } from '../../support/etcd-server.js';
+import { EtcdCluster } from '../../support/servers/etcd.js';
 import { instance, nextWithin, uniqueName, until } from '../contract.js';
 
 const quiet = { warn: () => undefined };

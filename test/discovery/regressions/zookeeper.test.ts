@@ -9,7 +9,7 @@ import ZooKeeper from 'zookeeper';
 import { DiscoveryError } from '../../../src/discovery/index.js';
 import { ZooKeeperRegistry } from '../../../src/discovery/zookeeper/index.js';
 import { freePort, TcpProxy } from '../../../src/testing/index.js';
-import { closeZk, ZooKeeperServer } from '../../support/zookeeper-server.js';
+import { closeZk, ZooKeeperServer } from '../../support/servers/zookeeper.js';
 import { eventually, instance, nextWithin, uniqueName, until } from '../contract.js';
 
 const quiet = { warn: () => undefined };

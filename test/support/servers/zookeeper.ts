@@ -7,8 +7,8 @@ import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'nod
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
-import { removeUnlessFailed } from './servers/logs.js';
+import { freePort } from '../free-port.js';
+import { removeUnlessFailed } from './logs.js';
 
 const JAR = '/usr/share/java/zookeeper.jar';
 

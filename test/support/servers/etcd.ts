@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
-import { removeUnlessFailed } from './servers/logs.js';
+import { freePort } from '../free-port.js';
+import { removeUnlessFailed } from './logs.js';
 
 const ETCD = process.env['PLUGBOARD_ETCD_BIN'] ?? '/usr/bin/etcd';
 
